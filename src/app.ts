@@ -1,0 +1,233 @@
+/**
+ * The one composition root: builds the database, services, GraphQL schema, HTTP app and WebSocket server from a
+ * config, and closes them in order. `main.ts`, `worker.ts`, the CLI and the tests all start from here.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { specifiedRules, validate } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { pinoHttp } from 'pino-http';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../ormconfig';
+import type { Config } from './config';
+import { bearerKey, requestIdFrom, type GatewayContext } from './context';
+import { createLogger, type Logger } from './logger';
+import { Metrics } from './metrics';
+import { ViewerResolver } from './resolvers';
+import { createSchema } from './schema/build-schema';
+import { depthLimit } from './schema/depth-limit';
+import { createFormatError } from './schema/format-error';
+import { ApiKeyService, type Principal } from './services/api-key.service';
+import { TenantService } from './services/tenant.service';
+
+/** WebSocket frames above this are refused (the `ws` default is 100 MiB). */
+const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
+
+export interface Services {
+  tenants: TenantService;
+  apiKeys: ApiKeyService;
+}
+
+export interface Gateway {
+  config: Readonly<Config>;
+  logger: Logger;
+  dataSource: DataSource;
+  services: Services;
+  metrics: Metrics;
+  httpServer: http.Server;
+  /** Starts listening; resolves to the base URL (`http://127.0.0.1:4000`). */
+  listen(): Promise<string>;
+  /** Stops accepting, drains requests and sockets, closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Tests pass false to skip process-wide default metrics. */
+  collectDefaultMetrics?: boolean;
+}
+
+/** Opens the database (running migrations unless disabled) and builds the services. */
+export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<DataSource> {
+  const dataSource = createDataSource(config.database);
+  await dataSource.initialize();
+  if (config.database.runMigrations) {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+  }
+  return dataSource;
+}
+
+export function createServices(dataSource: DataSource): Services {
+  return { tenants: new TenantService(dataSource), apiKeys: new ApiKeyService(dataSource) };
+}
+
+export async function createGateway(config: Readonly<Config>, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const dataSource = await openDatabase(config, logger);
+  const services = createServices(dataSource);
+  const metrics = new Metrics(options.collectDefaultMetrics ?? true);
+
+  const schema = createSchema({ resolvers: new Map<Function, object>([[ViewerResolver, new ViewerResolver()]]) });
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const authenticate = async (authorization: unknown): Promise<Principal | undefined> => {
+    const key = bearerKey(authorization);
+    return key ? services.apiKeys.authenticate(key) : undefined;
+  };
+
+  // graphql-ws on the same path as HTTP GraphQL. Authenticated once in onConnect (4403 on failure) and again for
+  // every operation, so a key revoked mid-connection stops working.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_WS_PAYLOAD_BYTES });
+  const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal; requestId?: string }>(
+    {
+      schema,
+      connectionInitWaitTimeout: 3_000,
+      onConnect: async (ctx) => {
+        const principal = await authenticate(ctx.connectionParams?.authorization);
+        if (!principal) return false;
+        ctx.extra.principal = principal;
+        ctx.extra.requestId = requestIdFrom(ctx.extra.request.headers['x-request-id']);
+        return true;
+      },
+      onSubscribe: async (ctx) => {
+        const principal = await authenticate(ctx.connectionParams?.authorization);
+        if (!principal) ctx.extra.socket.close(4403, 'Forbidden');
+        ctx.extra.principal = principal;
+      },
+      context: (ctx): GatewayContext => ({
+        requestId: ctx.extra.requestId ?? requestIdFrom(undefined),
+        principal: ctx.extra.principal,
+        logger: logger.child({ requestId: ctx.extra.requestId, transport: 'ws' }),
+      }),
+      validate: (schemaToCheck, document) =>
+        validate(schemaToCheck, document, [...specifiedRules, depthLimit(config.graphql.maxDepth)]),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: config.graphql.introspection,
+    formatError: createFormatError(logger, config.env === 'development'),
+    validationRules: [depthLimit(config.graphql.maxDepth)],
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      operationMetrics(metrics),
+      ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+  });
+  await apollo.start();
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = requestIdFrom(req.headers['x-request-id']);
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    }),
+  );
+  app.use((req, res, next) => {
+    const stop = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => stop({ route: routeLabel(req), status: String(res.statusCode) }));
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req: Request, res: Response) => {
+    try {
+      await dataSource.query('SELECT 1');
+      const pending = await dataSource.showMigrations();
+      if (pending) {
+        res.status(503).json({ status: 'unavailable', reason: 'database migrations are pending' });
+        return;
+      }
+      res.json({ status: 'ready' });
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '5mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GatewayContext> => {
+        const requestId = String(req.id);
+        return {
+          requestId,
+          principal: await authenticate(req.headers.authorization),
+          logger: (req as Request & { log: Logger }).log,
+        };
+      },
+    }),
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await apollo.stop(); // stops accepting, drains HTTP requests and the WebSocket server
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      if (dataSource.isInitialized) await dataSource.destroy();
+    })());
+
+  return {
+    config,
+    logger,
+    dataSource,
+    services,
+    metrics,
+    httpServer,
+    listen: () =>
+      new Promise<string>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, () => {
+          const { port } = httpServer.address() as AddressInfo;
+          resolve(`http://127.0.0.1:${port}`);
+        });
+      }),
+    close,
+  };
+}
+
+function routeLabel(req: Request): string {
+  const known = ['/graphql', '/healthz', '/readyz', '/metrics', '/oauth/callback', '/webhooks/quickbooks'];
+  return known.find((route) => req.path === route) ?? 'other';
+}
+
+/** Records every GraphQL operation's duration and outcome. */
+function operationMetrics(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const stop = metrics.graphqlDuration.startTimer();
+      return {
+        async willSendResponse({ operation, operationName, errors }) {
+          stop({
+            type: operation?.operation ?? 'unknown',
+            operation: operationName ?? 'anonymous',
+            outcome: errors?.length ? 'error' : 'ok',
+          });
+        },
+      };
+    },
+  };
+}

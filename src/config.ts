@@ -1,0 +1,169 @@
+/**
+ * The one configuration object, built once from the environment of `spec/runtime.md` and frozen. Nothing else in the
+ * gateway reads `process.env`. A bad or missing variable stops start-up with one message that names every bad variable
+ * and the rule it breaks — never its value, because values can be secrets.
+ */
+import 'reflect-metadata';
+import path from 'node:path';
+import { plainToInstanceLite } from './config-support';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export type QuickBooksMode = 'local' | 'sandbox' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Raw variables as strings, with the rules each must meet. */
+class EnvVars {
+  @IsOptional() @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @Matches(/^(mysql|mariadb):\/\/[^/]+\/[^/?]+|^sqlite:.+/, {
+    message: 'must be mysql://user:pass@host:3306/db or sqlite:<path>',
+  })
+  DATABASE_URL?: string;
+  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' }) REDIS_URL?: string;
+  @IsOptional() @IsIn(['local', 'sandbox', 'production']) QBO_MODE?: QuickBooksMode;
+  @IsOptional() @IsString() @MinLength(1) QBO_CLIENT_ID?: string;
+  @IsOptional() @IsString() @MinLength(1) QBO_CLIENT_SECRET?: string;
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) QBO_REDIRECT_URI?: string;
+  @IsOptional() @IsString() @MinLength(8) QBO_WEBHOOK_VERIFIER_TOKEN?: string;
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) QBO_SANDBOX_URL?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(65535) SANDBOX_PORT?: number;
+  @IsOptional() @IsString() @MinLength(24, { message: 'must be at least 24 characters long' }) GATEWAY_API_KEY?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 bytes encoded as base64' })
+  GATEWAY_ENCRYPTION_KEY?: string;
+  @IsOptional() @IsBooleanString() RUN_WORKER?: string;
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: LogLevel;
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IsOptional() @IsBooleanString() MIGRATIONS_RUN?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(10) QBO_MAX_CONCURRENT?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(500) QBO_MAX_PER_MINUTE?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(120) QBO_MAX_BATCH_PER_MINUTE?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(50) GRAPHQL_MAX_DEPTH?: number;
+}
+
+const NUMERIC: ReadonlyArray<keyof EnvVars> = [
+  'PORT',
+  'SANDBOX_PORT',
+  'QBO_MAX_CONCURRENT',
+  'QBO_MAX_PER_MINUTE',
+  'QBO_MAX_BATCH_PER_MINUTE',
+  'GRAPHQL_MAX_DEPTH',
+];
+
+export interface DatabaseConfig {
+  type: 'mysql' | 'sqlite';
+  /** mysql:// URL, or the SQLite file path. */
+  url: string;
+  runMigrations: boolean;
+}
+
+export interface QuickBooksConfig {
+  mode: QuickBooksMode;
+  clientId?: string;
+  clientSecret?: string;
+  redirectUri: string;
+  webhookVerifierToken?: string;
+  /** Local mode: an emulator already running elsewhere; unset = start one in-process. */
+  sandboxUrl?: string;
+  sandboxPort: number;
+  limits: { concurrent: number; perMinute: number; batchPerMinute: number };
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  /** Where local state lives: the SQLite file, the generated local encryption key, the emulator's snapshot. */
+  dataDir: string;
+  database: DatabaseConfig;
+  redisUrl?: string;
+  quickbooks: QuickBooksConfig;
+  bootstrapApiKey?: string;
+  /** Base64 key from the environment; in local mode it may be absent and is then generated into dataDir. */
+  encryptionKey?: string;
+  runWorker: boolean;
+  logLevel: LogLevel;
+  graphql: { maxDepth: number; introspection: boolean };
+}
+
+/** Thrown when the environment is invalid; the message names variables and rules only. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the frozen config from an environment (defaults to `process.env`). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Readonly<Config> {
+  const vars = plainToInstanceLite(EnvVars, env, NUMERIC);
+  const problems = validateSync(vars, { forbidUnknownValues: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((rule) => `${error.property}: ${stripValue(rule, error.property)}`),
+  );
+
+  const mode: QuickBooksMode = vars.QBO_MODE ?? (vars.QBO_CLIENT_ID ? 'production' : 'local');
+  if (mode !== 'local') {
+    for (const name of ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET', 'QBO_WEBHOOK_VERIFIER_TOKEN', 'GATEWAY_ENCRYPTION_KEY'] as const) {
+      if (!vars[name]) problems.push(`${name}: is required when QBO_MODE is ${mode}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const port = vars.PORT ?? 4000;
+  const dataDir = path.resolve(cwd, 'data');
+  const nodeEnv = (vars.NODE_ENV ?? 'development') as Config['env'];
+  const config: Config = {
+    env: nodeEnv,
+    port,
+    dataDir,
+    database: parseDatabaseUrl(vars.DATABASE_URL, dataDir, vars.MIGRATIONS_RUN !== 'false'),
+    redisUrl: vars.REDIS_URL,
+    quickbooks: {
+      mode,
+      clientId: vars.QBO_CLIENT_ID,
+      clientSecret: vars.QBO_CLIENT_SECRET,
+      redirectUri: vars.QBO_REDIRECT_URI ?? `http://localhost:${port}/oauth/callback`,
+      webhookVerifierToken: vars.QBO_WEBHOOK_VERIFIER_TOKEN,
+      sandboxUrl: vars.QBO_SANDBOX_URL?.replace(/\/+$/, ''),
+      sandboxPort: vars.SANDBOX_PORT ?? 4100,
+      limits: {
+        concurrent: vars.QBO_MAX_CONCURRENT ?? 10,
+        perMinute: vars.QBO_MAX_PER_MINUTE ?? 500,
+        batchPerMinute: vars.QBO_MAX_BATCH_PER_MINUTE ?? 120,
+      },
+    },
+    bootstrapApiKey: vars.GATEWAY_API_KEY,
+    encryptionKey: vars.GATEWAY_ENCRYPTION_KEY,
+    runWorker: vars.RUN_WORKER !== 'false',
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    graphql: { maxDepth: vars.GRAPHQL_MAX_DEPTH ?? 12, introspection: nodeEnv !== 'production' },
+  };
+  return deepFreeze(config);
+}
+
+function parseDatabaseUrl(url: string | undefined, dataDir: string, runMigrations: boolean): DatabaseConfig {
+  if (!url) return { type: 'sqlite', url: path.join(dataDir, 'gateway.sqlite'), runMigrations };
+  if (url.startsWith('sqlite:')) return { type: 'sqlite', url: path.resolve(url.slice('sqlite:'.length)), runMigrations };
+  return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:'), runMigrations };
+}
+
+/** class-validator messages start with the property name; some rules could echo input, so we keep only the rule. */
+function stripValue(rule: string, property: string): string {
+  return rule.startsWith(`${property} `) ? rule.slice(property.length + 1) : rule;
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object' && !Object.isFrozen(inner)) deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
+}

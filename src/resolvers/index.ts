@@ -1,0 +1,6 @@
+import { ViewerResolver } from './viewer.resolver';
+
+/** Every resolver class of the API; `src/app.ts` registers one instance of each. */
+export const RESOLVER_CLASSES = [ViewerResolver] as const;
+
+export { ViewerResolver };
