@@ -5,18 +5,61 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import type { DatabaseConfig } from './src/config';
 import { ENTITIES } from './src/entities';
 import { MYSQL_MIGRATIONS } from './src/migrations/mysql';
 import { SQLITE_MIGRATIONS } from './src/migrations/sqlite';
 
-export function createDataSource(db: DatabaseConfig, logger?: TypeOrmLogger): DataSource {
-  const common = { entities: ENTITIES, synchronize: false, migrationsRun: false, logger, logging: logger ? true : false };
+/** MySQL or MariaDB: TypeORM needs to know which, or it misreads MariaDB's column defaults. */
+export type MysqlFlavor = 'mysql' | 'mariadb';
+
+/**
+ * Asks the server what it is and refuses versions without `SELECT ... FOR UPDATE SKIP LOCKED` (MySQL 8.0.1,
+ * MariaDB 10.6), which the job queue needs.
+ */
+export async function detectMysqlFlavor(url: string): Promise<MysqlFlavor> {
+  const connection = await createConnection(url);
+  try {
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    const version = String((rows as Array<{ version: string }>)[0]?.version ?? '');
+    const [major = 0, minor = 0] = version.split('.').map((part) => Number.parseInt(part, 10));
+    const flavor: MysqlFlavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+    const supported = flavor === 'mariadb' ? major > 10 || (major === 10 && minor >= 6) : major >= 8;
+    if (!supported) {
+      throw new Error(
+        `${flavor} ${version} is too old: the gateway needs MySQL 8.0.1+ or MariaDB 10.6+ (SKIP LOCKED)`,
+      );
+    }
+    return flavor;
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Creates and initializes the DataSource (no migrations run here). */
+export async function initializeDataSource(db: DatabaseConfig, logger?: TypeOrmLogger): Promise<DataSource> {
+  const flavor = db.type === 'mysql' ? await detectMysqlFlavor(db.url) : undefined;
+  return createDataSource(db, { flavor, logger }).initialize();
+}
+
+export function createDataSource(
+  db: DatabaseConfig,
+  options: { flavor?: MysqlFlavor; logger?: TypeOrmLogger } = {},
+): DataSource {
+  const { logger } = options;
+  const common = {
+    entities: ENTITIES,
+    synchronize: false,
+    migrationsRun: false,
+    logger,
+    logging: logger ? true : false,
+  };
   if (db.type === 'mysql') {
     return new DataSource({
       ...common,
-      type: 'mysql',
+      type: options.flavor ?? 'mysql',
       url: db.url,
       migrations: MYSQL_MIGRATIONS,
       timezone: 'Z',

@@ -4,17 +4,18 @@
  * database created on `MIGRATION_DATABASE_URL` (default mysql://root@127.0.0.1:3306/test's server).
  */
 import 'reflect-metadata';
+import type { DatabaseConfig } from '../src/config';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { createDataSource } from '../ormconfig';
+import { initializeDataSource } from '../ormconfig';
 
 async function generate(name: string): Promise<void> {
   const stamp = Date.now();
   const className = `${name}${stamp}`;
   const sqliteFile = path.join(os.tmpdir(), `qbg-migration-${stamp}.sqlite`);
-  await writeFor('sqlite', createDataSource({ type: 'sqlite', url: sqliteFile, runMigrations: true }));
+  await writeFor('sqlite', { type: 'sqlite', url: sqliteFile, runMigrations: true });
   fs.rmSync(sqliteFile, { force: true });
 
   const server = process.env.MIGRATION_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -22,14 +23,18 @@ async function generate(name: string): Promise<void> {
   const admin = await createConnection(server);
   await admin.query(`CREATE DATABASE \`${scratch}\``);
   try {
-    await writeFor('mysql', createDataSource({ type: 'mysql', url: server.replace(/\/[^/]*$/, `/${scratch}`), runMigrations: true }));
+    await writeFor('mysql', {
+      type: 'mysql',
+      url: server.replace(/\/[^/]*$/, `/${scratch}`),
+      runMigrations: true,
+    });
   } finally {
     await admin.query(`DROP DATABASE \`${scratch}\``);
     await admin.end();
   }
 
-  async function writeFor(dialect: 'mysql' | 'sqlite', dataSource: ReturnType<typeof createDataSource>): Promise<void> {
-    await dataSource.initialize();
+  async function writeFor(dialect: 'mysql' | 'sqlite', db: DatabaseConfig): Promise<void> {
+    const dataSource = await initializeDataSource(db);
     await dataSource.runMigrations();
     const sql = await dataSource.driver.createSchemaBuilder().log();
     await dataSource.destroy();
@@ -39,7 +44,10 @@ async function generate(name: string): Promise<void> {
     }
     const q = (s: string): string => JSON.stringify(s);
     const up = sql.upQueries.map((x) => `    await queryRunner.query(${q(x.query)});`).join('\n');
-    const down = [...sql.downQueries].reverse().map((x) => `    await queryRunner.query(${q(x.query)});`).join('\n');
+    const down = [...sql.downQueries]
+      .reverse()
+      .map((x) => `    await queryRunner.query(${q(x.query)});`)
+      .join('\n');
     const dir = path.join(__dirname, '..', 'src', 'migrations', dialect);
     const file = `${stamp}-${name}`;
     fs.writeFileSync(
@@ -54,8 +62,13 @@ async function generate(name: string): Promise<void> {
     imports.push(`import { ${className} } from './${file}';`);
     names.push(className);
     const header = index.match(/^\/\*\*.*\*\/$/m)?.[0] ?? '';
-    fs.writeFileSync(indexFile, `${imports.join('\n')}\n\n${header}\nexport const ${constName}: Function[] = [${names.join(', ')}];\n`);
-    console.log(`${dialect}: wrote src/migrations/${dialect}/${file}.ts (${sql.upQueries.length} statements)`);
+    fs.writeFileSync(
+      indexFile,
+      `${imports.join('\n')}\n\n${header}\nexport const ${constName}: Function[] = [${names.join(', ')}];\n`,
+    );
+    console.log(
+      `${dialect}: wrote src/migrations/${dialect}/${file}.ts (${sql.upQueries.length} statements)`,
+    );
   }
 }
 

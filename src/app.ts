@@ -14,12 +14,12 @@ import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../ormconfig';
+import { initializeDataSource } from '../ormconfig';
 import type { Config } from './config';
 import { bearerKey, requestIdFrom, type GatewayContext } from './context';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
-import { ViewerResolver } from './resolvers';
+import { ApiKeyResolver, ViewerResolver } from './resolvers';
 import { createSchema } from './schema/build-schema';
 import { depthLimit } from './schema/depth-limit';
 import { createFormatError } from './schema/format-error';
@@ -55,11 +55,11 @@ export interface GatewayOptions {
 
 /** Opens the database (running migrations unless disabled) and builds the services. */
 export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<DataSource> {
-  const dataSource = createDataSource(config.database);
-  await dataSource.initialize();
+  const dataSource = await initializeDataSource(config.database);
   if (config.database.runMigrations) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+    if (applied.length > 0)
+      logger.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
   }
   return dataSource;
 }
@@ -68,13 +68,21 @@ export function createServices(dataSource: DataSource): Services {
   return { tenants: new TenantService(dataSource), apiKeys: new ApiKeyService(dataSource) };
 }
 
-export async function createGateway(config: Readonly<Config>, options: GatewayOptions = {}): Promise<Gateway> {
+export async function createGateway(
+  config: Readonly<Config>,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const dataSource = await openDatabase(config, logger);
   const services = createServices(dataSource);
   const metrics = new Metrics(options.collectDefaultMetrics ?? true);
 
-  const schema = createSchema({ resolvers: new Map<Function, object>([[ViewerResolver, new ViewerResolver()]]) });
+  const schema = createSchema({
+    resolvers: new Map<Function, object>([
+      [ViewerResolver, new ViewerResolver()],
+      [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
+    ]),
+  });
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -86,7 +94,11 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
 
   // graphql-ws on the same path as HTTP GraphQL. Authenticated once in onConnect (4403 on failure) and again for
   // every operation, so a key revoked mid-connection stops working.
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_WS_PAYLOAD_BYTES });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: MAX_WS_PAYLOAD_BYTES,
+  });
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal; requestId?: string }>(
     {
       schema,
@@ -122,7 +134,15 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
       operationMetrics(metrics),
       ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
@@ -137,7 +157,9 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
         res.setHeader('x-request-id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      autoLogging: {
+        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
+      },
     }),
   );
   app.use((req, res, next) => {
@@ -172,7 +194,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     express.json({ limit: '5mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {
-        const requestId = String(req.id);
+        const requestId = typeof req.id === 'string' ? req.id : requestIdFrom(undefined);
         return {
           requestId,
           principal: await authenticate(req.headers.authorization),

@@ -26,11 +26,14 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 /** Raw variables as strings, with the rules each must meet. */
 class EnvVars {
   @IsOptional() @IsInt() @Min(0) @Max(65535) PORT?: number;
-  @IsOptional() @Matches(/^(mysql|mariadb):\/\/[^/]+\/[^/?]+|^sqlite:.+/, {
+  @IsOptional()
+  @Matches(/^(mysql|mariadb):\/\/[^/]+\/[^/?]+|^sqlite:.+/, {
     message: 'must be mysql://user:pass@host:3306/db or sqlite:<path>',
   })
   DATABASE_URL?: string;
-  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' }) REDIS_URL?: string;
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
   @IsOptional() @IsIn(['local', 'sandbox', 'production']) QBO_MODE?: QuickBooksMode;
   @IsOptional() @IsString() @MinLength(1) QBO_CLIENT_ID?: string;
   @IsOptional() @IsString() @MinLength(1) QBO_CLIENT_SECRET?: string;
@@ -38,8 +41,12 @@ class EnvVars {
   @IsOptional() @IsString() @MinLength(8) QBO_WEBHOOK_VERIFIER_TOKEN?: string;
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) QBO_SANDBOX_URL?: string;
   @IsOptional() @IsInt() @Min(0) @Max(65535) SANDBOX_PORT?: number;
-  @IsOptional() @IsString() @MinLength(24, { message: 'must be at least 24 characters long' }) GATEWAY_API_KEY?: string;
-  @IsOptional() @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 bytes encoded as base64' })
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'must be at least 24 characters long' })
+  GATEWAY_API_KEY?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 bytes encoded as base64' })
   GATEWAY_ENCRYPTION_KEY?: string;
   @IsOptional() @IsBooleanString() RUN_WORKER?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: LogLevel;
@@ -106,13 +113,21 @@ export class ConfigError extends Error {
 /** Builds the frozen config from an environment (defaults to `process.env`). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Readonly<Config> {
   const vars = plainToInstanceLite(EnvVars, env, NUMERIC);
-  const problems = validateSync(vars, { forbidUnknownValues: false }).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((rule) => `${error.property}: ${stripValue(rule, error.property)}`),
+  const problems = validateSync(vars, { forbidUnknownValues: false, stopAtFirstError: true }).flatMap(
+    (error) =>
+      Object.values(error.constraints ?? {}).map(
+        (rule) => `${error.property}: ${stripValue(rule, error.property)}`,
+      ),
   );
 
   const mode: QuickBooksMode = vars.QBO_MODE ?? (vars.QBO_CLIENT_ID ? 'production' : 'local');
   if (mode !== 'local') {
-    for (const name of ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET', 'QBO_WEBHOOK_VERIFIER_TOKEN', 'GATEWAY_ENCRYPTION_KEY'] as const) {
+    for (const name of [
+      'QBO_CLIENT_ID',
+      'QBO_CLIENT_SECRET',
+      'QBO_WEBHOOK_VERIFIER_TOKEN',
+      'GATEWAY_ENCRYPTION_KEY',
+    ] as const) {
       if (!vars[name]) problems.push(`${name}: is required when QBO_MODE is ${mode}`);
     }
   }
@@ -152,7 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
 function parseDatabaseUrl(url: string | undefined, dataDir: string, runMigrations: boolean): DatabaseConfig {
   if (!url) return { type: 'sqlite', url: path.join(dataDir, 'gateway.sqlite'), runMigrations };
-  if (url.startsWith('sqlite:')) return { type: 'sqlite', url: path.resolve(url.slice('sqlite:'.length)), runMigrations };
+  if (url.startsWith('sqlite:'))
+    return { type: 'sqlite', url: path.resolve(url.slice('sqlite:'.length)), runMigrations };
   return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:'), runMigrations };
 }
 

@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const { demoKey } = await ensureBootstrapKeys(config, gateway.services, logger);
   const url = await gateway.listen();
   const graphqlUrl = `${url.replace('127.0.0.1', 'localhost')}/graphql`;
-  logger.info({ url: graphqlUrl, database: config.database.type, quickbooks: config.quickbooks.mode }, 'gateway listening');
+  logger.info(
+    { url: graphqlUrl, database: config.database.type, quickbooks: config.quickbooks.mode },
+    'gateway listening',
+  );
   if (demoKey) {
     // Printed plainly (not through the logger, which would redact it): this is the developer's own demo key.
     process.stdout.write(

@@ -8,6 +8,7 @@ import type { GatewayContext } from '../context';
 import { RESOLVER_CLASSES } from '../resolvers';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONObjectScalar } from './scalars';
 import { hasScope } from './scopes';
+import { validateInput } from './validate-input';
 
 /** Where the emitted SDL is committed; `npm run schema:emit` rewrites it and a test fails when it is stale. */
 export const SCHEMA_FILE = path.join(__dirname, 'schema.graphql');
@@ -33,7 +34,7 @@ export interface SchemaOptions {
 export function createSchema(options: SchemaOptions = {}): GraphQLSchema {
   const instances = options.resolvers;
   return buildSchemaSync({
-    resolvers: RESOLVER_CLASSES as unknown as [Function, ...Function[]],
+    resolvers: RESOLVER_CLASSES,
     container: instances
       ? {
           get: (cls: Function) => {
@@ -45,10 +46,9 @@ export function createSchema(options: SchemaOptions = {}): GraphQLSchema {
       : undefined,
     authChecker: scopeAuthChecker,
     authMode: 'error',
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
-    scalarsMap: [
-      { type: Date, scalar: DateTimeScalar },
-    ],
+    validate: true,
+    validateFn: validateInput,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     pubSub: options.pubSub,
     emitSchemaFile: false,
   });

@@ -16,7 +16,10 @@ const PROTOCOL_CODES = new Set([
 ]);
 
 /** type-graphql's guards throw their own errors; they map onto the contract's codes here. */
-const TYPE_GRAPHQL_CODES: Record<string, ErrorCode> = { UNAUTHENTICATED: 'UNAUTHENTICATED', UNAUTHORIZED: 'FORBIDDEN' };
+const TYPE_GRAPHQL_CODES: Record<string, ErrorCode> = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  UNAUTHORIZED: 'FORBIDDEN',
+};
 
 /**
  * The one place where errors become what clients see. AppErrors keep their code, message, hint and field; input
@@ -41,16 +44,6 @@ export function createFormatError(logger: Logger, exposeStack: boolean) {
     }
 
     const code = formatted.extensions?.code;
-    const validationErrors = (original as { extensions?: { validationErrors?: ValidationError[] } })?.extensions
-      ?.validationErrors;
-    if (code === 'BAD_USER_INPUT' && Array.isArray(validationErrors)) {
-      const fields = flattenValidation(validationErrors, formatted.path?.length ? '' : '');
-      return {
-        ...base,
-        message: `Invalid input: ${fields.map((f) => `${f.field} ${f.rule}`).join('; ')}`,
-        extensions: { code: 'BAD_USER_INPUT', field: fields[0]?.field, fields },
-      };
-    }
     if (typeof code === 'string' && TYPE_GRAPHQL_CODES[code]) {
       return { ...base, message: formatted.message, extensions: { code: TYPE_GRAPHQL_CODES[code] } };
     }
@@ -69,7 +62,10 @@ export function createFormatError(logger: Logger, exposeStack: boolean) {
 }
 
 /** Turns nested class-validator errors into `{ field: "input.lines.0.quantity", rule }` pairs (never the value). */
-export function flattenValidation(errors: ValidationError[], prefix: string): Array<{ field: string; rule: string }> {
+export function flattenValidation(
+  errors: ValidationError[],
+  prefix: string,
+): Array<{ field: string; rule: string }> {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({

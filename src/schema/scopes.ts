@@ -6,7 +6,8 @@ export const ApiScopeEnum = Object.fromEntries(API_SCOPES.map((scope) => [scope,
 };
 registerEnumType(ApiScopeEnum, {
   name: 'ApiScope',
-  description: 'What an API key may do: READ queries and subscriptions, WRITE mutations, ADMIN connection lifecycle.',
+  description:
+    'What an API key may do: READ queries and subscriptions, WRITE mutations, ADMIN connection lifecycle.',
   valuesConfig: {
     READ: { description: 'Queries and subscriptions.' },
     WRITE: { description: 'Mutations on orders, invoices and batches (implies READ).' },

@@ -42,7 +42,11 @@ export class ApiKeyService {
         field: 'scopes',
       });
     }
-    const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+    const prefix = randomBytes(9)
+      .toString('base64url')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '0')
+      .slice(0, 12);
     const key = `qbg_${prefix}_${randomBytes(32).toString('base64url')}`;
     return { key, apiKey: await this.store(tenantId, name, key, prefix, scopes) };
   }
@@ -61,7 +65,10 @@ export class ApiKeyService {
    */
   async authenticate(key: string): Promise<Principal | undefined> {
     const prefix = KEY_PATTERN.exec(key)?.[1] ?? `env${sha256(key).toString('hex').slice(0, 9)}`;
-    const row = await this.keys.findOne({ where: { prefix, revokedAt: IsNull() }, relations: { tenant: true } });
+    const row = await this.keys.findOne({
+      where: { prefix, revokedAt: IsNull() },
+      relations: { tenant: true },
+    });
     if (!row || !row.tenant) return undefined;
     if (!timingSafeEqual(Buffer.from(row.hash, 'hex'), sha256(key))) return undefined;
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
@@ -70,9 +77,13 @@ export class ApiKeyService {
     return { tenantId: row.tenantId, tenantName: row.tenant.name, apiKeyId: row.id, scopes: row.scopes };
   }
 
-  /** Revokes by public prefix; returns false when no active key has it. */
-  async revoke(prefix: string): Promise<boolean> {
-    const result = await this.keys.update({ prefix, revokedAt: IsNull() }, { revokedAt: new Date() });
+  /**
+   * Revokes an active key by its public prefix; returns false when there is none. With a tenant, only that tenant's
+   * keys are considered (the API path); without one, any (the operator's CLI).
+   */
+  async revoke(prefix: string, tenantId?: string): Promise<boolean> {
+    const where = { prefix, revokedAt: IsNull(), ...(tenantId ? { tenantId } : {}) };
+    const result = await this.keys.update(where, { revokedAt: new Date() });
     return (result.affected ?? 0) > 0;
   }
 
@@ -87,7 +98,8 @@ export class ApiKeyService {
     prefix: string,
     scopes: ApiScope[],
   ): Promise<ApiKeyEntity> {
-    if (!(await this.tenants.existsBy({ id: tenantId }))) throw new AppError('NOT_FOUND', `tenant ${tenantId} was not found`);
+    if (!(await this.tenants.existsBy({ id: tenantId })))
+      throw new AppError('NOT_FOUND', `tenant ${tenantId} was not found`);
     return this.keys.save(
       this.keys.create({
         id: newId('apiKey'),

@@ -13,9 +13,13 @@ export class TenantService {
   async create(name: string): Promise<TenantEntity> {
     const trimmed = name.trim();
     if (!/^[\w .-]{1,100}$/.test(trimmed)) {
-      throw new AppError('BAD_USER_INPUT', 'name: 1–100 letters, digits, spaces, dots, dashes or underscores', {
-        field: 'name',
-      });
+      throw new AppError(
+        'BAD_USER_INPUT',
+        'name: 1–100 letters, digits, spaces, dots, dashes or underscores',
+        {
+          field: 'name',
+        },
+      );
     }
     if (await this.tenants.existsBy({ name: trimmed })) {
       throw new AppError('CONFLICT', `a tenant named "${trimmed}" already exists`);

@@ -1,0 +1,40 @@
+import { validate } from 'class-validator';
+import type { ResolverData } from 'type-graphql';
+import { AppError } from '../errors';
+import { flattenValidation } from './format-error';
+
+/**
+ * type-graphql's validator for every argument: class-validator rules on input classes, reported as BAD_USER_INPUT
+ * with full field paths (`orders.3.lines.0.quantity`) and the rule broken, never the value. The stock validator
+ * loses both the argument name and array indexes, which are what a partner needs to find the bad order.
+ */
+export async function validateInput(
+  argValue: unknown,
+  _argType: unknown,
+  resolverData: ResolverData,
+): Promise<void> {
+  if (argValue === null || typeof argValue !== 'object' || argValue instanceof Date) return;
+  const name = Object.entries(resolverData.args).find(([, value]) => value === argValue)?.[0] ?? 'input';
+  const entries: Array<[string, unknown]> = Array.isArray(argValue)
+    ? argValue.map((value, index) => [`${name}.${index}`, value])
+    : [[name, argValue]];
+  const problems: Array<{ field: string; rule: string }> = [];
+  for (const [path, value] of entries) {
+    if (value === null || typeof value !== 'object') continue;
+    const errors = await validate(value, {
+      forbidUnknownValues: false,
+      validationError: { target: false, value: false },
+    });
+    problems.push(...flattenValidation(errors, path));
+  }
+  if (problems.length > 0) {
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `Invalid input: ${problems.map((p) => `${p.field} ${p.rule}`).join('; ')}`,
+      {
+        field: problems[0].field,
+        extensions: { fields: problems },
+      },
+    );
+  }
+}
