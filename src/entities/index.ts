@@ -1,8 +1,31 @@
 import { ApiKeyEntity } from './api-key.entity';
+import { ConnectionEntity } from './connection.entity';
+import { JobEntity } from './job.entity';
+import { OAuthStateEntity } from './oauth-state.entity';
+import { ReferenceEntityRow } from './reference-entity.entity';
+import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
+import { SyncLogEntity } from './sync-log.entity';
 import { TenantEntity } from './tenant.entity';
 
-export { ApiKeyEntity, API_SCOPES, type ApiScope } from './api-key.entity';
-export { TenantEntity } from './tenant.entity';
+export * from './api-key.entity';
+export * from './connection.entity';
+export * from './job.entity';
+export * from './oauth-state.entity';
+export * from './reference-entity.entity';
+export * from './sync-batch.entity';
+export * from './sync-log.entity';
+export * from './tenant.entity';
+export type { StoredSyncError } from './sync-error';
 
 /** Every entity the DataSource knows; migrations must match them (a test checks). */
-export const ENTITIES = [TenantEntity, ApiKeyEntity];
+export const ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  ConnectionEntity,
+  OAuthStateEntity,
+  ReferenceEntityRow,
+  SyncBatchEntity,
+  BatchItemEntity,
+  SyncLogEntity,
+  JobEntity,
+];
