@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { plainToInstanceLite } from './config-support';
+import { DEMO_APP_DEFAULTS } from './sandbox/apps';
 import {
   IsBooleanString,
   IsIn,
@@ -48,6 +49,10 @@ class EnvVars {
   @IsOptional()
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 bytes encoded as base64' })
   GATEWAY_ENCRYPTION_KEY?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$/, {
+    message: 'must be a comma-separated list of 32-byte base64 keys',
+  })
+  GATEWAY_ENCRYPTION_PREVIOUS_KEYS?: string;
   @IsOptional() @IsBooleanString() RUN_WORKER?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: LogLevel;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
@@ -76,10 +81,10 @@ export interface DatabaseConfig {
 
 export interface QuickBooksConfig {
   mode: QuickBooksMode;
-  clientId?: string;
-  clientSecret?: string;
+  clientId: string;
+  clientSecret: string;
   redirectUri: string;
-  webhookVerifierToken?: string;
+  webhookVerifierToken: string;
   /** Local mode: an emulator already running elsewhere; unset = start one in-process. */
   sandboxUrl?: string;
   sandboxPort: number;
@@ -97,6 +102,8 @@ export interface Config {
   bootstrapApiKey?: string;
   /** Base64 key from the environment; in local mode it may be absent and is then generated into dataDir. */
   encryptionKey?: string;
+  /** Keys that sealed older tokens, kept so they still open while rotation completes. */
+  previousEncryptionKeys: string[];
   runWorker: boolean;
   logLevel: LogLevel;
   graphql: { maxDepth: number; introspection: boolean };
@@ -144,10 +151,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     redisUrl: vars.REDIS_URL,
     quickbooks: {
       mode,
-      clientId: vars.QBO_CLIENT_ID,
-      clientSecret: vars.QBO_CLIENT_SECRET,
+      // Local mode defaults to the emulator's demo app, whose credentials are fixed and public.
+      clientId: vars.QBO_CLIENT_ID ?? (mode === 'local' ? DEMO_APP_DEFAULTS.clientId : ''),
+      clientSecret: vars.QBO_CLIENT_SECRET ?? (mode === 'local' ? DEMO_APP_DEFAULTS.clientSecret : ''),
       redirectUri: vars.QBO_REDIRECT_URI ?? `http://localhost:${port}/oauth/callback`,
-      webhookVerifierToken: vars.QBO_WEBHOOK_VERIFIER_TOKEN,
+      webhookVerifierToken:
+        vars.QBO_WEBHOOK_VERIFIER_TOKEN ?? (mode === 'local' ? DEMO_APP_DEFAULTS.verifierToken : ''),
       sandboxUrl: vars.QBO_SANDBOX_URL?.replace(/\/+$/, ''),
       sandboxPort: vars.SANDBOX_PORT ?? 4100,
       limits: {
@@ -158,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     bootstrapApiKey: vars.GATEWAY_API_KEY,
     encryptionKey: vars.GATEWAY_ENCRYPTION_KEY,
+    previousEncryptionKeys: vars.GATEWAY_ENCRYPTION_PREVIOUS_KEYS?.split(',') ?? [],
     runWorker: vars.RUN_WORKER !== 'false',
     logLevel: vars.LOG_LEVEL ?? 'info',
     graphql: { maxDepth: vars.GRAPHQL_MAX_DEPTH ?? 12, introspection: nodeEnv !== 'production' },

@@ -1,0 +1,25 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * The gateway's job catalogue: each kind and its payload. The worker refuses to start unless every kind here has
+ * exactly one handler (see `src/job-handlers.ts`).
+ */
+export interface JobPayloads {
+  /** Mirror a connection's reference lists (batch REFERENCE_IMPORT). */
+  'reference.import': { batchId: string };
+}
+export type JobKind = keyof JobPayloads;
+export const JOB_KINDS = ['reference.import'] as const satisfies ReadonlyArray<JobKind>;
+
+export interface EnqueueOptions {
+  /** Enqueue inside this transaction, so the job exists exactly when the state change that needs it commits. */
+  manager?: EntityManager;
+  dedupeKey?: string;
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+/** What services need of the queue. */
+export interface JobEnqueuer {
+  enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], options?: EnqueueOptions): Promise<string>;
+}

@@ -1,0 +1,290 @@
+import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
+import {
+  BatchItemEntity,
+  SyncBatchEntity,
+  type BatchKind,
+  type BatchStatus,
+  type ItemResultStatus,
+  type StoredSyncError,
+} from '../entities';
+import { notFound } from '../errors';
+import { newId } from '../ids';
+import type { BatchItemEvent, BatchProgressEvent, GatewayPubSub } from '../pubsub';
+import { paginate, type Page, type PageArgs } from './pagination';
+
+export interface NewBatchItem {
+  entityType: string;
+  entityId: string;
+  label: string;
+}
+
+export interface ItemOutcome {
+  status: Extract<ItemResultStatus, 'SUCCEEDED' | 'FAILED' | 'SKIPPED'>;
+  quickbooksId?: string | null;
+  error?: StoredSyncError | null;
+}
+
+const TERMINAL: ReadonlySet<BatchStatus> = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED']);
+export const isTerminal = (status: BatchStatus): boolean => TERMINAL.has(status);
+
+/** How long a progress stream waits for an event before re-reading the batch (a safety net for lost events). */
+const STREAM_RECHECK_MS = 5_000;
+const INSERT_CHUNK = 500;
+
+/**
+ * Batches: creation (inside the caller's transaction, with their items), per-item results, counters, and the
+ * progress stream. Results are recorded once per item (a re-run after a crash cannot count an item twice), and
+ * events of one batch are published in order.
+ */
+export class BatchService {
+  private readonly batches: Repository<SyncBatchEntity>;
+  private readonly items: Repository<BatchItemEntity>;
+  /** Per-batch chain that keeps result recording and publishing in order within this process. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly pubSub: GatewayPubSub,
+  ) {
+    this.batches = dataSource.getRepository(SyncBatchEntity);
+    this.items = dataSource.getRepository(BatchItemEntity);
+  }
+
+  async create(
+    manager: EntityManager,
+    input: {
+      tenantId: string;
+      connectionId: string;
+      kind: BatchKind;
+      items: NewBatchItem[];
+      parameters?: Record<string, unknown>;
+    },
+  ): Promise<SyncBatchEntity> {
+    const batch = manager.create(SyncBatchEntity, {
+      id: newId('batch'),
+      tenantId: input.tenantId,
+      connectionId: input.connectionId,
+      kind: input.kind,
+      status: 'QUEUED',
+      total: input.items.length,
+      processed: 0,
+      succeeded: 0,
+      failed: 0,
+      parameters: input.parameters ?? null,
+      error: null,
+      startedAt: null,
+      finishedAt: null,
+    });
+    // The JSON column's type defeats TypeORM's deep-partial typing; the entity itself is complete.
+    await manager.insert(SyncBatchEntity, batch as never);
+    for (let start = 0; start < input.items.length; start += INSERT_CHUNK) {
+      const rows = input.items.slice(start, start + INSERT_CHUNK).map((item, offset) => ({
+        id: newId('batchItem'),
+        batchId: batch.id,
+        seq: start + offset,
+        entityType: item.entityType,
+        entityId: item.entityId,
+        label: item.label.slice(0, 255),
+        status: 'PENDING' as const,
+        quickbooksId: null,
+        error: null,
+        finishedAt: null,
+      }));
+      await manager.insert(BatchItemEntity, rows);
+    }
+    return batch;
+  }
+
+  /** The batch if it belongs to the tenant; NOT_FOUND otherwise (another tenant's id looks like no id at all). */
+  async get(tenantId: string, batchId: string): Promise<SyncBatchEntity> {
+    const batch = await this.batches.findOneBy({ id: batchId, tenantId });
+    if (!batch) throw notFound('Batch', batchId);
+    return batch;
+  }
+
+  async findById(batchId: string): Promise<SyncBatchEntity | null> {
+    return this.batches.findOneBy({ id: batchId });
+  }
+
+  async list(tenantId: string, filter: { connectionId?: string | null }, args: PageArgs): Promise<Page<SyncBatchEntity>> {
+    const query = this.batches.createQueryBuilder('b').where('b.tenantId = :tenantId', { tenantId });
+    if (filter.connectionId) query.andWhere('b.connectionId = :connectionId', { connectionId: filter.connectionId });
+    return paginate(query, args, { defaultSize: 20, descending: true });
+  }
+
+  /** A batch's items in order; pages by id, which follows `seq` because items are created in order. */
+  async listItems(
+    batchId: string,
+    filter: { status?: ItemResultStatus | null },
+    args: PageArgs,
+  ): Promise<Page<BatchItemEntity>> {
+    const query = this.items.createQueryBuilder('i').where('i.batchId = :batchId', { batchId });
+    if (filter.status) query.andWhere('i.status = :status', { status: filter.status });
+    return paginate(query, args, { defaultSize: 100 });
+  }
+
+  /** Items still to do, in order (a re-run after a crash resumes where the last one stopped). */
+  async pendingItems(batchId: string): Promise<BatchItemEntity[]> {
+    return this.items.find({ where: { batchId, status: In(['PENDING', 'RUNNING']) }, order: { seq: 'ASC' } });
+  }
+
+  async start(batchId: string): Promise<SyncBatchEntity> {
+    return this.inOrder(batchId, async () => {
+      await this.batches
+        .createQueryBuilder()
+        .update()
+        .set({ status: 'RUNNING', startedAt: () => 'COALESCE(startedAt, :now)' })
+        .setParameter('now', new Date())
+        .where('id = :batchId AND status IN (:...open)', { batchId, open: ['QUEUED', 'RUNNING'] })
+        .execute();
+      const batch = await this.batches.findOneByOrFail({ id: batchId });
+      this.publish(batch, null);
+      return batch;
+    });
+  }
+
+  /** Records an item's result once and publishes it; a second report for the same item is ignored. */
+  async recordItem(batchId: string, seq: number, outcome: ItemOutcome): Promise<void> {
+    await this.inOrder(batchId, async () => {
+      const finishedAt = new Date();
+      const recorded = await this.dataSource.transaction(async (manager) => {
+        const result = await manager
+          .createQueryBuilder()
+          .update(BatchItemEntity)
+          .set({
+            status: outcome.status,
+            quickbooksId: outcome.quickbooksId ?? null,
+            error: outcome.error ?? null,
+            finishedAt,
+          })
+          .where('batchId = :batchId AND seq = :seq AND status IN (:...open)', { batchId, seq, open: ['PENDING', 'RUNNING'] })
+          .execute();
+        if (!result.affected) return false;
+        await manager
+          .createQueryBuilder()
+          .update(SyncBatchEntity)
+          .set({
+            processed: () => 'processed + 1',
+            succeeded: () => (outcome.status === 'SUCCEEDED' ? 'succeeded + 1' : 'succeeded'),
+            failed: () => (outcome.status === 'FAILED' ? 'failed + 1' : 'failed'),
+          })
+          .where('id = :batchId', { batchId })
+          .execute();
+        return true;
+      });
+      if (!recorded) return;
+      const [batch, item] = await Promise.all([
+        this.batches.findOneByOrFail({ id: batchId }),
+        this.items.findOneByOrFail({ batchId, seq }),
+      ]);
+      this.publish(batch, toItemEvent(item));
+    });
+  }
+
+  /** Closes the batch: COMPLETED, COMPLETED_WITH_ERRORS when some item failed, or FAILED with an error. */
+  async finish(batchId: string, failure?: StoredSyncError): Promise<SyncBatchEntity> {
+    return this.inOrder(batchId, async () => {
+      const current = await this.batches.findOneByOrFail({ id: batchId });
+      if (isTerminal(current.status)) return current;
+      const status: BatchStatus = failure ? 'FAILED' : current.failed > 0 ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED';
+      await this.batches.update({ id: batchId }, { status, finishedAt: new Date(), error: failure ?? null });
+      const batch = await this.batches.findOneByOrFail({ id: batchId });
+      this.publish(batch, null);
+      return batch;
+    });
+  }
+
+  /**
+   * The progress stream of the contract: first the batch's state now, then one event per finished item (in order;
+   * several may be coalesced), ending after the terminal event. It subscribes before reading the state so no event
+   * falls between the two, and re-reads the batch when events stop coming, so a lost event cannot hang a client.
+   */
+  async *progress(tenantId: string, batchId: string): AsyncGenerator<BatchProgressEvent> {
+    await this.get(tenantId, batchId);
+    const events = this.pubSub.subscribe('batchProgress', batchId);
+    try {
+      let last = toProgressEvent(await this.batches.findOneByOrFail({ id: batchId }), null);
+      yield last;
+      if (isTerminal(last.status)) return;
+      const iterator = events[Symbol.asyncIterator]();
+      // The pending read survives a timeout, so an event that arrives just after it is not lost.
+      let pending: Promise<IteratorResult<BatchProgressEvent>> | undefined;
+      for (;;) {
+        pending ??= iterator.next();
+        const next = await withTimeout(pending, STREAM_RECHECK_MS);
+        if (next !== 'timeout') pending = undefined;
+        let event: BatchProgressEvent | undefined;
+        if (next === 'timeout') {
+          const fresh = toProgressEvent(await this.batches.findOneByOrFail({ id: batchId }), null);
+          if (fresh.processed > last.processed || fresh.status !== last.status) event = fresh;
+        } else if (next.done) {
+          return;
+        } else {
+          event = next.value;
+        }
+        if (!event) continue;
+        // Skip what the first event already covered (or anything older): never go backwards.
+        const older = event.processed < last.processed || (event.processed === last.processed && event.status === last.status);
+        if (older) continue;
+        last = event;
+        yield event;
+        if (isTerminal(event.status)) return;
+      }
+    } finally {
+      await events.return();
+    }
+  }
+
+  private publish(batch: SyncBatchEntity, item: BatchItemEvent | null): void {
+    this.pubSub.publish('batchProgress', batch.id, toProgressEvent(batch, item));
+  }
+
+  private inOrder<T>(batchId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(batchId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.chains.set(batchId, tail);
+    void tail.then(() => {
+      if (this.chains.get(batchId) === tail) this.chains.delete(batchId);
+    });
+    return next;
+  }
+}
+
+export function toItemEvent(item: BatchItemEntity): BatchItemEvent {
+  return {
+    seq: item.seq,
+    entityType: item.entityType,
+    entityId: item.entityId,
+    label: item.label,
+    status: item.status,
+    quickbooksId: item.quickbooksId,
+    error: item.error,
+  };
+}
+
+export function toProgressEvent(batch: SyncBatchEntity, item: BatchItemEvent | null): BatchProgressEvent {
+  return {
+    batchId: batch.id,
+    kind: batch.kind,
+    status: batch.status,
+    total: batch.total,
+    processed: batch.processed,
+    succeeded: batch.succeeded,
+    failed: batch.failed,
+    item,
+    at: new Date().toISOString(),
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

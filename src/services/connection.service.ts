@@ -1,0 +1,413 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { DataSource, Repository } from 'typeorm';
+import type { QuickBooksConfig } from '../config';
+import {
+  ConnectionEntity,
+  DEFAULT_CONNECTION_SETTINGS,
+  OAuthStateEntity,
+  ReferenceEntityRow,
+  type ConnectionSettingsData,
+  type QuickBooksEnvironment,
+  type ReferenceType,
+} from '../entities';
+import { AppError, badInput, notFound } from '../errors';
+import { newId } from '../ids';
+import type { Logger } from '../logger';
+import { QUICKBOOKS_BASE_URLS, QuickBooksClient, type AttemptInfo, type GovernorRegistry } from '../quickbooks';
+import type { ConnectionEvents } from './connection-events';
+import { OAuthGrantError, type IntuitOAuth } from './intuit-oauth';
+import type { ReferenceService } from './reference.service';
+import { syncScope, type SyncLogService } from './sync-log.service';
+import { REAUTHORIZE_HINT, type TokenCustodian } from './token-custodian';
+
+const STATE_TTL_MS = 10 * 60_000;
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** Which settings reference which list, and which kinds of object they accept (QuickBooks' AccountType / Item Type). */
+const REFERENCE_SETTINGS: Partial<Record<keyof ConnectionSettingsData, { type: ReferenceType; kinds?: string[]; what: string }>> = {
+  incomeAccountId: { type: 'ACCOUNT', kinds: ['Income'], what: 'an Income account' },
+  inventoryAssetAccountId: { type: 'ACCOUNT', kinds: ['Other Current Asset'], what: 'an Other Current Asset account' },
+  costOfGoodsSoldAccountId: { type: 'ACCOUNT', kinds: ['Cost of Goods Sold'], what: 'a Cost of Goods Sold account' },
+  depositAccountId: { type: 'ACCOUNT', kinds: ['Bank', 'Other Current Asset'], what: 'a Bank or Other Current Asset account' },
+  discountAccountId: {
+    type: 'ACCOUNT',
+    kinds: ['Income', 'Other Income', 'Expense', 'Other Expense'],
+    what: 'an Income or Expense account',
+  },
+  freightItemId: { type: 'ITEM', kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'], what: 'a product or service' },
+  handlingItemId: { type: 'ITEM', kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'], what: 'a product or service' },
+  packagingItemId: { type: 'ITEM', kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'], what: 'a product or service' },
+  defaultTaxCodeId: { type: 'TAX_CODE', what: 'a tax code' },
+  defaultPaymentMethodId: { type: 'PAYMENT_METHOD', what: 'a payment method' },
+  defaultClassId: { type: 'CLASS', what: 'a class' },
+  defaultLocationId: { type: 'LOCATION', what: 'a location' },
+  defaultTermId: { type: 'TERM', what: 'a term' },
+};
+
+export type SettingsInput = Partial<{ [K in keyof ConnectionSettingsData]: ConnectionSettingsData[K] | null }>;
+
+/** What GET /oauth/callback reports to the person who just clicked Connect. */
+export interface AuthorizationOutcome {
+  ok: boolean;
+  /** HTTP status to answer with. */
+  status: number;
+  message: string;
+  connectionId?: string;
+  realmId?: string;
+  companyName?: string;
+  importBatchId?: string;
+}
+
+/**
+ * Connection lifecycle: connect (Intuit's consent, bound to tenant and connection by a single-use state), disconnect
+ * (revoke and forget tokens), settings checked against the mirrored lists, and the QuickBooks client of a connection.
+ * Every method that takes a tenant id only sees that tenant's connections.
+ */
+export class ConnectionService {
+  private readonly connections: Repository<ConnectionEntity>;
+  private readonly states: Repository<OAuthStateEntity>;
+  private readonly references: Repository<ReferenceEntityRow>;
+  private readonly clients = new Map<string, QuickBooksClient>();
+  private referenceService?: ReferenceService;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: Readonly<QuickBooksConfig>,
+    private readonly oauth: IntuitOAuth,
+    private readonly custodian: TokenCustodian,
+    private readonly events: ConnectionEvents,
+    private readonly syncLogs: SyncLogService,
+    private readonly governors: GovernorRegistry,
+    private readonly logger: Logger,
+    private readonly onAttempt?: (info: AttemptInfo) => void,
+  ) {
+    this.connections = dataSource.getRepository(ConnectionEntity);
+    this.states = dataSource.getRepository(OAuthStateEntity);
+    this.references = dataSource.getRepository(ReferenceEntityRow);
+  }
+
+  /** The reference service needs clients from here and this needs it to start imports: wired after construction. */
+  attachReferenceService(service: ReferenceService): void {
+    this.referenceService = service;
+  }
+
+  /** The environment this gateway's Intuit app talks to. */
+  get environment(): QuickBooksEnvironment {
+    return this.config.mode === 'local' ? 'LOCAL' : this.config.mode === 'sandbox' ? 'SANDBOX' : 'PRODUCTION';
+  }
+
+  async list(tenantId: string): Promise<ConnectionEntity[]> {
+    return this.connections.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  async get(tenantId: string, id: string): Promise<ConnectionEntity> {
+    const connection = await this.connections.findOneBy({ id, tenantId });
+    if (!connection) throw notFound('Connection', id);
+    return connection;
+  }
+
+  /** For loaders: connections by id, restricted to the tenant. */
+  async getMany(tenantId: string, ids: readonly string[]): Promise<ConnectionEntity[]> {
+    if (ids.length === 0) return [];
+    return this.connections
+      .createQueryBuilder('c')
+      .where('c.tenantId = :tenantId AND c.id IN (:...ids)', { tenantId, ids: [...ids] })
+      .getMany();
+  }
+
+  /**
+   * Starts connecting: a new connection (or, with `connectionId`, an existing one being reconnected) and Intuit's
+   * authorization URL. The connection becomes CONNECTED at GET /oauth/callback.
+   */
+  async connect(
+    tenantId: string,
+    input: { name: string; environment?: QuickBooksEnvironment | null; connectionId?: string | null },
+  ): Promise<{ connection: ConnectionEntity; authorizationUrl: string }> {
+    const environment = input.environment ?? this.environment;
+    if (environment !== this.environment) {
+      throw badInput(
+        'input.environment',
+        `this gateway is configured for ${this.environment}`,
+        'set QBO_MODE and the Intuit app credentials for the other environment, or omit environment',
+      );
+    }
+    const name = input.name.trim();
+    if (!name) throw badInput('input.name', 'must not be empty');
+    const state = randomBytes(32).toString('base64url');
+    const connection = await this.dataSource.transaction(async (manager) => {
+      let row: ConnectionEntity;
+      if (input.connectionId) {
+        const existing = await manager.findOneBy(ConnectionEntity, { id: input.connectionId, tenantId });
+        if (!existing) throw notFound('Connection', input.connectionId);
+        existing.name = name;
+        row = await manager.save(existing);
+      } else {
+        row = manager.create(ConnectionEntity, {
+          id: newId('connection'),
+          tenantId,
+          name,
+          environment,
+          status: 'PENDING_AUTHORIZATION',
+          realmId: null,
+          companyName: null,
+          connectedAt: null,
+          disconnectedAt: null,
+          accessTokenExpiresAt: null,
+          refreshTokenExpiresAt: null,
+          refreshTokenHardExpiresAt: null,
+          lastReferenceSyncAt: null,
+          lastError: null,
+          settings: { ...DEFAULT_CONNECTION_SETTINGS },
+          tokenCiphertext: null,
+          tokenKeyId: null,
+          tokenVersion: 0,
+        });
+        await manager.insert(ConnectionEntity, row as never);
+      }
+      await manager.insert(OAuthStateEntity, {
+        id: newId('oauthState'),
+        stateHash: sha256(state),
+        tenantId,
+        connectionId: row.id,
+        expiresAt: new Date(Date.now() + STATE_TTL_MS),
+        usedAt: null,
+      });
+      return row;
+    });
+    return { connection, authorizationUrl: this.oauth.authorizationUrl(state) };
+  }
+
+  /**
+   * Finishes GET /oauth/callback. The state must be known, unused and unexpired (it is spent whatever happens next);
+   * a denial or a failed exchange stores nothing and leaves the connection's status as it was.
+   */
+  async completeAuthorization(query: Record<string, unknown>): Promise<AuthorizationOutcome> {
+    const param = (name: string): string | undefined => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    const state = param('state');
+    if (!state) return { ok: false, status: 400, message: 'The authorization response carries no state.' };
+    const spent = await this.states
+      .createQueryBuilder()
+      .update()
+      .set({ usedAt: new Date() })
+      .where('stateHash = :hash AND usedAt IS NULL AND expiresAt > :now', { hash: sha256(state), now: new Date() })
+      .execute();
+    const record = await this.states.findOneBy({ stateHash: sha256(state) });
+    if (!record || !spent.affected) {
+      return {
+        ok: false,
+        status: 400,
+        message: 'This authorization link is unknown, was already used or has expired. Start connecting again.',
+      };
+    }
+    const connection = await this.connections.findOneBy({ id: record.connectionId, tenantId: record.tenantId });
+    if (!connection) return { ok: false, status: 404, message: 'The connection no longer exists.' };
+
+    const error = param('error');
+    if (error) {
+      const denied = error === 'access_denied';
+      return {
+        ok: false,
+        status: denied ? 403 : 400,
+        connectionId: connection.id,
+        message: denied
+          ? 'Access to QuickBooks was declined. Nothing was connected; start again to connect.'
+          : `QuickBooks reported an authorization error (${error}). Nothing was connected.`,
+      };
+    }
+    const code = param('code');
+    const realmId = param('realmId');
+    if (!code || !realmId) {
+      return { ok: false, status: 400, connectionId: connection.id, message: 'The authorization response lacks a code or company id.' };
+    }
+
+    let tokens;
+    try {
+      tokens = await this.oauth.exchange(`${this.config.redirectUri}?${new URLSearchParams(query as Record<string, string>).toString()}`);
+    } catch (failure) {
+      const reason = failure instanceof OAuthGrantError ? `${failure.error}: ${failure.message}` : 'the token request failed';
+      this.logger.warn({ connectionId: connection.id, reason }, 'OAuth code exchange failed');
+      return { ok: false, status: 502, connectionId: connection.id, message: `QuickBooks did not issue tokens (${reason}). Nothing was connected.` };
+    }
+
+    const clash = await this.connections.findOne({ where: { tenantId: connection.tenantId, realmId } });
+    if (clash && clash.id !== connection.id) {
+      await this.oauth.revoke(tokens.refreshToken).catch(() => undefined);
+      return {
+        ok: false,
+        status: 409,
+        connectionId: connection.id,
+        message: `QuickBooks company ${realmId} is already connected as "${clash.name}". Reconnect that connection instead.`,
+      };
+    }
+
+    const wasStatus = connection.status;
+    connection.realmId = realmId;
+    connection.status = 'CONNECTED';
+    connection.connectedAt = new Date();
+    connection.disconnectedAt = null;
+    connection.lastError = null;
+    this.custodian.applyTokens(connection, tokens);
+    await this.connections.save(connection);
+    this.clients.delete(connection.id);
+
+    let companyName: string | undefined;
+    try {
+      const info = await syncScope.run(
+        { tenantId: connection.tenantId, connectionId: connection.id, entityType: 'CompanyInfo', action: 'READ' },
+        () => this.clientFor(connection).companyInfo(),
+      );
+      companyName = typeof info.CompanyName === 'string' ? info.CompanyName : undefined;
+      if (companyName) await this.connections.update({ id: connection.id }, { companyName });
+    } catch (failure) {
+      this.logger.warn({ err: failure, connectionId: connection.id }, 'could not read CompanyInfo after connecting');
+    }
+    const batch = await this.referenceService?.startImport(connection);
+    this.events.publish(connection.id, 'STATUS_CHANGED', { message: `${wasStatus} → CONNECTED` });
+    return {
+      ok: true,
+      status: 200,
+      connectionId: connection.id,
+      realmId,
+      companyName,
+      importBatchId: batch?.id,
+      message: `Connected to ${companyName ?? `QuickBooks company ${realmId}`}. Reference data is being imported.`,
+    };
+  }
+
+  /** Revokes the grant at Intuit (best effort), forgets the tokens, and marks the connection DISCONNECTED. */
+  async disconnect(tenantId: string, id: string): Promise<ConnectionEntity> {
+    const connection = await this.get(tenantId, id);
+    const refreshToken = this.custodian.refreshTokenOf(connection);
+    if (refreshToken) {
+      await this.oauth.revoke(refreshToken).catch((error: unknown) => {
+        this.logger.warn({ err: error, connectionId: id }, 'revoking the QuickBooks grant failed; tokens are erased anyway');
+      });
+    }
+    this.custodian.clearTokens(connection);
+    connection.refreshTokenExpiresAt = null;
+    connection.refreshTokenHardExpiresAt = null;
+    connection.status = 'DISCONNECTED';
+    connection.disconnectedAt = new Date();
+    await this.connections.save(connection);
+    this.clients.delete(id);
+    this.events.publish(id, 'STATUS_CHANGED', { message: 'DISCONNECTED' });
+    return connection;
+  }
+
+  /** Applies the given settings (null clears), checking every reference against the mirrored lists. */
+  async updateSettings(tenantId: string, id: string, input: SettingsInput): Promise<ConnectionEntity> {
+    const connection = await this.get(tenantId, id);
+    const next: ConnectionSettingsData = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
+    for (const [key, raw] of Object.entries(input) as Array<[keyof ConnectionSettingsData, unknown]>) {
+      if (raw === undefined) continue;
+      const value = raw === '' ? null : raw;
+      const rule = REFERENCE_SETTINGS[key];
+      if (rule && value !== null) await this.checkReference(connection, key, String(value), rule);
+      if (!rule && value === null && typeof DEFAULT_CONNECTION_SETTINGS[key] !== 'object') {
+        (next as unknown as Record<string, unknown>)[key] = DEFAULT_CONNECTION_SETTINGS[key];
+        continue;
+      }
+      (next as unknown as Record<string, unknown>)[key] = value;
+    }
+    connection.settings = next;
+    await this.connections.update({ id }, { settings: next } as never);
+    return connection;
+  }
+
+  /** The connection, if posting to it is possible now; CONNECTION_NOT_READY with what to do otherwise. */
+  async requireReady(tenantId: string, id: string): Promise<ConnectionEntity> {
+    const connection = await this.get(tenantId, id);
+    assertReady(connection);
+    return connection;
+  }
+
+  /** The QuickBooks client of a connection (one per connection; all share the realm's governor). */
+  clientFor(connection: ConnectionEntity): QuickBooksClient {
+    const cached = this.clients.get(connection.id);
+    if (cached) return cached;
+    if (!connection.realmId) throw new AppError('CONNECTION_NOT_READY', `connection ${connection.id} has no QuickBooks company yet`);
+    const connectionId = connection.id;
+    const client = new QuickBooksClient({
+      baseUrl: this.baseUrl(connection.environment),
+      realmId: connection.realmId,
+      governors: this.governors,
+      tokens: {
+        getAccessToken: () => this.custodian.getAccessToken(connectionId),
+        refreshAfterUnauthorized: (rejected) => this.custodian.refreshAfterUnauthorized(connectionId, rejected),
+      },
+      onAttempt: (info) => this.recordAttempt(connectionId, info),
+    });
+    this.clients.set(connectionId, client);
+    return client;
+  }
+
+  private recordAttempt(connectionId: string, info: AttemptInfo): void {
+    this.onAttempt?.(info);
+    // A 401 that survived the client's refresh-and-retry means the grant is gone.
+    if (info.httpStatus === 401 && info.retryInMs === undefined && info.attempt > 1) {
+      void this.custodian.markNeedsReauthorization(connectionId, 'QuickBooks refused the access token after a refresh');
+    }
+    const scope = syncScope.getStore();
+    if (!scope || info.operation === 'batch') return; // batch calls are logged per item by their caller
+    const log = {
+      tenantId: scope.tenantId,
+      connectionId: scope.connectionId,
+      batchId: scope.batchId ?? null,
+      direction: info.operation === 'query' || info.operation === 'read' || info.operation === 'cdc' || info.operation === 'companyinfo' || info.operation === 'preferences'
+        ? ('FROM_QUICKBOOKS' as const)
+        : ('TO_QUICKBOOKS' as const),
+      action: scope.action,
+      entityType: info.entity ?? scope.entityType,
+      entityId: scope.entityId ?? null,
+      label: scope.label ?? null,
+      status: info.ok ? ('SUCCEEDED' as const) : ('FAILED' as const),
+      code: info.error?.quickbooksCode ?? (info.httpStatus && !info.ok ? String(info.httpStatus) : null),
+      message: info.error?.message ?? null,
+      attempt: info.attempt,
+      requestId: info.requestId ?? null,
+      durationMs: Math.round(info.durationMs),
+    };
+    this.syncLogs.record(log).catch((error: unknown) => this.logger.warn({ err: error }, 'writing a sync log failed'));
+  }
+
+  private baseUrl(environment: QuickBooksEnvironment): string {
+    if (environment === 'LOCAL') {
+      if (!this.config.sandboxUrl) throw new AppError('CONNECTION_NOT_READY', 'the QuickBooks emulator is not running');
+      return this.config.sandboxUrl;
+    }
+    return environment === 'SANDBOX' ? QUICKBOOKS_BASE_URLS.sandbox : QUICKBOOKS_BASE_URLS.production;
+  }
+
+  private async checkReference(
+    connection: ConnectionEntity,
+    key: string,
+    quickbooksId: string,
+    rule: { type: ReferenceType; kinds?: string[]; what: string },
+  ): Promise<void> {
+    const field = `input.${key}`;
+    const row = await this.references.findOneBy({ connectionId: connection.id, type: rule.type, quickbooksId });
+    if (!row) {
+      throw badInput(field, `QuickBooks has no ${rule.what} with id ${quickbooksId}`, 'sync reference data, then pick an id from referenceData');
+    }
+    if (!row.active) throw badInput(field, `"${row.name}" is inactive in QuickBooks`, 'choose an active one');
+    if (rule.kinds && !rule.kinds.includes(row.kind ?? '')) {
+      throw badInput(field, `"${row.name}" is ${row.kind ?? 'of another kind'}; this setting needs ${rule.what}`);
+    }
+  }
+}
+
+export function assertReady(connection: ConnectionEntity): void {
+  if (connection.status !== 'CONNECTED') {
+    throw new AppError('CONNECTION_NOT_READY', `Connection "${connection.name}" is ${connection.status}`, {
+      hint: connection.status === 'PENDING_AUTHORIZATION' ? 'finish connecting it to QuickBooks' : REAUTHORIZE_HINT,
+      extensions: { connectionId: connection.id, status: connection.status },
+    });
+  }
+  if (!connection.settings.enabled) {
+    throw new AppError('CONNECTION_NOT_READY', `Integrations are disabled for connection "${connection.name}"`, {
+      hint: 'turn "enabled" on in the connection settings to send data to QuickBooks',
+      extensions: { connectionId: connection.id, status: connection.status },
+    });
+  }
+}
+
