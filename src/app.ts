@@ -13,59 +13,41 @@ import { specifiedRules, validate } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { pinoHttp } from 'pino-http';
-import type { DataSource } from 'typeorm';
-import { initializeDataSource } from '../ormconfig';
 import type { Config } from './config';
-import { bearerKey, requestIdFrom, type GatewayContext } from './context';
+import { bearerKey, requestIdFrom, type GatewayContext, type SubscriptionStreams } from './context';
+import { createCore, type Core, type CoreOptions } from './core';
+import { createLoaders } from './loaders';
+import type { Metrics } from './metrics';
 import { createLogger, type Logger } from './logger';
-import { Metrics } from './metrics';
-import { ApiKeyResolver, ViewerResolver } from './resolvers';
+import {
+  ApiKeyResolver,
+  BatchResolver,
+  ConnectionResolver,
+  NodeResolver,
+  SyncLogResolver,
+  ViewerResolver,
+} from './resolvers';
 import { createSchema } from './schema/build-schema';
 import { depthLimit } from './schema/depth-limit';
 import { createFormatError } from './schema/format-error';
-import { ApiKeyService, type Principal } from './services/api-key.service';
-import { TenantService } from './services/tenant.service';
+import type { Principal } from './services/api-key.service';
+import { renderAuthorizationPage } from './oauth-callback';
+
+export type { Services } from './core';
 
 /** WebSocket frames above this are refused (the `ws` default is 100 MiB). */
 const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
 
-export interface Services {
-  tenants: TenantService;
-  apiKeys: ApiKeyService;
-}
-
-export interface Gateway {
-  config: Readonly<Config>;
-  logger: Logger;
-  dataSource: DataSource;
-  services: Services;
-  metrics: Metrics;
+export interface Gateway extends Core {
   httpServer: http.Server;
   /** Starts listening; resolves to the base URL (`http://127.0.0.1:4000`). */
   listen(): Promise<string>;
-  /** Stops accepting, drains requests and sockets, closes the database. Idempotent. */
+  /** Stops accepting, drains requests and sockets, stops the worker, closes the database. Idempotent. */
   close(): Promise<void>;
 }
 
-export interface GatewayOptions {
+export interface GatewayOptions extends CoreOptions {
   logger?: Logger;
-  /** Tests pass false to skip process-wide default metrics. */
-  collectDefaultMetrics?: boolean;
-}
-
-/** Opens the database (running migrations unless disabled) and builds the services. */
-export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<DataSource> {
-  const dataSource = await initializeDataSource(config.database);
-  if (config.database.runMigrations) {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length > 0)
-      logger.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
-  }
-  return dataSource;
-}
-
-export function createServices(dataSource: DataSource): Services {
-  return { tenants: new TenantService(dataSource), apiKeys: new ApiKeyService(dataSource) };
 }
 
 export async function createGateway(
@@ -73,15 +55,32 @@ export async function createGateway(
   options: GatewayOptions = {},
 ): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const dataSource = await openDatabase(config, logger);
-  const services = createServices(dataSource);
-  const metrics = new Metrics(options.collectDefaultMetrics ?? true);
+  const core = await createCore(config, logger, options);
+  const { dataSource, services, metrics } = core;
 
   const schema = createSchema({
     resolvers: new Map<Function, object>([
       [ViewerResolver, new ViewerResolver()],
       [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
+      [NodeResolver, new NodeResolver(services.connections, services.batches, services.references)],
+      [ConnectionResolver, new ConnectionResolver(services.connections, services.references)],
+      [BatchResolver, new BatchResolver(services.batches)],
+      [SyncLogResolver, new SyncLogResolver(services.syncLogs)],
     ]),
+  });
+  const streams: SubscriptionStreams = {
+    batchProgress: (tenantId, batchId) => services.batches.progress(tenantId, batchId),
+    connectionEvents: async (tenantId, connectionId) => {
+      await services.connections.get(tenantId, connectionId);
+      return services.events.subscribe(connectionId);
+    },
+  };
+  const contextFor = (requestId: string, principal: Principal | undefined, requestLogger: Logger): GatewayContext => ({
+    requestId,
+    principal,
+    logger: requestLogger,
+    loaders: createLoaders(services, principal?.tenantId),
+    streams,
   });
   const app = express();
   app.disable('x-powered-by');
@@ -115,11 +114,11 @@ export async function createGateway(
         if (!principal) ctx.extra.socket.close(4403, 'Forbidden');
         ctx.extra.principal = principal;
       },
-      context: (ctx): GatewayContext => ({
-        requestId: ctx.extra.requestId ?? requestIdFrom(undefined),
-        principal: ctx.extra.principal,
-        logger: logger.child({ requestId: ctx.extra.requestId, transport: 'ws' }),
-      }),
+      // A fresh context (and so fresh loaders) per operation and per event: nothing cached outlives one event.
+      context: (ctx): GatewayContext => {
+        const requestId = ctx.extra.requestId ?? requestIdFrom(undefined);
+        return contextFor(requestId, ctx.extra.principal, logger.child({ requestId, transport: 'ws' }));
+      },
       validate: (schemaToCheck, document) =>
         validate(schemaToCheck, document, [...specifiedRules, depthLimit(config.graphql.maxDepth)]),
     },
@@ -185,6 +184,14 @@ export async function createGateway(
       res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
     }
   });
+  // Intuit redirects the person here after consent. HTML for people, JSON when asked for it.
+  app.get('/oauth/callback', async (req: Request, res: Response) => {
+    const outcome = await services.connections.completeAuthorization(req.query as Record<string, unknown>);
+    res.status(outcome.status);
+    if (req.accepts(['html', 'json']) === 'json') res.json(outcome);
+    else res.type('html').send(renderAuthorizationPage(outcome));
+  });
+
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -195,11 +202,8 @@ export async function createGateway(
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {
         const requestId = typeof req.id === 'string' ? req.id : requestIdFrom(undefined);
-        return {
-          requestId,
-          principal: await authenticate(req.headers.authorization),
-          logger: (req as Request & { log: Logger }).log,
-        };
+        const principal = await authenticate(req.headers.authorization);
+        return contextFor(requestId, principal, (req as Request & { log: Logger }).log);
       },
     }),
   );
@@ -209,15 +213,11 @@ export async function createGateway(
     (closing ??= (async () => {
       await apollo.stop(); // stops accepting, drains HTTP requests and the WebSocket server
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      if (dataSource.isInitialized) await dataSource.destroy();
+      await core.close();
     })());
 
   return {
-    config,
-    logger,
-    dataSource,
-    services,
-    metrics,
+    ...core,
     httpServer,
     listen: () =>
       new Promise<string>((resolve, reject) => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import type { Services } from './app';
+import type { Services } from './core';
 
 export const DEFAULT_TENANT = 'default';
 export const DEMO_TENANT = 'demo';
@@ -14,7 +14,7 @@ export const DEMO_TENANT = 'demo';
  */
 export async function ensureBootstrapKeys(
   config: Readonly<Config>,
-  services: Services,
+  services: Pick<Services, 'tenants' | 'apiKeys'>,
   logger: Logger,
 ): Promise<{ demoKey?: string }> {
   if (config.bootstrapApiKey) {

@@ -6,7 +6,9 @@
  *   migrate
  */
 import 'reflect-metadata';
-import { createServices, openDatabase } from './app';
+import { openDatabase } from './core';
+import { ApiKeyService } from './services/api-key.service';
+import { TenantService } from './services/tenant.service';
 import { API_SCOPES, type ApiScope } from './entities';
 import { AppError } from './errors';
 import { ConfigError, loadConfig } from './config';
@@ -32,7 +34,7 @@ export async function runCli(args: string[], out: (line: string) => void = conso
     logger,
   );
   try {
-    const services = createServices(dataSource);
+    const services = { tenants: new TenantService(dataSource), apiKeys: new ApiKeyService(dataSource) };
     if (area === 'migrate') {
       out('database migrations are up to date');
       return 0;

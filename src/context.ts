@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Loaders } from './loaders';
 import type { Logger } from './logger';
+import type { BatchProgressEvent, ConnectionEventPayload } from './pubsub';
 import type { Principal } from './services/api-key.service';
 
 /** What every resolver receives, for HTTP and WebSocket alike (built by `ContextFactory`). */
@@ -8,6 +10,14 @@ export interface GatewayContext {
   /** Undefined when the caller sent no key or a bad one; guarded fields then answer UNAUTHENTICATED. */
   principal?: Principal;
   logger: Logger;
+  loaders: Loaders;
+  /** Event streams for subscriptions (their `subscribe` functions cannot reach resolver instances). */
+  streams: SubscriptionStreams;
+}
+
+export interface SubscriptionStreams {
+  batchProgress(tenantId: string, batchId: string): AsyncIterable<BatchProgressEvent>;
+  connectionEvents(tenantId: string, connectionId: string): Promise<AsyncIterable<ConnectionEventPayload>>;
 }
 
 /** The principal of an authenticated context; resolvers behind `@RequireScope` can rely on it. */

@@ -4,10 +4,10 @@ import type { EntityManager } from 'typeorm';
  * The gateway's job catalogue: each kind and its payload. The worker refuses to start unless every kind here has
  * exactly one handler (see `src/job-handlers.ts`).
  */
-export interface JobPayloads {
+export type JobPayloads = {
   /** Mirror a connection's reference lists (batch REFERENCE_IMPORT). */
   'reference.import': { batchId: string };
-}
+};
 export type JobKind = keyof JobPayloads;
 export const JOB_KINDS = ['reference.import'] as const satisfies ReadonlyArray<JobKind>;
 

@@ -1,7 +1,18 @@
 import { ApiKeyResolver } from './api-key.resolver';
+import { BatchResolver } from './batch.resolver';
+import { ConnectionResolver } from './connection.resolver';
+import { NodeResolver } from './node.resolver';
+import { SyncLogResolver } from './sync-log.resolver';
 import { ViewerResolver } from './viewer.resolver';
 
 /** Every resolver class of the API; `src/app.ts` registers one instance of each. */
-export const RESOLVER_CLASSES = [ViewerResolver, ApiKeyResolver] as const;
+export const RESOLVER_CLASSES = [
+  ViewerResolver,
+  ApiKeyResolver,
+  NodeResolver,
+  ConnectionResolver,
+  BatchResolver,
+  SyncLogResolver,
+] as const;
 
-export { ApiKeyResolver, ViewerResolver };
+export { ApiKeyResolver, BatchResolver, ConnectionResolver, NodeResolver, SyncLogResolver, ViewerResolver };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync, type AuthChecker, type PubSub } from 'type-graphql';
 import type { ApiScope } from '../entities';
 import { AppError } from '../errors';
@@ -49,7 +50,8 @@ export function createSchema(options: SchemaOptions = {}): GraphQLSchema {
     validate: true,
     validateFn: validateInput,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    pubSub: options.pubSub,
+    // Our subscriptions bring their own streams (`subscribe`), but type-graphql insists on a pub/sub.
+    pubSub: options.pubSub ?? createPubSub(),
     emitSchemaFile: false,
   });
 }

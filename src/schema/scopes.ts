@@ -1,5 +1,8 @@
 import { Authorized, Extensions, registerEnumType } from 'type-graphql';
+import type { GatewayContext } from '../context';
 import { API_SCOPES, type ApiScope } from '../entities';
+import { AppError } from '../errors';
+import type { Principal } from '../services/api-key.service';
 
 export const ApiScopeEnum = Object.fromEntries(API_SCOPES.map((scope) => [scope, scope])) as {
   [K in ApiScope]: K;
@@ -33,4 +36,14 @@ export function RequireScope(scope: ApiScope): MethodDecorator {
     authorized(target, key, descriptor);
     extensions(target, key, descriptor);
   };
+}
+
+/**
+ * Scope check for a subscription's `subscribe` function, which runs before (and apart from) field-level auth.
+ * Returns the principal so the stream can be scoped to its tenant.
+ */
+export function authorizeSubscription(context: GatewayContext, scope: ApiScope): Principal {
+  if (!context.principal) throw new AppError('UNAUTHENTICATED', 'An API key is required');
+  if (!hasScope(context.principal.scopes, scope)) throw new AppError('FORBIDDEN', `This API key lacks the ${scope} scope`);
+  return context.principal;
 }

@@ -28,7 +28,7 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
   const database = await createTestDatabase(dialect);
   const config = loadConfig(
-    { PORT: '0', LOG_LEVEL: 'silent', NODE_ENV: 'test', DATABASE_URL: database.url, ...env },
+    { PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'silent', NODE_ENV: 'test', DATABASE_URL: database.url, ...env },
     database.dataDir,
   );
   const gateway = await createGateway(config, {

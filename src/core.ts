@@ -1,0 +1,164 @@
+/**
+ * The non-HTTP half of the composition root: database, services, queue and worker. The gateway (`app.ts`) adds the
+ * HTTP and WebSocket servers on top; the standalone worker (`worker.ts`) uses it alone.
+ */
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import { initializeDataSource } from '../ormconfig';
+import type { Config } from './config';
+import { JOB_KINDS, type JobPayloads } from './job-catalogue';
+import { createJobHandlers } from './job-handlers';
+import { JobQueue, JobWorker } from './jobs';
+import type { Logger } from './logger';
+import { Metrics } from './metrics';
+import { createGatewayPubSub, type PubSubHandle } from './pubsub';
+import { GovernorRegistry } from './quickbooks';
+import { createSandbox, type Sandbox } from './sandbox';
+import { createTokenCipher } from './security/token-cipher';
+import { ApiKeyService } from './services/api-key.service';
+import { BatchService } from './services/batch.service';
+import { ConnectionEvents } from './services/connection-events';
+import { ConnectionService } from './services/connection.service';
+import { IntuitOAuth } from './services/intuit-oauth';
+import { ReferenceService } from './services/reference.service';
+import { SyncLogService } from './services/sync-log.service';
+import { TenantService } from './services/tenant.service';
+import { TokenCustodian } from './services/token-custodian';
+
+export interface Services {
+  tenants: TenantService;
+  apiKeys: ApiKeyService;
+  connections: ConnectionService;
+  custodian: TokenCustodian;
+  references: ReferenceService;
+  batches: BatchService;
+  syncLogs: SyncLogService;
+  events: ConnectionEvents;
+}
+
+export interface Core {
+  config: Readonly<Config>;
+  logger: Logger;
+  dataSource: DataSource;
+  services: Services;
+  queue: JobQueue<JobPayloads>;
+  pubSub: PubSubHandle;
+  metrics: Metrics;
+  governors: GovernorRegistry;
+  /** The in-process QuickBooks emulator (local mode without QBO_SANDBOX_URL). */
+  sandbox?: Sandbox;
+  /** Present when this process runs jobs (RUN_WORKER). */
+  worker?: JobWorker<JobPayloads>;
+  close(): Promise<void>;
+}
+
+/** Opens the database, running migrations unless disabled. */
+export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<DataSource> {
+  const dataSource = await initializeDataSource(config.database);
+  if (config.database.runMigrations) {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+  }
+  return dataSource;
+}
+
+export interface CoreOptions {
+  /** Run the job worker in this process (default: config.runWorker). */
+  runWorker?: boolean;
+  collectDefaultMetrics?: boolean;
+  /** Worker tuning (tests use short leases). */
+  worker?: { concurrency?: number; leaseMs?: number; pollMs?: number };
+}
+
+/**
+ * Local mode with no QBO_SANDBOX_URL: the QuickBooks emulator runs in this process, keeping its companies in
+ * `data/sandbox.json` across restarts. Returns the config pointed at it.
+ */
+async function startLocalEmulator(
+  config: Readonly<Config>,
+  logger: Logger,
+): Promise<{ config: Readonly<Config>; sandbox?: Sandbox }> {
+  if (config.quickbooks.mode !== 'local' || config.quickbooks.sandboxUrl) return { config };
+  const sandbox = await createSandbox({
+    port: config.quickbooks.sandboxPort,
+    dataFile: path.join(config.dataDir, 'sandbox.json'),
+    logger: (line) => logger.debug({ module: 'sandbox' }, line),
+  });
+  logger.info({ url: sandbox.url }, 'QuickBooks emulator running in-process');
+  return { config: Object.freeze({ ...config, quickbooks: Object.freeze({ ...config.quickbooks, sandboxUrl: sandbox.url }) }), sandbox };
+}
+
+export async function createCore(baseConfig: Readonly<Config>, logger: Logger, options: CoreOptions = {}): Promise<Core> {
+  const { config, sandbox } = await startLocalEmulator(baseConfig, logger);
+  const dataSource = await openDatabase(config, logger);
+  const metrics = new Metrics(options.collectDefaultMetrics ?? true);
+  const pubSub = createGatewayPubSub(config.redisUrl);
+  const governors = new GovernorRegistry(config.quickbooks.limits);
+  const queue = new JobQueue<JobPayloads>(dataSource);
+  const events = new ConnectionEvents(pubSub.pubSub);
+  const syncLogs = new SyncLogService(dataSource);
+  const oauth = new IntuitOAuth(config.quickbooks);
+  const custodian = new TokenCustodian(
+    dataSource,
+    createTokenCipher(config, logger),
+    oauth,
+    events,
+    logger.child({ module: 'tokens' }),
+  );
+  const connections = new ConnectionService(
+    dataSource,
+    config.quickbooks,
+    oauth,
+    custodian,
+    events,
+    syncLogs,
+    governors,
+    logger.child({ module: 'connections' }),
+    (info) => metrics.quickbooksCalls.inc({ operation: info.operation, outcome: info.ok ? 'ok' : String(info.httpStatus ?? 'network') }),
+  );
+  const batches = new BatchService(dataSource, pubSub.pubSub);
+  const references = new ReferenceService(dataSource, batches, queue, events, connections, logger.child({ module: 'reference' }));
+  connections.attachReferenceService(references);
+  const services: Services = {
+    tenants: new TenantService(dataSource),
+    apiKeys: new ApiKeyService(dataSource),
+    connections,
+    custodian,
+    references,
+    batches,
+    syncLogs,
+    events,
+  };
+
+  const worker =
+    (options.runWorker ?? config.runWorker)
+      ? new JobWorker(queue, {
+          kinds: JOB_KINDS,
+          handlers: createJobHandlers(services),
+          logger: logger.child({ module: 'worker' }),
+          ...options.worker,
+        })
+      : undefined;
+  await worker?.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    dataSource,
+    services,
+    queue,
+    pubSub,
+    metrics,
+    governors,
+    worker,
+    sandbox,
+    close: () =>
+      (closing ??= (async () => {
+        await worker?.stop({ graceful: true });
+        await pubSub.close();
+        if (dataSource.isInitialized) await dataSource.destroy();
+        await sandbox?.close();
+      })()),
+  };
+}

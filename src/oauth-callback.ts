@@ -1,0 +1,21 @@
+import type { AuthorizationOutcome } from './services/connection.service';
+
+const escape = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** The small page a person sees after approving (or declining) access in QuickBooks. */
+export function renderAuthorizationPage(outcome: AuthorizationOutcome): string {
+  const title = outcome.ok ? 'Connected to QuickBooks' : 'Not connected';
+  const details = [
+    outcome.companyName ? `<dt>Company</dt><dd>${escape(outcome.companyName)}</dd>` : '',
+    outcome.realmId ? `<dt>Company id</dt><dd>${escape(outcome.realmId)}</dd>` : '',
+    outcome.connectionId ? `<dt>Connection</dt><dd><code>${escape(outcome.connectionId)}</code></dd>` : '',
+    outcome.importBatchId ? `<dt>Import batch</dt><dd><code>${escape(outcome.importBatchId)}</code></dd>` : '',
+  ].join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
+h1{color:${outcome.ok ? '#2c7a2c' : '#a33'}}dt{font-weight:600}dd{margin:0 0 .5rem}</style></head>
+<body><h1>${title}</h1><p>${escape(outcome.message)}</p>${details ? `<dl>${details}</dl>` : ''}
+<p>You can close this window.</p></body></html>`;
+}

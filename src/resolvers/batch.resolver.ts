@@ -1,0 +1,68 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Max, Min } from 'class-validator';
+import { principalOf, type GatewayContext } from '../context';
+import type { ItemResultStatus } from '../entities';
+import { notFound } from '../errors';
+import type { BatchProgressEvent } from '../pubsub';
+import { BatchItemConnection, BatchProgress, ItemResultStatusEnum, SyncBatch, SyncBatchConnection } from '../schema/batch.types';
+import { Connection } from '../schema/connection.types';
+import { toBatchItemType, toBatchProgressType, toConnectionType, toSyncBatchType } from '../schema/mappers';
+import { toConnection } from '../schema/relay';
+import { RequireScope, authorizeSubscription } from '../schema/scopes';
+import type { BatchService } from '../services/batch.service';
+
+@ArgsType()
+class BatchItemsArgs {
+  @Field(() => ItemResultStatusEnum, { nullable: true }) status?: ItemResultStatus | null;
+  @Field(() => Int, { defaultValue: 100 }) @Min(0) @Max(500) first!: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
+}
+
+@ArgsType()
+class BatchesArgs {
+  @Field(() => ID, { nullable: true }) connectionId?: string | null;
+  @Field(() => Int, { defaultValue: 20 }) @Min(0) @Max(500) first!: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
+}
+
+@Resolver(() => SyncBatch)
+export class BatchResolver {
+  constructor(private readonly batchService: BatchService) {}
+
+  @Query(() => SyncBatch, { nullable: true })
+  @RequireScope('READ')
+  async batch(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<SyncBatch> {
+    return toSyncBatchType(await this.batchService.get(principalOf(context).tenantId, id));
+  }
+
+  @Query(() => SyncBatchConnection, { description: 'Batches, newest first.' })
+  @RequireScope('READ')
+  async batches(@Args(() => BatchesArgs) args: BatchesArgs, @Ctx() context: GatewayContext) {
+    const page = await this.batchService.list(principalOf(context).tenantId, { connectionId: args.connectionId }, args);
+    return toConnection(page, toSyncBatchType);
+  }
+
+  @FieldResolver(() => BatchItemConnection, { description: 'The items and their results, in order.' })
+  async items(@Root() batch: SyncBatch, @Args(() => BatchItemsArgs) args: BatchItemsArgs) {
+    return toConnection(await this.batchService.listItems(batch.id, { status: args.status }, args), toBatchItemType);
+  }
+
+  @FieldResolver(() => Connection)
+  async connection(@Root() batch: SyncBatch, @Ctx() context: GatewayContext): Promise<Connection> {
+    const row = await context.loaders.connection.load(batch.connectionId);
+    if (!row) throw notFound('Connection', batch.connectionId);
+    return toConnectionType(row);
+  }
+
+  @Subscription(() => BatchProgress, {
+    description: 'Live progress of a batch (see BatchProgress for the order of events).',
+    subscribe: ({ args, context }) => {
+      const principal = authorizeSubscription(context as GatewayContext, 'READ');
+      return (context as GatewayContext).streams.batchProgress(principal.tenantId, args.batchId as string);
+    },
+  })
+  @RequireScope('READ')
+  batchProgress(@Root() event: BatchProgressEvent, @Arg('batchId', () => ID) _batchId: string): BatchProgress {
+    return toBatchProgressType(event);
+  }
+}

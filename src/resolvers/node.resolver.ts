@@ -1,0 +1,40 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { principalOf, type GatewayContext } from '../context';
+import { idKind } from '../ids';
+import { Node } from '../schema/common.types';
+import { toConnectionType, toReferenceEntityType, toSyncBatchType } from '../schema/mappers';
+import { RequireScope } from '../schema/scopes';
+import type { AppError } from '../errors';
+import type { BatchService } from '../services/batch.service';
+import type { ConnectionService } from '../services/connection.service';
+import type { ReferenceService } from '../services/reference.service';
+
+@Resolver()
+export class NodeResolver {
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly batches: BatchService,
+    private readonly references: ReferenceService,
+  ) {}
+
+  @Query(() => Node, { nullable: true, description: 'Any object by its id; null when it does not exist for this tenant.' })
+  @RequireScope('READ')
+  async node(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<Node | null> {
+    const { tenantId } = principalOf(context);
+    try {
+      switch (idKind(id)) {
+        case 'connection':
+          return toConnectionType(await this.connections.get(tenantId, id));
+        case 'batch':
+          return toSyncBatchType(await this.batches.get(tenantId, id));
+        case 'referenceEntity':
+          return toReferenceEntityType(await this.references.get(tenantId, id));
+        default:
+          return null;
+      }
+    } catch (error) {
+      if ((error as AppError).code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+}

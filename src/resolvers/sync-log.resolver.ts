@@ -1,0 +1,34 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { principalOf, type GatewayContext } from '../context';
+import { notFound } from '../errors';
+import { SyncLog, SyncLogConnection } from '../schema/batch.types';
+import { Connection } from '../schema/connection.types';
+import { toConnectionType, toSyncLogType } from '../schema/mappers';
+import { toConnection } from '../schema/relay';
+import { RequireScope } from '../schema/scopes';
+import { SyncLogFilter } from '../schema/sync-log.types';
+import type { SyncLogService } from '../services/sync-log.service';
+
+@Resolver(() => SyncLog)
+export class SyncLogResolver {
+  constructor(private readonly syncLogService: SyncLogService) {}
+
+  @Query(() => SyncLogConnection, { description: 'The log of QuickBooks calls and changes, newest first.' })
+  @RequireScope('READ')
+  async syncLogs(
+    @Arg('filter', () => SyncLogFilter, { nullable: true }) filter: SyncLogFilter | null,
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() context: GatewayContext,
+  ) {
+    const page = await this.syncLogService.list(principalOf(context).tenantId, filter ?? {}, { first, after });
+    return toConnection(page, toSyncLogType);
+  }
+
+  @FieldResolver(() => Connection)
+  async connection(@Root() log: SyncLog, @Ctx() context: GatewayContext): Promise<Connection> {
+    const row = await context.loaders.connection.load(log.connectionId);
+    if (!row) throw notFound('Connection', log.connectionId);
+    return toConnectionType(row);
+  }
+}

@@ -1,0 +1,95 @@
+import { DEFAULT_CONNECTION_SETTINGS, type BatchItemEntity, type ConnectionEntity, type ReferenceEntityRow, type SyncBatchEntity, type SyncLogEntity } from '../entities';
+import type { BatchItemEvent, BatchProgressEvent, ConnectionEventPayload } from '../pubsub';
+import type { BatchItem, BatchProgress, SyncBatch, SyncLog } from './batch.types';
+import { toSyncError } from './common.types';
+import type { Connection, ConnectionEvent, ReferenceEntity } from './connection.types';
+
+/** Persistence rows → API shapes. Secrets (tokens, key hashes) have no field here to be copied into. */
+export function toConnectionType(row: ConnectionEntity): Connection {
+  return {
+    id: row.id,
+    name: row.name,
+    environment: row.environment,
+    status: row.status,
+    realmId: row.realmId,
+    companyName: row.companyName,
+    connectedAt: row.connectedAt,
+    disconnectedAt: row.disconnectedAt,
+    accessTokenExpiresAt: row.accessTokenExpiresAt,
+    refreshTokenExpiresAt: row.refreshTokenExpiresAt,
+    refreshTokenHardExpiresAt: row.refreshTokenHardExpiresAt,
+    lastReferenceSyncAt: row.lastReferenceSyncAt,
+    lastError: toSyncError(row.lastError),
+    settings: { ...DEFAULT_CONNECTION_SETTINGS, ...row.settings },
+  };
+}
+
+export function toReferenceEntityType(row: ReferenceEntityRow): ReferenceEntity {
+  return {
+    id: row.id,
+    type: row.type,
+    quickbooksId: row.quickbooksId,
+    name: row.name,
+    active: row.active,
+    syncToken: row.syncToken,
+    quickbooksUpdatedAt: row.quickbooksUpdatedAt,
+    data: row.data,
+  };
+}
+
+export function toSyncBatchType(row: SyncBatchEntity): SyncBatch {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    total: row.total,
+    processed: row.processed,
+    succeeded: row.succeeded,
+    failed: row.failed,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    error: toSyncError(row.error),
+    connectionId: row.connectionId,
+  };
+}
+
+export function toBatchItemType(item: BatchItemEntity | BatchItemEvent): BatchItem {
+  return {
+    entityType: item.entityType,
+    entityId: item.entityId,
+    label: item.label,
+    status: item.status,
+    quickbooksId: item.quickbooksId,
+    error: toSyncError(item.error),
+  };
+}
+
+export function toBatchProgressType(event: BatchProgressEvent): BatchProgress {
+  return { ...event, item: event.item ? toBatchItemType(event.item) : null, at: new Date(event.at) };
+}
+
+export function toSyncLogType(row: SyncLogEntity): SyncLog {
+  return {
+    id: row.id,
+    batchId: row.batchId,
+    direction: row.direction,
+    action: row.action,
+    entityType: row.entityType,
+    entityId: row.entityId,
+    label: row.label,
+    quickbooksId: row.quickbooksId,
+    status: row.status,
+    code: row.code,
+    message: row.message,
+    attempt: row.attempt,
+    requestId: row.requestId,
+    durationMs: row.durationMs,
+    createdAt: row.createdAt,
+    connectionId: row.connectionId,
+  };
+}
+
+export function toConnectionEventType(event: ConnectionEventPayload): ConnectionEvent {
+  return { ...event, at: new Date(event.at) };
+}
