@@ -1,4 +1,4 @@
-import { createGateway, type Gateway } from '../../src/app';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { ApiScope } from '../../src/entities';
@@ -21,19 +21,26 @@ export interface TestGateway {
 
 let tenantCounter = 0;
 
-/** A real gateway on a fresh database and a random port. */
+/**
+ * A real gateway on a fresh database (or a shared one) and random ports, with its QuickBooks emulator in-process
+ * unless QBO_SANDBOX_URL points at another.
+ */
 export async function startTestGateway(
   dialect: Dialect,
   env: Record<string, string> = {},
+  options: { database?: TestDatabase; gatewayOptions?: GatewayOptions } = {},
 ): Promise<TestGateway> {
-  const database = await createTestDatabase(dialect);
+  const shared = options.database;
+  const database = shared ?? (await createTestDatabase(dialect));
   const config = loadConfig(
     { PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'silent', NODE_ENV: 'test', DATABASE_URL: database.url, ...env },
     database.dataDir,
   );
   const gateway = await createGateway(config, {
-    logger: createLogger('silent'),
+    logger: createLogger((process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent'),
     collectDefaultMetrics: false,
+    worker: { pollMs: 100 },
+    ...options.gatewayOptions,
   });
   const url = await gateway.listen();
   return {
@@ -41,9 +48,7 @@ export async function startTestGateway(
     url,
     database,
     async newTenantKey(scopes, tenantName) {
-      const tenant = await gateway.services.tenants.create(
-        tenantName ?? `tenant-${process.pid}-${++tenantCounter}`,
-      );
+      const tenant = await gateway.services.tenants.create(tenantName ?? `tenant-${process.pid}-${++tenantCounter}`);
       const { key } = await gateway.services.apiKeys.create(tenant.id, 'test', scopes);
       return { key, tenantId: tenant.id };
     },
@@ -57,7 +62,7 @@ export async function startTestGateway(
     },
     async close() {
       await gateway.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }
