@@ -1,0 +1,50 @@
+/** The QuickBooks Online client: one per connection, one governor per realm, classified errors. */
+export {
+  DEFAULT_RETRY,
+  fullJitterDelay,
+  MAX_BATCH_ITEMS,
+  processGovernors,
+  QUICKBOOKS_BASE_URLS,
+  QuickBooksClient,
+  toQueryResult,
+} from './client';
+export type {
+  AccessTokenSource,
+  AttemptInfo,
+  BatchItemRequest,
+  BatchItemResult,
+  CdcResult,
+  EntityVersion,
+  QueryResult,
+  QuickBooksClientOptions,
+  QuickBooksClientStats,
+  QuickBooksEntity,
+  QuickBooksOperation,
+  RetryOptions,
+  UpdateOptions,
+  WriteOptions,
+} from './client';
+export { DEFAULT_GOVERNOR_LIMITS, GovernorRegistry, RealmGovernor, systemClock } from './governor';
+export type { GovernedKind, GovernorClock, GovernorLimits, GovernorStats } from './governor';
+export { createHttpSend, defaultHttpSend, HttpTransportError, sharedAgents } from './http-transport';
+export type { HttpRequest, HttpResponse, HttpSend } from './http-transport';
+export {
+  classifyQuickBooksFailure,
+  errorFromFault,
+  faultFromJson,
+  faultFromXml,
+  parseFault,
+  parseFaultBody,
+  parseRetryAfter,
+  QuickBooksError,
+  redactSecrets,
+} from './quickbooks-error';
+export type {
+  HeaderBag,
+  QuickBooksDirection,
+  QuickBooksErrorCategory,
+  QuickBooksErrorContext,
+  QuickBooksErrorInit,
+  QuickBooksFault,
+  QuickBooksFaultEntry,
+} from './quickbooks-error';
