@@ -12,10 +12,17 @@ export const TimeColumn = (options: ColumnOptions = {}): PropertyDecorator =>
 export const CreatedAtColumn = (): PropertyDecorator => CreateDateColumn({ type: 'datetime', precision: 6 });
 export const UpdatedAtColumn = (): PropertyDecorator => UpdateDateColumn({ type: 'datetime', precision: 6 });
 export const MoneyColumn = (options: ColumnOptions = {}): PropertyDecorator =>
-  Column({ type: 'decimal', precision: 18, scale: 2, ...options });
+  Column({ type: 'decimal', precision: 18, scale: 2, transformer: moneyTransformer, ...options });
 /** JSON kept as text: portable, and we never query inside it. */
 export const JsonColumn = (options: ColumnOptions = {}): PropertyDecorator =>
   Column({ type: 'text', transformer: jsonTransformer, ...options });
+
+/** MySQL returns DECIMAL as a string already; SQLite returns a number, which we format back to cents. */
+const moneyTransformer = {
+  to: (value: string | null | undefined): string | null | undefined => value,
+  from: (value: string | number | null): string | null =>
+    value === null ? null : typeof value === 'number' ? value.toFixed(2) : value,
+};
 
 const jsonTransformer = {
   to: (value: unknown): string | null =>

@@ -1,7 +1,9 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { ConnectionEntity } from './connection.entity';
+import { InvoiceEntity } from './invoice.entity';
 import { JobEntity } from './job.entity';
 import { OAuthStateEntity } from './oauth-state.entity';
+import { OrderEntity } from './order.entity';
 import { ReferenceEntityRow } from './reference-entity.entity';
 import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
 import { SyncLogEntity } from './sync-log.entity';
@@ -9,8 +11,10 @@ import { TenantEntity } from './tenant.entity';
 
 export * from './api-key.entity';
 export * from './connection.entity';
+export * from './invoice.entity';
 export * from './job.entity';
 export * from './oauth-state.entity';
+export * from './order.entity';
 export * from './reference-entity.entity';
 export * from './sync-batch.entity';
 export * from './sync-log.entity';
@@ -28,4 +32,6 @@ export const ENTITIES = [
   BatchItemEntity,
   SyncLogEntity,
   JobEntity,
+  OrderEntity,
+  InvoiceEntity,
 ];
