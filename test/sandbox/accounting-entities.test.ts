@@ -466,6 +466,18 @@ describe('sales forms', () => {
 
     const stated = createInvoice([itemLine(hoursId, 1, 50)], { TxnTaxDetail: { TotalTax: 4.13 } });
     expect(stated.TotalAmt).toBe(54.13);
+    const override = createInvoice([itemLine(hoursId, 1, 50, { TaxCodeRef: { value: 'TAX' } })], {
+      TxnTaxDetail: { TxnTaxCodeRef: { value: caCode }, TotalTax: 3.5 },
+    });
+    expect(override.TotalAmt).toBe(53.5);
+
+    // A full update that echoes the earlier answer with new lines gets its tax recomputed.
+    const echoed = co.call('POST', 'invoice', {
+      ...after,
+      Line: [itemLine(hoursId, 4, 50, { TaxCodeRef: { value: 'TAX' } })],
+    }).body.Invoice;
+    expect(echoed.TxnTaxDetail.TotalTax).toBe(16);
+    expect(echoed.TotalAmt).toBe(216);
   });
 
   it('defaults terms, due date and addresses from the customer', () => {
@@ -800,7 +812,18 @@ describe('merge, snapshot, describe', () => {
       TotalAmt: 20,
       Line: [{ Amount: 20, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
     });
-    const snap = JSON.parse(JSON.stringify(co.accounting.snapshot()));
+    const live = co.accounting.snapshot();
+    const snap = JSON.parse(JSON.stringify(live));
+    // Later changes do not leak into a snapshot already taken.
+    const inv2 = co.call('GET', `invoice/${inv.Id}`).body.Invoice;
+    co.call('POST', 'invoice', {
+      Id: inv.Id,
+      SyncToken: inv2.SyncToken,
+      sparse: true,
+      PrivateNote: 'after snapshot',
+    });
+    co.call('POST', 'customer', { DisplayName: 'Not In Snapshot' });
+    expect(JSON.parse(JSON.stringify(live))).toEqual(snap);
     co.accounting.reset();
     expect(co.accounting.hasRealm(co.realmId)).toBe(false);
     co.accounting.restore(snap);

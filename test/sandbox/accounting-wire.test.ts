@@ -61,7 +61,7 @@ beforeAll(async () => {
   const connected = await connectApp(sandbox.url, {
     clientId: app.clientId,
     clientSecret: app.clientSecret,
-    redirectUri: app.redirectUris[0]!,
+    redirectUri: app.redirectUris[0],
   });
   token = connected.tokens.access_token;
   realmId = connected.realmId;

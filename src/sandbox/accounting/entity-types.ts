@@ -1,0 +1,430 @@
+/**
+ * The entities the emulator serves, with the properties each one has. The property lists serve two purposes: unknown
+ * properties in a write are refused with 2010 (QuickBooks' JSON reader is strict, which is how clients learn about typos
+ * such as `Quantity` for `Qty`), and queries may filter or sort only on properties the entity has (4001 otherwise).
+ */
+
+/** Name lists can only be made inactive; transactions are hard-deleted and some can be voided. */
+export type EntityKind = 'name' | 'txn';
+
+/** Static description of one entity type. */
+export interface EntityType {
+  /** As QuickBooks spells it in JSON and queries: `SalesReceipt`. */
+  name: string;
+  /** Lowercase URL segment: `salesreceipt`. */
+  path: string;
+  kind: EntityKind;
+  /** Top-level JSON properties the entity accepts and returns. */
+  fields: ReadonlySet<string>;
+  /** False for TaxCode/TaxRate, which QuickBooks creates through its TaxService, not the entity endpoint. */
+  writable: boolean;
+  /** Transactions with `?operation=void` (or `update&include=void`). */
+  voidable: boolean;
+  /** Whether DocNumber is auto-assigned and unique per type (6140). */
+  docNumbers: boolean;
+  /** How QuickBooks names the type inside fault details (`TxnType=Sales Receipt`). */
+  label: string;
+}
+
+const COMMON = ['Id', 'SyncToken', 'MetaData', 'domain', 'sparse', 'status', 'CustomField', 'AttachableRef'];
+
+const PERSON = [
+  'Title',
+  'GivenName',
+  'MiddleName',
+  'FamilyName',
+  'Suffix',
+  'FullyQualifiedName',
+  'CompanyName',
+  'DisplayName',
+  'PrintOnCheckName',
+  'Active',
+  'PrimaryPhone',
+  'AlternatePhone',
+  'Mobile',
+  'Fax',
+  'PrimaryEmailAddr',
+  'WebAddr',
+  'OtherContactInfo',
+  'DefaultTaxCodeRef',
+  'V4IDPseudonym',
+  'Source',
+];
+
+const TRANSACTION = [
+  'DocNumber',
+  'TxnDate',
+  'DepartmentRef',
+  'CurrencyRef',
+  'ExchangeRate',
+  'PrivateNote',
+  'TxnStatus',
+  'LinkedTxn',
+  'Line',
+  'TxnTaxDetail',
+  'TxnSource',
+  'TransactionLocationType',
+  'ProjectRef',
+  'RecurDataRef',
+  'TaxExemptionRef',
+  'HomeTotalAmt',
+  'TotalAmt',
+];
+
+const SALES = [
+  ...TRANSACTION,
+  'CustomerRef',
+  'CustomerMemo',
+  'BillAddr',
+  'ShipAddr',
+  'ShipFromAddr',
+  'FreeFormAddress',
+  'ClassRef',
+  'SalesTermRef',
+  'DueDate',
+  'ShipMethodRef',
+  'ShipDate',
+  'TrackingNum',
+  'GlobalTaxCalculation',
+  'ApplyTaxAfterDiscount',
+  'PrintStatus',
+  'EmailStatus',
+  'BillEmail',
+  'BillEmailCc',
+  'BillEmailBcc',
+  'Balance',
+  'HomeBalance',
+  'PaymentMethodRef',
+  'PaymentRefNum',
+  'DepositToAccountRef',
+  'DeliveryInfo',
+  'DiscountRate',
+  'DiscountAmt',
+];
+
+function def(
+  name: string,
+  kind: EntityKind,
+  fields: string[],
+  opts: Partial<Pick<EntityType, 'writable' | 'voidable' | 'docNumbers' | 'label'>> = {},
+): EntityType {
+  return {
+    name,
+    path: name.toLowerCase(),
+    kind,
+    fields: new Set([...COMMON, ...fields]),
+    writable: opts.writable ?? true,
+    voidable: opts.voidable ?? false,
+    docNumbers: opts.docNumbers ?? false,
+    label: opts.label ?? name,
+  };
+}
+
+const ALL: EntityType[] = [
+  def('Customer', 'name', [
+    ...PERSON,
+    'Taxable',
+    'BillAddr',
+    'ShipAddr',
+    'OtherAddr',
+    'Notes',
+    'Job',
+    'BillWithParent',
+    'ParentRef',
+    'Level',
+    'SalesTermRef',
+    'PaymentMethodRef',
+    'Balance',
+    'OpenBalanceDate',
+    'BalanceWithJobs',
+    'CurrencyRef',
+    'PreferredDeliveryMethod',
+    'ResaleNum',
+    'ARAccountRef',
+    'IsProject',
+    'TaxExemptionReasonId',
+    'PrimaryTaxIdentifier',
+    'SecondaryTaxIdentifier',
+    'BusinessNumber',
+    'GSTIN',
+    'GSTRegistrationType',
+    'CustomerTypeRef',
+    'ClientEntityId',
+    'ContactName',
+    'AltContactName',
+  ]),
+  def('Vendor', 'name', [
+    ...PERSON,
+    'BillAddr',
+    'OtherAddr',
+    'TaxCountry',
+    'TaxIdentifier',
+    'BusinessNumber',
+    'ParentRef',
+    'VendorTypeRef',
+    'TermRef',
+    'PrefillAccountRef',
+    'Balance',
+    'AcctNum',
+    'Vendor1099',
+    'T4AEligible',
+    'T5018Eligible',
+    'CurrencyRef',
+    'TaxReportingBasis',
+    'APAccountRef',
+    'BillRate',
+    'CostRate',
+    'ContactName',
+  ]),
+  def('Employee', 'name', [
+    ...PERSON,
+    'EmployeeType',
+    'EmployeeNumber',
+    'SSN',
+    'PrimaryAddr',
+    'OtherAddr',
+    'BillableTime',
+    'BillRate',
+    'CostRate',
+    'BirthDate',
+    'Gender',
+    'HiredDate',
+    'ReleasedDate',
+    'UseTimeEntry',
+    'Organization',
+  ]),
+  def('Item', 'name', [
+    'Name',
+    'Sku',
+    'Description',
+    'Active',
+    'SubItem',
+    'ParentRef',
+    'Level',
+    'FullyQualifiedName',
+    'Taxable',
+    'SalesTaxIncluded',
+    'UnitPrice',
+    'RatePercent',
+    'Type',
+    'IncomeAccountRef',
+    'PurchaseDesc',
+    'PurchaseTaxIncluded',
+    'PurchaseCost',
+    'ExpenseAccountRef',
+    'AssetAccountRef',
+    'PrefVendorRef',
+    'TrackQtyOnHand',
+    'QtyOnHand',
+    'QtyOnPurchaseOrder',
+    'QtyOnSalesOrder',
+    'ReorderPoint',
+    'InvStartDate',
+    'SalesTaxCodeRef',
+    'PurchaseTaxCodeRef',
+    'ClassRef',
+    'Source',
+    'ServiceType',
+    'ItemCategoryType',
+    'TaxClassificationRef',
+    'ItemGroupDetail',
+    'ItemAssemblyDetail',
+    'PrintGroupedItems',
+  ]),
+  def('Account', 'name', [
+    'Name',
+    'SubAccount',
+    'ParentRef',
+    'Description',
+    'FullyQualifiedName',
+    'Active',
+    'Classification',
+    'AccountType',
+    'AccountSubType',
+    'AcctNum',
+    'CurrentBalance',
+    'CurrentBalanceWithSubAccounts',
+    'CurrencyRef',
+    'TaxCodeRef',
+    'TxnLocationType',
+    'AccountAlias',
+    'OpeningBalance',
+    'OpeningBalanceDate',
+  ]),
+  def('Term', 'name', [
+    'Name',
+    'Active',
+    'Type',
+    'DueDays',
+    'DiscountPercent',
+    'DiscountDays',
+    'DayOfMonthDue',
+    'DueNextMonthDays',
+    'DiscountDayOfMonth',
+  ]),
+  def('Class', 'name', ['Name', 'SubClass', 'ParentRef', 'FullyQualifiedName', 'Active']),
+  def('Department', 'name', [
+    'Name',
+    'SubDepartment',
+    'ParentRef',
+    'FullyQualifiedName',
+    'Active',
+    'Address',
+  ]),
+  def('PaymentMethod', 'name', ['Name', 'Active', 'Type']),
+  def(
+    'TaxCode',
+    'name',
+    [
+      'Name',
+      'Description',
+      'Active',
+      'Hidden',
+      'Taxable',
+      'TaxGroup',
+      'SalesTaxRateList',
+      'PurchaseTaxRateList',
+      'TaxCodeConfigType',
+    ],
+    { writable: false },
+  ),
+  def(
+    'TaxRate',
+    'name',
+    [
+      'Name',
+      'Description',
+      'Active',
+      'RateValue',
+      'AgencyRef',
+      'TaxReturnLineRef',
+      'EffectiveTaxRate',
+      'SpecialTaxType',
+      'DisplayType',
+    ],
+    { writable: false },
+  ),
+  def(
+    'Invoice',
+    'txn',
+    [
+      ...SALES,
+      'Deposit',
+      'AllowIPNPayment',
+      'AllowOnlinePayment',
+      'AllowOnlineCreditCardPayment',
+      'AllowOnlineACHPayment',
+      'InvoiceLink',
+      'EInvoiceStatus',
+    ],
+    { voidable: true, docNumbers: true },
+  ),
+  def('SalesReceipt', 'txn', [...SALES, 'CreditCardPayment'], {
+    voidable: true,
+    docNumbers: true,
+    label: 'Sales Receipt',
+  }),
+  def('CreditMemo', 'txn', [...SALES, 'RemainingCredit', 'InvoiceRef'], {
+    voidable: true,
+    docNumbers: true,
+    label: 'Credit Memo',
+  }),
+  def(
+    'Payment',
+    'txn',
+    [
+      ...TRANSACTION,
+      'CustomerRef',
+      'ARAccountRef',
+      'DepositToAccountRef',
+      'PaymentMethodRef',
+      'PaymentRefNum',
+      'CreditCardPayment',
+      'UnappliedAmt',
+      'ProcessPayment',
+    ],
+    { voidable: true },
+  ),
+];
+
+/** Entity types by QuickBooks name (`SalesReceipt`). */
+export const ENTITY_TYPES: ReadonlyMap<string, EntityType> = new Map(ALL.map((t) => [t.name, t]));
+
+/** Entity types by URL segment (`salesreceipt`). URIs are case-sensitive at Intuit, so only lowercase matches. */
+export const ENTITY_BY_PATH: ReadonlyMap<string, EntityType> = new Map(ALL.map((t) => [t.path, t]));
+
+/** Sales transactions share line and total rules. */
+export const SALES_TRANSACTIONS: ReadonlySet<string> = new Set(['Invoice', 'SalesReceipt', 'CreditMemo']);
+
+/**
+ * QuickBooks entities the emulator does not model. Queries on them answer with an empty result rather than a parse
+ * error, because a real company would simply have none of them yet.
+ */
+export const UNMODELLED_ENTITIES: ReadonlySet<string> = new Set([
+  'Attachable',
+  'Bill',
+  'BillPayment',
+  'Budget',
+  'CompanyCurrency',
+  'Deposit',
+  'Estimate',
+  'ExchangeRate',
+  'JournalCode',
+  'JournalEntry',
+  'PurchaseOrder',
+  'Purchase',
+  'RefundReceipt',
+  'TaxAgency',
+  'TimeActivity',
+  'Transfer',
+  'VendorCredit',
+]);
+
+/** Allowed properties of a transaction line and of its detail objects (2010 otherwise). */
+export const LINE_FIELDS: ReadonlySet<string> = new Set([
+  'Id',
+  'LineNum',
+  'Description',
+  'Amount',
+  'DetailType',
+  'SalesItemLineDetail',
+  'DiscountLineDetail',
+  'SubTotalLineDetail',
+  'DescriptionLineDetail',
+  'GroupLineDetail',
+  'TaxLineDetail',
+  'LinkedTxn',
+  'LineEx',
+  'CustomField',
+  'ProjectRef',
+  'ReceivedAmount',
+]);
+
+export const SALES_ITEM_DETAIL_FIELDS: ReadonlySet<string> = new Set([
+  'ItemRef',
+  'ClassRef',
+  'UnitPrice',
+  'RatePercent',
+  'PriceLevelRef',
+  'MarkupInfo',
+  'Qty',
+  'UOMRef',
+  'ItemAccountRef',
+  'InventorySiteRef',
+  'TaxCodeRef',
+  'TaxClassificationRef',
+  'ServiceDate',
+  'TaxInclusiveAmt',
+  'DiscountRate',
+  'DiscountAmt',
+]);
+
+export const DISCOUNT_DETAIL_FIELDS: ReadonlySet<string> = new Set([
+  'PercentBased',
+  'DiscountPercent',
+  'DiscountAccountRef',
+  'DiscountRef',
+  'ClassRef',
+  'TaxCodeRef',
+  'ServiceDate',
+]);

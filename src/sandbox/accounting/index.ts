@@ -1,0 +1,367 @@
+import { randomInt } from 'node:crypto';
+import type {
+  AccountingApi,
+  AccountingOptions,
+  AccountingRequest,
+  AccountingResponse,
+  RequestDescription,
+} from '../contracts';
+import { runBatch } from './batch';
+import { runCdc } from './cdc';
+import type { ChangeSink } from './context';
+import { describeRequest, queryStatement } from './describe';
+import { Engine } from './engine';
+import { ENTITY_BY_PATH, ENTITY_TYPES, type EntityType } from './entity-types';
+import {
+  businessValidation,
+  malformedRequest,
+  objectNotFound,
+  QboFault,
+  queryParse,
+  requiredParam,
+  staleObject,
+  unsupportedOperation,
+} from './faults';
+import { isObject, optString } from './fields';
+import { runQuery } from './query';
+import { Realm, type QboObject, type RealmState } from './realm';
+import { seedRealm } from './seed';
+import { envelopeTime, metaTime } from './time';
+
+export { SHIPPING_ITEM_ID } from './sales';
+export { SEED_EMPLOYEE_NAMES, SEED_VENDOR_NAMES } from './seed';
+export { MAX_BATCH_ITEMS } from './batch';
+
+/** Longest requestid QuickBooks accepts: 50 characters, 36 for batch calls. */
+const MAX_REQUEST_ID = 50;
+const MAX_BATCH_REQUEST_ID = 36;
+
+/** Snapshot format of the accounting half. */
+interface AccountingSnapshot {
+  version: 1;
+  realms: RealmState[];
+}
+
+function includesOption(value: string | undefined, option: string): boolean {
+  return value !== undefined && value.split(',').some((o) => o.trim().toLowerCase() === option);
+}
+
+function faultResponse(err: unknown, nowMs: number): AccountingResponse {
+  if (err instanceof QboFault)
+    return { status: err.status, body: { Fault: err.toJSON(), time: envelopeTime(nowMs) } };
+  // A bug in the emulator: answer as QuickBooks answers its own failures, with the cause in the detail.
+  const detail = err instanceof Error ? err.message : String(err);
+  return {
+    status: 500,
+    body: {
+      Fault: {
+        Error: [
+          {
+            Message: 'An application error has occurred while processing your request',
+            Detail: `System Failure Error: ${detail}`,
+            code: '10000',
+            element: '',
+          },
+        ],
+        type: 'SystemFault',
+      },
+      time: envelopeTime(nowMs),
+    },
+  };
+}
+
+/** The accounting half of the emulator: company data and the QuickBooks Online Accounting API over it. */
+class AccountingService implements AccountingApi {
+  private readonly realms = new Map<string, Realm>();
+
+  constructor(private readonly opts: AccountingOptions) {}
+
+  describe(req: AccountingRequest): RequestDescription {
+    return describeRequest(req);
+  }
+
+  handle(req: AccountingRequest): AccountingResponse {
+    const nowMs = this.opts.clock.now().getTime();
+    const realm = this.realms.get(req.realmId);
+    if (!realm) {
+      return faultResponse(
+        new QboFault(
+          [
+            {
+              Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
+              Detail: `No company with realm id ${req.realmId}`,
+              code: '3100',
+              element: '',
+            },
+          ],
+          403,
+          'AuthorizationFault',
+        ),
+        nowMs,
+      );
+    }
+    const requestId = req.query.requestid === '' ? undefined : req.query.requestid;
+    if (requestId !== undefined) {
+      const max = req.path.split('/')[0] === 'batch' ? MAX_BATCH_REQUEST_ID : MAX_REQUEST_ID;
+      if (requestId.length > max) {
+        return faultResponse(
+          businessValidation(
+            `You cannot enter more than ${max} characters in the request_id field. You tried entering ${requestId.slice(0, 10)}..., which is ${requestId.length} characters.`,
+          ),
+          nowMs,
+        );
+      }
+      // A retry of a request already answered: the same answer, nothing runs again.
+      const stored = realm.requestIds.get(requestId);
+      if (stored) return stored;
+    }
+    const response = this.route(realm, req, nowMs, requestId !== undefined);
+    if (requestId !== undefined && response.status < 500) realm.rememberRequest(requestId, response);
+    return response;
+  }
+
+  private sinkFor(realmId: string): ChangeSink {
+    return (change) => {
+      try {
+        this.opts.onChange({ realmId, ...change });
+      } catch {
+        // The change is committed; a failing listener must not turn it into an error answer.
+      }
+    };
+  }
+
+  private route(
+    realm: Realm,
+    req: AccountingRequest,
+    nowMs: number,
+    withRequestId: boolean,
+  ): AccountingResponse {
+    const time = envelopeTime(nowMs);
+    const ok = (body: QboObject): AccountingResponse => ({ status: 200, body: { ...body, time } });
+    try {
+      const engine = new Engine(realm, nowMs, this.sinkFor(realm.realmId));
+      const segments = req.path.split('/').filter((s) => s !== '');
+      const head = segments[0] ?? '';
+      switch (head) {
+        case 'query': {
+          const statement = queryStatement(req);
+          if (statement === undefined || statement.trim() === '')
+            throw queryParse('Encountered "<EOF>" at line 1, column 1.');
+          return ok({ QueryResponse: runQuery(realm, statement) });
+        }
+        case 'batch':
+          if (req.method !== 'POST') throw unsupportedOperation('Operation batch requires POST.');
+          return ok(runBatch(engine, req.body, withRequestId));
+        case 'cdc':
+          return ok(runCdc(realm, nowMs, req.query.entities, req.query.changedSince));
+        case 'companyinfo':
+          if (req.method === 'GET') {
+            if (segments[1] !== undefined && segments[1] !== realm.realmId) throw objectNotFound();
+            return ok({ CompanyInfo: realm.companyInfo });
+          }
+          return ok({ CompanyInfo: this.updateSingleton(realm, 'CompanyInfo', req.body, nowMs) });
+        case 'preferences':
+          if (req.method === 'GET') return ok({ Preferences: realm.preferences });
+          return ok({ Preferences: this.updateSingleton(realm, 'Preferences', req.body, nowMs) });
+        default:
+          break;
+      }
+      const type = ENTITY_BY_PATH.get(head);
+      if (!type) throw unsupportedOperation(`Operation ${req.method} ${req.path} is not supported.`);
+      if (req.method === 'GET') {
+        if (segments.length !== 2)
+          throw unsupportedOperation(`Operation GET ${req.path} is not supported (JSON only).`);
+        return ok({ [type.name]: engine.read(type, segments[1]) });
+      }
+      if (segments.length === 3 && segments[2] === 'send') {
+        return ok({ [type.name]: engine.send(type, segments[1], req.query.sendTo) });
+      }
+      if (segments.length !== 1) throw unsupportedOperation(`Operation POST ${req.path} is not supported.`);
+      return ok({ [type.name]: this.write(engine, type, req) });
+    } catch (err) {
+      return faultResponse(err, nowMs);
+    }
+  }
+
+  /** `POST /{entity}` with `operation` create | update | delete | void and `include` void | allowduplicatedocnum. */
+  private write(engine: Engine, type: EntityType, req: AccountingRequest): QboObject {
+    const op = req.query.operation?.toLowerCase();
+    const allowDuplicateDocNum = includesOption(req.query.include, 'allowduplicatedocnum');
+    const body = req.body;
+    switch (op) {
+      case 'delete':
+        return engine.remove(type, body);
+      case 'void':
+        return engine.voidTxn(type, body);
+      case 'update':
+        if (includesOption(req.query.include, 'void')) return engine.voidTxn(type, body);
+        return engine.update(type, body, { allowDuplicateDocNum });
+      case undefined:
+      case 'create':
+        if (isObject(body) && body.Id !== undefined && body.Id !== null && body.Id !== '') {
+          return engine.update(type, body, { allowDuplicateDocNum });
+        }
+        return engine.create(type, body, { allowDuplicateDocNum });
+      default:
+        throw unsupportedOperation(`Operation ${op} is not supported.`);
+    }
+  }
+
+  /** CompanyInfo and Preferences: one object per company, updated with a SyncToken (sparse merges sections). */
+  private updateSingleton(
+    realm: Realm,
+    kind: 'CompanyInfo' | 'Preferences',
+    body: unknown,
+    nowMs: number,
+  ): QboObject {
+    if (!isObject(body)) throw malformedRequest(`The request body is not a ${kind} JSON object.`);
+    const current = kind === 'CompanyInfo' ? realm.companyInfo : realm.preferences;
+    const token = optString(body, 'SyncToken');
+    if (token === undefined) throw requiredParam('SyncToken');
+    if (token !== current.SyncToken) throw staleObject();
+    const merged: QboObject = body.sparse === true ? { ...current } : {};
+    for (const [key, value] of Object.entries(body)) {
+      const cur = merged[key];
+      merged[key] = isObject(cur) && isObject(value) && body.sparse === true ? { ...cur, ...value } : value;
+    }
+    const stamp = metaTime(nowMs);
+    const meta = isObject(current.MetaData) ? current.MetaData : {};
+    const next: QboObject = {
+      ...merged,
+      domain: 'QBO',
+      sparse: false,
+      Id: current.Id,
+      SyncToken: String(Number(current.SyncToken) + 1),
+      MetaData: { CreateTime: meta.CreateTime, LastUpdatedTime: stamp },
+    };
+    if (kind === 'CompanyInfo') realm.companyInfo = next;
+    else realm.preferences = next;
+    this.sinkFor(realm.realmId)({
+      entity: kind,
+      id: String(current.Id),
+      operation: 'Update',
+      lastUpdated: stamp,
+    });
+    return next;
+  }
+
+  createRealm(opts: { companyName?: string; country?: string; realmId?: string } = {}): string {
+    let realmId = opts.realmId;
+    if (realmId !== undefined) {
+      if (this.realms.has(realmId)) throw new Error(`Realm ${realmId} already exists`);
+    } else {
+      do {
+        // 16 digits, like the realm ids of Intuit's sandbox companies.
+        realmId = `9341${randomInt(100_000_000_000, 999_999_999_999)}`;
+      } while (this.realms.has(realmId));
+    }
+    const realm = new Realm(realmId, opts.companyName ?? 'Sandbox Company_US_1', opts.country ?? 'US');
+    seedRealm(realm, this.opts.clock.now().getTime());
+    this.realms.set(realmId, realm);
+    return realmId;
+  }
+
+  hasRealm(realmId: string): boolean {
+    return this.realms.has(realmId);
+  }
+
+  listRealms(): Array<{ realmId: string; companyName: string }> {
+    return [...this.realms.values()].map((r) => ({ realmId: r.realmId, companyName: r.companyName }));
+  }
+
+  adminEntities(realmId: string, entity: string): unknown[] {
+    const realm = this.realms.get(realmId);
+    if (!realm) return [];
+    if (entity === 'CompanyInfo') return [realm.companyInfo];
+    if (entity === 'Preferences') return [realm.preferences];
+    const t = realm.tables.get(entity);
+    return t ? [...t.values()].map((row) => row.obj) : [];
+  }
+
+  adminChange(
+    realmId: string,
+    change: {
+      entity: string;
+      operation: 'create' | 'update' | 'delete' | 'void' | 'merge';
+      data: Record<string, unknown>;
+    },
+  ): AccountingResponse {
+    const nowMs = this.opts.clock.now().getTime();
+    const realm = this.realms.get(realmId);
+    try {
+      if (!realm) throw objectNotFound();
+      const type = ENTITY_TYPES.get(change.entity);
+      if (!type) throw unsupportedOperation(`Entity ${change.entity} is not supported.`);
+      const engine = new Engine(realm, nowMs, this.sinkFor(realmId));
+      const data = isObject(change.data) ? change.data : {};
+      const id = optString(data, 'Id');
+      const currentToken = (): string => {
+        if (id === undefined) throw requiredParam('Id');
+        return engine.read(type, id).SyncToken as string;
+      };
+      let obj: QboObject;
+      switch (change.operation) {
+        case 'create':
+          obj = engine.create(type, data);
+          break;
+        case 'update':
+          // A person edits the current version and only the fields they touch.
+          obj = engine.update(type, { sparse: true, ...data, SyncToken: data.SyncToken ?? currentToken() });
+          break;
+        case 'delete':
+          obj =
+            type.kind === 'name'
+              ? engine.update(type, { Id: id, SyncToken: currentToken(), sparse: true, Active: false })
+              : engine.remove(type, { Id: id, SyncToken: currentToken() });
+          break;
+        case 'void':
+          obj = engine.voidTxn(type, { Id: id, SyncToken: currentToken() });
+          break;
+        case 'merge': {
+          const survivor = id ?? optString(data, 'survivorId');
+          const merged =
+            optString(data, 'MergedId') ?? optString(data, 'mergedId') ?? optString(data, 'deletedId');
+          if (survivor === undefined) throw requiredParam('Id');
+          if (merged === undefined) throw requiredParam('MergedId');
+          obj = engine.merge(type, survivor, merged);
+          break;
+        }
+        default:
+          throw unsupportedOperation(`Operation ${String(change.operation)} is not supported.`);
+      }
+      return { status: 200, body: { [type.name]: obj, time: envelopeTime(nowMs) } };
+    } catch (err) {
+      return faultResponse(err, nowMs);
+    }
+  }
+
+  snapshot(): unknown {
+    const snap: AccountingSnapshot = {
+      version: 1,
+      realms: [...this.realms.values()].map((r) => r.toState()),
+    };
+    return snap;
+  }
+
+  restore(state: unknown): void {
+    if (!isObject(state) || state.version !== 1 || !Array.isArray(state.realms)) {
+      throw new Error('Not an accounting snapshot (expected {version: 1, realms: [...]})');
+    }
+    const next = new Map<string, Realm>();
+    for (const rs of state.realms as RealmState[]) next.set(rs.realmId, Realm.fromState(rs));
+    this.realms.clear();
+    for (const [id, realm] of next) this.realms.set(id, realm);
+  }
+
+  reset(): void {
+    this.realms.clear();
+  }
+}
+
+/**
+ * Creates the accounting half of the emulator. The platform authenticates and throttles each request, then calls
+ * `handle`; every committed change is reported through `opts.onChange` (the platform turns them into webhooks).
+ */
+export function createAccounting(opts: AccountingOptions): AccountingApi {
+  return new AccountingService(opts);
+}

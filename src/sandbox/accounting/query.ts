@@ -1,0 +1,602 @@
+import { ENTITY_TYPES, UNMODELLED_ENTITIES } from './entity-types';
+import { queryParse, queryValidation, queryValueTooLarge } from './faults';
+import { isObject } from './fields';
+import { normalizeName, type QboObject, type Realm } from './realm';
+import { parseQbTime } from './time';
+
+/**
+ * QuickBooks' query language: `SELECT * | COUNT(*) FROM Entity [WHERE p op v [AND ...]] [ORDERBY p [ASC|DESC], ...]
+ * [STARTPOSITION n] [MAXRESULTS n]`, operators = < > <= >= LIKE IN, no OR, no joins. Entity names are case-sensitive;
+ * keywords and property names are not. String comparisons (= and LIKE) ignore case, as QuickBooks does for names.
+ */
+
+type Literal = string | number | boolean;
+
+interface Condition {
+  path: string[];
+  op: '=' | '<' | '>' | '<=' | '>=' | 'LIKE' | 'IN';
+  values: Literal[];
+  like?: RegExp;
+}
+
+interface Order {
+  path: string[];
+  desc: boolean;
+}
+
+/** A parsed statement. */
+export interface ParsedQuery {
+  count: boolean;
+  entity: string;
+  conditions: Condition[];
+  orderBy: Order[];
+  startPosition: number;
+  maxResults: number;
+}
+
+type TokenKind = 'ident' | 'string' | 'number' | 'punct' | 'eof';
+
+interface Token {
+  kind: TokenKind;
+  text: string;
+  /** 1-based column, for QueryParserError details. */
+  column: number;
+}
+
+const DEFAULT_MAX_RESULTS = 100;
+const MAX_RESULTS_LIMIT = 1000;
+
+function tokenize(statement: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const n = statement.length;
+  while (i < n) {
+    const c = statement[i];
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const column = i + 1;
+    if (c === "'") {
+      let text = '';
+      let j = i + 1;
+      let closed = false;
+      while (j < n) {
+        const ch = statement[j];
+        if (ch === '\\' && j + 1 < n) {
+          text += statement[j + 1];
+          j += 2;
+          continue;
+        }
+        if (ch === "'") {
+          closed = true;
+          break;
+        }
+        text += ch;
+        j++;
+      }
+      if (!closed) {
+        throw queryParse(
+          `Lexical error at line 1, column ${n + 1}.  Encountered: <EOF> after : "${statement.slice(i)}"`,
+        );
+      }
+      tokens.push({ kind: 'string', text, column });
+      i = j + 1;
+      continue;
+    }
+    const numMatch = /^-?\d+(\.\d+)?/.exec(statement.slice(i));
+    if (numMatch && (c !== '-' || /\d/.test(statement[i + 1] ?? ''))) {
+      tokens.push({ kind: 'number', text: numMatch[0], column });
+      i += numMatch[0].length;
+      continue;
+    }
+    const identMatch = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(statement.slice(i));
+    if (identMatch) {
+      tokens.push({ kind: 'ident', text: identMatch[0], column });
+      i += identMatch[0].length;
+      continue;
+    }
+    const two = statement.slice(i, i + 2);
+    if (two === '<=' || two === '>=' || two === '!=' || two === '<>') {
+      tokens.push({ kind: 'punct', text: two, column });
+      i += 2;
+      continue;
+    }
+    if ('=<>(),*'.includes(c)) {
+      tokens.push({ kind: 'punct', text: c, column });
+      i++;
+      continue;
+    }
+    throw queryParse(`Lexical error at line 1, column ${column}.  Encountered: "${c}"`);
+  }
+  tokens.push({ kind: 'eof', text: '', column: n + 1 });
+  return tokens;
+}
+
+const KEYWORDS = new Set([
+  'select',
+  'from',
+  'where',
+  'and',
+  'orderby',
+  'order',
+  'by',
+  'asc',
+  'desc',
+  'startposition',
+  'maxresults',
+  'like',
+  'in',
+  'count',
+]);
+
+function encountered(t: Token): never {
+  let what: string;
+  if (t.kind === 'eof') what = '"<EOF>"';
+  else if (t.kind === 'string') what = `" <STRING_LITERAL> "'${t.text}' ""`;
+  else if (t.kind === 'number') what = `" <${t.text.includes('.') ? 'DECIMAL' : 'INTEGER'}> "${t.text} ""`;
+  else if (t.kind === 'ident' && KEYWORDS.has(t.text.toLowerCase()))
+    what = `" "${t.text.toLowerCase()}" "${t.text} ""`;
+  else if (t.kind === 'ident') what = `" <IDENTIFIER> "${t.text} ""`;
+  else what = `" "${t.text}" "${t.text} ""`;
+  throw queryParse(`Encountered ${what} at line 1, column ${t.column}.`);
+}
+
+class Parser {
+  private i = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  private peek(offset = 0): Token {
+    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)];
+  }
+
+  private next(): Token {
+    const t = this.peek();
+    if (this.i < this.tokens.length - 1) this.i++;
+    return t;
+  }
+
+  private isKeyword(word: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return t.kind === 'ident' && t.text.toLowerCase() === word;
+  }
+
+  private expectKeyword(word: string): void {
+    if (!this.isKeyword(word)) encountered(this.peek());
+    this.next();
+  }
+
+  private expectPunct(p: string): void {
+    const t = this.peek();
+    if (t.kind !== 'punct' || t.text !== p) encountered(t);
+    this.next();
+  }
+
+  private identifier(): string {
+    const t = this.peek();
+    if (t.kind !== 'ident' || KEYWORDS.has(t.text.toLowerCase())) encountered(t);
+    this.next();
+    return t.text;
+  }
+
+  private integer(): number {
+    const t = this.peek();
+    if (t.kind !== 'number' || t.text.includes('.') || t.text.startsWith('-')) encountered(t);
+    this.next();
+    return Number(t.text);
+  }
+
+  private literal(): Literal {
+    const t = this.peek();
+    if (t.kind === 'string') {
+      this.next();
+      return t.text;
+    }
+    if (t.kind === 'number') {
+      this.next();
+      return Number(t.text);
+    }
+    if (t.kind === 'ident' && (t.text.toLowerCase() === 'true' || t.text.toLowerCase() === 'false')) {
+      this.next();
+      return t.text.toLowerCase() === 'true';
+    }
+    return encountered(t);
+  }
+
+  parse(): ParsedQuery {
+    this.expectKeyword('select');
+    let count = false;
+    if (this.isKeyword('count')) {
+      this.next();
+      this.expectPunct('(');
+      this.expectPunct('*');
+      this.expectPunct(')');
+      count = true;
+    } else if (this.peek().kind === 'punct' && this.peek().text === '*') {
+      this.next();
+    } else {
+      // A property list: QuickBooks answers with whole objects anyway.
+      this.identifier();
+      while (this.peek().kind === 'punct' && this.peek().text === ',') {
+        this.next();
+        this.identifier();
+      }
+    }
+    this.expectKeyword('from');
+    const entity = this.identifier();
+    const q: ParsedQuery = {
+      count,
+      entity,
+      conditions: [],
+      orderBy: [],
+      startPosition: 1,
+      maxResults: DEFAULT_MAX_RESULTS,
+    };
+    let sawWhere = false;
+    let sawOrder = false;
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'eof') break;
+      if (!sawWhere && !sawOrder && this.isKeyword('where')) {
+        this.next();
+        sawWhere = true;
+        q.conditions.push(this.condition());
+        while (this.isKeyword('and')) {
+          this.next();
+          q.conditions.push(this.condition());
+        }
+      } else if (
+        !sawOrder &&
+        (this.isKeyword('orderby') || (this.isKeyword('order') && this.isKeyword('by', 1)))
+      ) {
+        if (this.isKeyword('order')) this.next();
+        this.next();
+        sawOrder = true;
+        q.orderBy.push(this.order());
+        while (this.peek().kind === 'punct' && this.peek().text === ',') {
+          this.next();
+          q.orderBy.push(this.order());
+        }
+      } else if (this.isKeyword('startposition')) {
+        this.next();
+        q.startPosition = Math.max(1, this.integer());
+      } else if (this.isKeyword('maxresults')) {
+        this.next();
+        q.maxResults = this.integer();
+      } else {
+        encountered(t);
+      }
+    }
+    return q;
+  }
+
+  private order(): Order {
+    const path = this.identifier().split('.');
+    let desc = false;
+    if (this.isKeyword('asc')) this.next();
+    else if (this.isKeyword('desc')) {
+      this.next();
+      desc = true;
+    }
+    return { path, desc };
+  }
+
+  private condition(): Condition {
+    const path = this.identifier().split('.');
+    if (path.some((p) => p === '')) encountered(this.peek(-1));
+    const t = this.peek();
+    if (this.isKeyword('in')) {
+      this.next();
+      this.expectPunct('(');
+      const values = [this.literal()];
+      while (this.peek().kind === 'punct' && this.peek().text === ',') {
+        this.next();
+        values.push(this.literal());
+      }
+      this.expectPunct(')');
+      return { path, op: 'IN', values };
+    }
+    if (this.isKeyword('like')) {
+      this.next();
+      const pt = this.peek();
+      if (pt.kind !== 'string') encountered(pt);
+      this.next();
+      const pattern = pt.text
+        .split('%')
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*');
+      return { path, op: 'LIKE', values: [pt.text], like: new RegExp(`^${pattern}$`, 'is') };
+    }
+    if (t.kind === 'punct' && ['=', '<', '>', '<=', '>='].includes(t.text)) {
+      this.next();
+      return { path, op: t.text as Condition['op'], values: [this.literal()] };
+    }
+    return encountered(t);
+  }
+}
+
+/** Parses a statement (4000 with a QueryParserError detail when it does not parse). */
+export function parseQuery(statement: string): ParsedQuery {
+  return new Parser(tokenize(statement)).parse();
+}
+
+/** Cheap guess of the entity a statement reads, for request classification. */
+export function queryEntity(statement: string): string | undefined {
+  return /\bfrom\s+([A-Za-z_][A-Za-z0-9_]*)/i.exec(statement)?.[1];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Reads a dotted property, matching segments case-insensitively when needed; a reference yields its `value`. */
+function valueAt(obj: QboObject, path: string[]): unknown {
+  let cur: unknown = obj;
+  for (const seg of path) {
+    if (!isObject(cur)) return undefined;
+    let v = cur[seg];
+    if (v === undefined) {
+      const lower = seg.toLowerCase();
+      for (const k of Object.keys(cur)) {
+        if (k.toLowerCase() === lower) {
+          v = cur[k];
+          break;
+        }
+      }
+    }
+    cur = v;
+  }
+  if (isObject(cur) && 'value' in cur) return cur.value;
+  return cur;
+}
+
+const DIGITS = /^-?\d{1,15}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Parsed times of stored values: MetaData times repeat a lot and are compared on every row of a scan. */
+const timeCache = new Map<string, number | undefined>();
+function cachedTime(text: string): number | undefined {
+  let ms = timeCache.get(text);
+  if (ms === undefined && !timeCache.has(text)) {
+    if (timeCache.size >= 100_000) timeCache.clear();
+    ms = parseQbTime(text);
+    timeCache.set(text, ms);
+  }
+  return ms;
+}
+
+/** A literal prepared once per query, so that each row costs one comparison. */
+interface PreparedLiteral {
+  num: number;
+  bool: boolean;
+  lower: string;
+  digits: boolean;
+  dateTime: boolean;
+  ms: number | undefined;
+}
+
+function prepare(lit: Literal): PreparedLiteral {
+  const text = String(lit);
+  return {
+    num: typeof lit === 'number' ? lit : text.trim() === '' ? NaN : Number(text),
+    bool: typeof lit === 'boolean' ? lit : text.toLowerCase() === 'true',
+    lower: text.toLowerCase(),
+    digits: DIGITS.test(text),
+    dateTime: DATE_TIME.test(text),
+    ms: DATE.test(text) || DATE_TIME.test(text) ? parseQbTime(text) : undefined,
+  };
+}
+
+/** Three-way comparison of a stored value with a prepared literal; NaN when incomparable. */
+function compare(v: unknown, lit: PreparedLiteral): number {
+  if (typeof v === 'number') return v - lit.num;
+  if (typeof v === 'boolean') return v === lit.bool ? 0 : v ? 1 : -1;
+  if (typeof v !== 'string') return NaN;
+  if (lit.digits && DIGITS.test(v)) return Number(v) - lit.num;
+  if (lit.ms !== undefined && (DATE_TIME.test(v) || (lit.dateTime && DATE.test(v)))) {
+    const ms = cachedTime(v);
+    if (ms !== undefined) return ms - lit.ms;
+  }
+  const a = v.toLowerCase();
+  return a < lit.lower ? -1 : a > lit.lower ? 1 : 0;
+}
+
+type RowTest = (obj: QboObject) => boolean;
+
+function compile(c: Condition): RowTest {
+  const lits = c.values.map(prepare);
+  const lit = lits[0];
+  const isActive = c.path.length === 1 && c.path[0] === 'Active';
+  const read = (obj: QboObject): unknown => {
+    const v = valueAt(obj, c.path);
+    // Name lists without an explicit Active are active.
+    return v === undefined && isActive ? true : v;
+  };
+  switch (c.op) {
+    case 'LIKE': {
+      const re = c.like!;
+      return (obj) => {
+        const v = read(obj);
+        return (
+          (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && re.test(String(v))
+        );
+      };
+    }
+    case 'IN':
+      return (obj) => {
+        const v = read(obj);
+        return v !== undefined && v !== null && lits.some((l) => compare(v, l) === 0);
+      };
+    case '=':
+      return (obj) => compare(read(obj), lit) === 0;
+    case '<':
+      return (obj) => compare(read(obj), lit) < 0;
+    case '>':
+      return (obj) => compare(read(obj), lit) > 0;
+    case '<=':
+      return (obj) => compare(read(obj), lit) <= 0;
+    case '>=':
+      return (obj) => compare(read(obj), lit) >= 0;
+  }
+}
+
+/** Sort key of a value: numbers (and digit strings, and times) numerically, other strings case-insensitively. */
+function sortKey(v: unknown): number | string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v !== 'string') return undefined;
+  const s = v;
+  if (DIGITS.test(s)) return Number(s);
+  if (DATE_TIME.test(s)) {
+    const ms = cachedTime(s);
+    if (ms !== undefined) return ms;
+  }
+  return s.toLowerCase();
+}
+
+function compareKeys(a: number | string | undefined, b: number | string | undefined): number {
+  if (a === undefined) return b === undefined ? 0 : 1;
+  if (b === undefined) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Puts the first segment of a property path in QuickBooks' spelling, or raises 4001 for an unknown property. */
+function canonicalPath(
+  path: string[],
+  fields: ReadonlySet<string>,
+  lowerFields: Map<string, string>,
+): string[] {
+  const first = fields.has(path[0]) ? path[0] : lowerFields.get(path[0].toLowerCase());
+  if (first === undefined) throw queryValidation(`property '${path.join('.')}' is not queryable`);
+  return [first, ...path.slice(1)];
+}
+
+const lowerFieldCache = new Map<string, Map<string, string>>();
+
+function lowerFieldsOf(entity: string, fields: ReadonlySet<string>): Map<string, string> {
+  let m = lowerFieldCache.get(entity);
+  if (!m) {
+    m = new Map([...fields].map((f) => [f.toLowerCase(), f]));
+    lowerFieldCache.set(entity, m);
+  }
+  return m;
+}
+
+const PARTY = new Set(['Customer', 'Vendor', 'Employee']);
+
+/**
+ * Candidates from an index when a condition pins the result down (Id = / IN, DisplayName =, DocNumber =): the lookups
+ * clients make most (find a customer by name, a transaction by DocNumber before re-posting) stay O(1) on big tables.
+ * The candidates still go through every condition. Undefined when no index applies.
+ */
+function indexed(realm: Realm, entity: string, conditions: Condition[]): QboObject[] | undefined {
+  for (const c of conditions) {
+    if (c.path.length !== 1) continue;
+    const field = c.path[0];
+    let ids: Iterable<string> | undefined;
+    if (field === 'Id' && (c.op === '=' || c.op === 'IN')) {
+      ids = c.values.map(String);
+    } else if (field === 'DisplayName' && c.op === '=' && PARTY.has(entity)) {
+      const owner = realm.nameIndex.get('party')?.get(normalizeName(String(c.values[0])));
+      ids = owner && owner.entity === entity ? [owner.id] : [];
+    } else if (field === 'DocNumber' && c.op === '=') {
+      const doc = String(c.values[0]);
+      // The index is exact; = ignores case, so only doc numbers without letters can use it.
+      if (doc.toLowerCase() !== doc.toUpperCase()) continue;
+      ids = realm.docOwners(entity, doc) ?? [];
+    }
+    if (ids === undefined) continue;
+    const out: QboObject[] = [];
+    const seen = new Set<string>();
+    for (const id of ids) {
+      const obj = realm.live(entity, id);
+      if (obj && !seen.has(id)) {
+        seen.add(id);
+        out.push(obj);
+      }
+    }
+    return out.sort((a, b) => Number(a.Id) - Number(b.Id));
+  }
+  return undefined;
+}
+
+/** Runs a statement against a realm and returns the `QueryResponse` object. */
+export function runQuery(realm: Realm, statement: string): QboObject {
+  const q = parseQuery(statement);
+  if (q.maxResults > MAX_RESULTS_LIMIT) throw queryValueTooLarge(q.maxResults);
+
+  let source: Iterable<QboObject>;
+  const type = ENTITY_TYPES.get(q.entity);
+  if (type) {
+    const lower = lowerFieldsOf(q.entity, type.fields);
+    for (const c of q.conditions) c.path = canonicalPath(c.path, type.fields, lower);
+    for (const o of q.orderBy) o.path = canonicalPath(o.path, type.fields, lower);
+    source = indexed(realm, q.entity, q.conditions) ?? liveObjects(realm, q.entity);
+  } else if (q.entity === 'CompanyInfo' || q.entity === 'Preferences') {
+    source = [q.entity === 'CompanyInfo' ? realm.companyInfo : realm.preferences];
+  } else if (UNMODELLED_ENTITIES.has(q.entity)) {
+    source = [];
+  } else {
+    throw queryValidation(
+      `Entity ${q.entity} is not supported. Entity names are case-sensitive (for example Customer, SalesReceipt).`,
+    );
+  }
+  const conditions = [...q.conditions];
+  if (type?.kind === 'name' && !conditions.some((c) => c.path.length === 1 && c.path[0] === 'Active')) {
+    conditions.push({ path: ['Active'], op: '=', values: [true] });
+  }
+  const tests = conditions.map(compile);
+  const test = (obj: QboObject): boolean => {
+    for (const t of tests) if (!t(obj)) return false;
+    return true;
+  };
+  const skip = q.startPosition - 1;
+
+  if (q.count) {
+    let total = 0;
+    for (const obj of source) if (test(obj)) total++;
+    return { totalCount: total };
+  }
+
+  let page: QboObject[];
+  if (q.orderBy.length === 0) {
+    // Without ORDERBY, stop as soon as the page is full: paging through a large table stays cheap.
+    page = [];
+    let seen = 0;
+    for (const obj of source) {
+      if (page.length >= q.maxResults) break;
+      if (!test(obj)) continue;
+      if (seen++ >= skip) page.push(obj);
+    }
+  } else {
+    // Keys computed once per row, not once per comparison.
+    const keyed: Array<{ obj: QboObject; keys: Array<number | string | undefined> }> = [];
+    for (const obj of source) {
+      if (test(obj)) keyed.push({ obj, keys: q.orderBy.map((o) => sortKey(valueAt(obj, o.path))) });
+    }
+    const desc = q.orderBy.map((o) => o.desc);
+    keyed.sort((a, b) => {
+      for (let i = 0; i < desc.length; i++) {
+        const ka = a.keys[i];
+        const kb = b.keys[i];
+        let c = compareKeys(ka, kb);
+        // Missing values sort last either way.
+        if (desc[i] && ka !== undefined && kb !== undefined) c = -c;
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
+    page = keyed.slice(skip, skip + q.maxResults).map((k) => k.obj);
+  }
+  if (page.length === 0) return {};
+  return { [q.entity]: page, startPosition: q.startPosition, maxResults: page.length };
+}
+
+function* liveObjects(realm: Realm, entity: string): Iterable<QboObject> {
+  const t = realm.tables.get(entity);
+  if (!t) return;
+  for (const row of t.values()) if (!row.deleted) yield row.obj;
+}
