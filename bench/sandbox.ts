@@ -306,7 +306,7 @@ async function main(): Promise<void> {
         serverUtilization: round(baselineBusy.utilization, 3),
         serverBusyUsPerRequest: round(baselineUs, 1),
       },
-      ratio: round(measured.rps.overall! / Math.max(1, baseMeasured.rps.overall!), 3),
+      ratio: round(measured.rps.overall / Math.max(1, baseMeasured.rps.overall), 3),
       busyRatio: round(sandboxUs / Math.max(0.001, baselineUs), 2),
     }),
   );
