@@ -53,10 +53,10 @@ export async function openJobsDatabase(dialect: Dialect): Promise<JobsDatabase> 
       return other;
     },
     async effects(jobId) {
-      const rows = (await dataSource.query(
+      const rows = await dataSource.query<Array<{ jobId: string; attempt: number | string; worker: string }>>(
         `SELECT jobId, attempt, worker FROM job_effects ${jobId ? 'WHERE jobId = ?' : ''} ORDER BY seq`,
         jobId ? [jobId] : [],
-      )) as Array<{ jobId: string; attempt: number | string; worker: string }>;
+      );
       return rows.map((row) => ({ ...row, attempt: Number(row.attempt) }));
     },
     recordEffect: (ds, jobId, attempt, worker) => recordEffect(ds, jobId, attempt, worker),

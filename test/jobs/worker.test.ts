@@ -129,8 +129,8 @@ describe.each(DIALECTS)('JobWorker on %s', (dialect) => {
     });
     expect(job.finishedAt).toBeInstanceOf(Date);
     // Each retry was scheduled at least the backoff delay after the failure before it.
-    expect(seenRunAt[2]).toBeGreaterThanOrEqual(failedAt[1]! + delayMs);
-    expect(seenRunAt[3]).toBeGreaterThanOrEqual(failedAt[2]! + delayMs);
+    expect(seenRunAt[2]).toBeGreaterThanOrEqual(failedAt[1] + delayMs);
+    expect(seenRunAt[3]).toBeGreaterThanOrEqual(failedAt[2] + delayMs);
   });
 
   it('keeps the error of a failed attempt while the job waits for its retry', async () => {
