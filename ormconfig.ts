@@ -41,7 +41,26 @@ export async function detectMysqlFlavor(url: string): Promise<MysqlFlavor> {
 /** Creates and initializes the DataSource (no migrations run here). */
 export async function initializeDataSource(db: DatabaseConfig, logger?: TypeOrmLogger): Promise<DataSource> {
   const flavor = db.type === 'mysql' ? await detectMysqlFlavor(db.url) : undefined;
-  return createDataSource(db, { flavor, logger }).initialize();
+  const dataSource = await createDataSource(db, { flavor, logger }).initialize();
+  if (db.type === 'sqlite') serializeTransactions(dataSource);
+  return dataSource;
+}
+
+/**
+ * better-sqlite3 gives TypeORM one connection for everything, so two transactions started at once collide ("cannot
+ * start a transaction within a transaction"). On SQLite, transactions therefore take turns. Code must not start a
+ * transaction inside another's callback (pass the `EntityManager` down instead) and must not rely on `save()`'s
+ * implicit transactions.
+ */
+function serializeTransactions(dataSource: DataSource): void {
+  const manager = dataSource.manager;
+  const original = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  manager.transaction = ((...args: unknown[]) => {
+    const run = tail.then(() => original(...args));
+    tail = run.catch(() => undefined);
+    return run;
+  }) as typeof manager.transaction;
 }
 
 export function createDataSource(

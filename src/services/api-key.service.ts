@@ -100,17 +100,18 @@ export class ApiKeyService {
   ): Promise<ApiKeyEntity> {
     if (!(await this.tenants.existsBy({ id: tenantId })))
       throw new AppError('NOT_FOUND', `tenant ${tenantId} was not found`);
-    return this.keys.save(
-      this.keys.create({
-        id: newId('apiKey'),
-        tenantId,
-        name,
-        prefix,
-        hash: sha256(key).toString('hex'),
-        scopes,
-        lastUsedAt: null,
-        revokedAt: null,
-      }),
-    );
+    const row = this.keys.create({
+      id: newId('apiKey'),
+      tenantId,
+      name,
+      prefix,
+      hash: sha256(key).toString('hex'),
+      scopes,
+      lastUsedAt: null,
+      revokedAt: null,
+      createdAt: new Date(),
+    });
+    await this.keys.insert(row);
+    return row;
   }
 }

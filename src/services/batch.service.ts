@@ -128,6 +128,20 @@ export class BatchService {
     return this.items.find({ where: { batchId, status: In(['PENDING', 'RUNNING']) }, order: { seq: 'ASC' } });
   }
 
+  /** The next `limit` items still to do after `afterSeq`, for streaming through large batches. */
+  async pendingItemsAfter(batchId: string, afterSeq: number, limit: number): Promise<BatchItemEntity[]> {
+    return this.items
+      .createQueryBuilder('i')
+      .where('i.batchId = :batchId AND i.seq > :afterSeq AND i.status IN (:...open)', {
+        batchId,
+        afterSeq,
+        open: ['PENDING', 'RUNNING'],
+      })
+      .orderBy('i.seq', 'ASC')
+      .take(limit)
+      .getMany();
+  }
+
   async start(batchId: string): Promise<SyncBatchEntity> {
     return this.inOrder(batchId, async () => {
       await this.batches
@@ -145,39 +159,59 @@ export class BatchService {
 
   /** Records an item's result once and publishes it; a second report for the same item is ignored. */
   async recordItem(batchId: string, seq: number, outcome: ItemOutcome): Promise<void> {
+    await this.recordItems(batchId, [{ seq, ...outcome }]);
+  }
+
+  /**
+   * Records several items' results in one transaction and publishes one event per item, in order, each carrying the
+   * counts as of that item. Items already finished are skipped, so a re-run after a crash never counts twice.
+   */
+  async recordItems(batchId: string, outcomes: Array<ItemOutcome & { seq: number }>, manager?: EntityManager): Promise<void> {
+    if (outcomes.length === 0) return;
     await this.inOrder(batchId, async () => {
       const finishedAt = new Date();
-      const recorded = await this.dataSource.transaction(async (manager) => {
-        const result = await manager
-          .createQueryBuilder()
-          .update(BatchItemEntity)
-          .set({
-            status: outcome.status,
-            quickbooksId: outcome.quickbooksId ?? null,
-            error: outcome.error ?? null,
-            finishedAt,
-          })
-          .where('batchId = :batchId AND seq = :seq AND status IN (:...open)', { batchId, seq, open: ['PENDING', 'RUNNING'] })
-          .execute();
-        if (!result.affected) return false;
-        await manager
+      const run = async (tx: EntityManager) => {
+        const done: number[] = [];
+        for (const outcome of outcomes) {
+          const result = await tx
+            .createQueryBuilder()
+            .update(BatchItemEntity)
+            .set({ status: outcome.status, quickbooksId: outcome.quickbooksId ?? null, error: outcome.error ?? null, finishedAt })
+            .where('batchId = :batchId AND seq = :seq AND status IN (:...open)', {
+              batchId,
+              seq: outcome.seq,
+              open: ['PENDING', 'RUNNING'],
+            })
+            .execute();
+          if (result.affected) done.push(outcome.seq);
+        }
+        if (done.length === 0) return { done, before: undefined };
+        const before = await tx.findOneByOrFail(SyncBatchEntity, { id: batchId });
+        const counted = outcomes.filter((o) => done.includes(o.seq));
+        const succeeded = counted.filter((o) => o.status === 'SUCCEEDED').length;
+        const failed = counted.filter((o) => o.status === 'FAILED').length;
+        await tx
           .createQueryBuilder()
           .update(SyncBatchEntity)
           .set({
-            processed: () => 'processed + 1',
-            succeeded: () => (outcome.status === 'SUCCEEDED' ? 'succeeded + 1' : 'succeeded'),
-            failed: () => (outcome.status === 'FAILED' ? 'failed + 1' : 'failed'),
+            processed: () => `processed + ${counted.length}`,
+            succeeded: () => `succeeded + ${succeeded}`,
+            failed: () => `failed + ${failed}`,
           })
           .where('id = :batchId', { batchId })
           .execute();
-        return true;
-      });
-      if (!recorded) return;
-      const [batch, item] = await Promise.all([
-        this.batches.findOneByOrFail({ id: batchId }),
-        this.items.findOneByOrFail({ batchId, seq }),
-      ]);
-      this.publish(batch, toItemEvent(item));
+        return { done, before };
+      };
+      const { done, before } = manager ? await run(manager) : await this.dataSource.transaction(run);
+      if (!before) return;
+      const items = await this.items.find({ where: { batchId, seq: In(done) }, order: { seq: 'ASC' } });
+      let { processed, succeeded, failed } = before;
+      for (const item of items) {
+        processed += 1;
+        if (item.status === 'SUCCEEDED') succeeded += 1;
+        if (item.status === 'FAILED') failed += 1;
+        this.publish({ ...before, processed, succeeded, failed }, toItemEvent(item));
+      }
     });
   }
 

@@ -174,6 +174,18 @@ export class ReferenceService {
       .getMany();
   }
 
+  /** The match keys of a mirrored list (name, e-mail, SKU), for building an in-memory index. */
+  async matchIndex(
+    connectionId: string,
+    type: ReferenceType,
+  ): Promise<Array<Pick<ReferenceEntityRow, 'quickbooksId' | 'name' | 'email' | 'sku' | 'active'>>> {
+    return this.rows
+      .createQueryBuilder('r')
+      .select(['r.quickbooksId', 'r.name', 'r.email', 'r.sku', 'r.active'])
+      .where('r.connectionId = :connectionId AND r.type = :type', { connectionId, type })
+      .getMany();
+  }
+
   /** Writes QuickBooks objects into the mirror (also used when posting creates customers and items). */
   async upsert(connection: ConnectionEntity, type: ReferenceType, objects: QuickBooksEntity[]): Promise<void> {
     for (let start = 0; start < objects.length; start += UPSERT_CHUNK) {

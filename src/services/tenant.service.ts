@@ -24,7 +24,9 @@ export class TenantService {
     if (await this.tenants.existsBy({ name: trimmed })) {
       throw new AppError('CONFLICT', `a tenant named "${trimmed}" already exists`);
     }
-    return this.tenants.save(this.tenants.create({ id: newId('tenant'), name: trimmed }));
+    const tenant = this.tenants.create({ id: newId('tenant'), name: trimmed, createdAt: new Date() });
+    await this.tenants.insert(tenant);
+    return tenant;
   }
 
   async findByName(name: string): Promise<TenantEntity | null> {

@@ -1,0 +1,292 @@
+import type { ConnectionEntity, ConnectionSettingsData, OrderEntity, OrderLineData } from '../entities';
+import { QuickBooksError, type BatchItemRequest, type QuickBooksClient, type QuickBooksEntity } from '../quickbooks';
+import { cleanDisplayName, MappingProblem, newItemBody } from './posting-mapper';
+import type { ReferenceService } from './reference.service';
+import type { SyncLogEntry, SyncLogService } from './sync-log.service';
+
+/** Why a customer or item could not be had; the orders needing it fail with it. */
+export type Unresolved = MappingProblem | QuickBooksError;
+export type Resolution = { id: string } | { problem: Unresolved };
+
+const BATCH_SIZE = 30;
+const IN_LIST_SIZE = 50;
+const MAX_NAME_SUFFIX = 9;
+
+const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const chunk = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/**
+ * Finds or creates the customers and items a posting needs. Lookups go to an in-memory index of the mirrored lists
+ * first, then to QuickBooks in bulk (`IN` queries), and only what is still missing is created, 30 per batch call.
+ * Everything found or created is remembered for the rest of the run and written to the mirror.
+ */
+export class PostingReferences {
+  private readonly customersByName = new Map<string, string>();
+  private readonly customersByEmail = new Map<string, string>();
+  private readonly itemsByKey = new Map<string, string>();
+  /** Names QuickBooks refused (6240) and the name we created instead: the suffix rule, recorded once per run. */
+  readonly renamed = new Map<string, string>();
+
+  constructor(
+    private readonly connection: ConnectionEntity,
+    private readonly client: QuickBooksClient,
+    private readonly references: ReferenceService,
+    private readonly syncLogs: SyncLogService,
+    private readonly batchId: string,
+  ) {}
+
+  async load(): Promise<void> {
+    const [customers, items] = await Promise.all([
+      this.references.matchIndex(this.connection.id, 'CUSTOMER'),
+      this.references.matchIndex(this.connection.id, 'ITEM'),
+    ]);
+    for (const row of customers.filter((r) => r.active)) {
+      this.customersByName.set(row.name.toLowerCase(), row.quickbooksId);
+      if (row.email) this.customersByEmail.set(row.email.toLowerCase(), row.quickbooksId);
+    }
+    for (const row of items.filter((r) => r.active)) {
+      if (row.sku) this.itemsByKey.set(`sku:${row.sku.toLowerCase()}`, row.quickbooksId);
+      this.itemsByKey.set(`name:${row.name.toLowerCase()}`, row.quickbooksId);
+    }
+  }
+
+  /** Customer ids by display name (lower-cased) for the given orders' customers. */
+  async resolveCustomers(
+    wanted: Map<string, { name: string; order: OrderEntity }>,
+  ): Promise<Map<string, Resolution>> {
+    const result = new Map<string, Resolution>();
+    const missing: Array<{ key: string; name: string; order: OrderEntity }> = [];
+    for (const [key, { name, order }] of wanted) {
+      const email = order.customer?.email?.toLowerCase();
+      const id = this.customersByName.get(key) ?? (email && order.customer.name ? this.customersByEmail.get(email) : undefined);
+      if (id) result.set(key, { id });
+      else missing.push({ key, name, order });
+    }
+    if (missing.length === 0) return result;
+
+    // Created in QuickBooks since the last import?
+    for (const names of chunk(missing, IN_LIST_SIZE)) {
+      const found = await this.client.query(
+        `SELECT * FROM Customer WHERE DisplayName IN (${names.map((n) => quote(n.name)).join(', ')}) MAXRESULTS 1000`,
+      );
+      await this.remember('CUSTOMER', found.items);
+    }
+    const toCreate = missing.filter(({ key }) => {
+      const id = this.customersByName.get(key);
+      if (id) result.set(key, { id });
+      return !id;
+    });
+
+    for (const group of chunk(toCreate, BATCH_SIZE)) {
+      const requests: BatchItemRequest[] = group.map(({ name, order }) => ({
+        operation: 'create',
+        entity: 'Customer',
+        body: customerBody(name, order),
+      }));
+      const outcomes = await this.client.batch(requests);
+      const logs: SyncLogEntry[] = [];
+      await Promise.all(
+        group.map(async ({ key, name, order }, index) => {
+          const outcome = outcomes[index]!;
+          if (outcome.ok && 'value' in outcome) {
+            await this.remember('CUSTOMER', [outcome.value]);
+            result.set(key, { id: String(outcome.value.Id) });
+            logs.push(this.log('Customer', 'CREATE', name, String(outcome.value.Id)));
+            return;
+          }
+          const error = (outcome as { error: QuickBooksError }).error;
+          if (error.quickbooksCode === '6240') {
+            result.set(key, await this.resolveNameClash(name, order, error));
+            return;
+          }
+          logs.push(this.log('Customer', 'CREATE', name, null, error));
+          result.set(key, { problem: error });
+        }),
+      );
+      await this.syncLogs.record(...logs);
+    }
+    return result;
+  }
+
+  /** Item ids by itemKey for the given lines. */
+  async resolveItems(wanted: Map<string, OrderLineData>, settings: ConnectionSettingsData): Promise<Map<string, Resolution>> {
+    const result = new Map<string, Resolution>();
+    const missing: Array<[string, OrderLineData]> = [];
+    for (const [key, line] of wanted) {
+      const id = this.itemsByKey.get(key) ?? this.itemsByKey.get(`name:${line.name.toLowerCase()}`);
+      if (id) result.set(key, { id });
+      else missing.push([key, line]);
+    }
+    if (missing.length === 0) return result;
+
+    const skus = missing.filter(([, line]) => line.sku?.trim()).map(([, line]) => line.sku!.trim());
+    const names = missing.map(([, line]) => line.name);
+    for (const group of chunk(skus, IN_LIST_SIZE)) {
+      const found = await this.client.query(`SELECT * FROM Item WHERE Sku IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`);
+      await this.remember('ITEM', found.items);
+    }
+    for (const group of chunk(names, IN_LIST_SIZE)) {
+      const found = await this.client.query(`SELECT * FROM Item WHERE Name IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`);
+      await this.remember('ITEM', found.items);
+    }
+    const toCreate: Array<[string, OrderLineData, QuickBooksEntity]> = [];
+    for (const [key, line] of missing) {
+      const id = this.itemsByKey.get(key) ?? (line.sku ? undefined : this.itemsByKey.get(`name:${line.name.toLowerCase()}`));
+      if (id) {
+        result.set(key, { id });
+        continue;
+      }
+      try {
+        toCreate.push([key, line, newItemBody(line, settings)]);
+      } catch (problem) {
+        if (!(problem instanceof MappingProblem)) throw problem;
+        result.set(key, { problem });
+      }
+    }
+
+    for (const group of chunk(toCreate, BATCH_SIZE)) {
+      const outcomes = await this.client.batch(group.map(([, , body]) => ({ operation: 'create', entity: 'Item', body })));
+      const logs: SyncLogEntry[] = [];
+      for (const [index, [key, line, body]] of group.entries()) {
+        const outcome = outcomes[index]!;
+        if (outcome.ok && 'value' in outcome) {
+          await this.remember('ITEM', [outcome.value]);
+          result.set(key, { id: String(outcome.value.Id) });
+          logs.push(this.log('Item', 'CREATE', String(body.Name), String(outcome.value.Id)));
+          continue;
+        }
+        const error = (outcome as { error: QuickBooksError }).error;
+        // Another item already has this name (a different SKU): keep the SKU in the name to make it unique.
+        if (error.quickbooksCode === '6240' && line.sku) {
+          try {
+            const created = await this.client.create('Item', { ...body, Name: `${String(body.Name).slice(0, 80)} (${line.sku})`.slice(0, 100) });
+            await this.remember('ITEM', [created]);
+            result.set(key, { id: String(created.Id) });
+            logs.push(this.log('Item', 'CREATE', String(created.Name), String(created.Id), undefined, `name "${String(body.Name)}" was taken; created with the SKU in the name`));
+            continue;
+          } catch (retry) {
+            if (!(retry instanceof QuickBooksError)) throw retry;
+            logs.push(this.log('Item', 'CREATE', String(body.Name), null, retry));
+            result.set(key, { problem: retry });
+            continue;
+          }
+        }
+        logs.push(this.log('Item', 'CREATE', String(body.Name), null, error));
+        result.set(key, { problem: error });
+      }
+      await this.syncLogs.record(...logs);
+    }
+    return result;
+  }
+
+  /**
+   * 6240: the name is taken. By a customer we did not know (inactive, or created meanwhile): use it, reactivating it
+   * if needed. By a vendor or employee: create the customer as "Name (2)", "Name (3)", ... and record the rename.
+   */
+  private async resolveNameClash(name: string, order: OrderEntity, clash: QuickBooksError): Promise<Resolution> {
+    const existingId = /Id=(\d+)/.exec(`${clash.detail ?? ''} ${clash.quickbooksMessage}`)?.[1];
+    if (existingId) {
+      try {
+        let customer = await this.client.read('Customer', existingId);
+        if (customer.Active === false) {
+          customer = await this.client.update('Customer', { Id: existingId, SyncToken: customer.SyncToken, Active: true });
+        }
+        await this.remember('CUSTOMER', [customer]);
+        await this.syncLogs.record(this.log('Customer', 'MATCH', name, existingId, undefined, 'matched an existing customer by name'));
+        return { id: existingId };
+      } catch (error) {
+        if (!(error instanceof QuickBooksError) || error.category === 'RETRYABLE') throw error;
+        // Not a customer: a vendor or an employee holds the name.
+      }
+    }
+    for (let suffix = 2; suffix <= MAX_NAME_SUFFIX; suffix++) {
+      const candidate = `${name.slice(0, 490)} (${suffix})`;
+      const known = this.customersByName.get(candidate.toLowerCase());
+      if (known) return { id: known };
+      try {
+        const created = await this.client.create('Customer', customerBody(candidate, order));
+        await this.remember('CUSTOMER', [created]);
+        this.renamed.set(name, candidate);
+        await this.syncLogs.record(
+          this.log('Customer', 'CREATE', candidate, String(created.Id), undefined, `"${name}" is used by a vendor or employee in QuickBooks; created the customer as "${candidate}"`),
+        );
+        // Later orders with the same customer name find it under the original name too.
+        this.customersByName.set(name.toLowerCase(), String(created.Id));
+        return { id: String(created.Id) };
+      } catch (error) {
+        if (error instanceof QuickBooksError && error.quickbooksCode === '6240') continue;
+        if (error instanceof QuickBooksError) return { problem: error };
+        throw error;
+      }
+    }
+    return { problem: clash };
+  }
+
+  private async remember(type: 'CUSTOMER' | 'ITEM', objects: QuickBooksEntity[]): Promise<void> {
+    if (objects.length === 0) return;
+    for (const object of objects) {
+      if (object.Active === false) continue;
+      const id = String(object.Id);
+      if (type === 'CUSTOMER') {
+        this.customersByName.set(String(object.DisplayName ?? '').toLowerCase(), id);
+        const email = (object.PrimaryEmailAddr as { Address?: string } | undefined)?.Address;
+        if (email) this.customersByEmail.set(email.toLowerCase(), id);
+      } else {
+        if (typeof object.Sku === 'string' && object.Sku) this.itemsByKey.set(`sku:${object.Sku.toLowerCase()}`, id);
+        this.itemsByKey.set(`name:${String(object.Name ?? '').toLowerCase()}`, id);
+      }
+    }
+    await this.references.upsert(this.connection, type, objects);
+  }
+
+  private log(
+    entityType: 'Customer' | 'Item',
+    action: 'CREATE' | 'MATCH',
+    label: string,
+    quickbooksId: string | null,
+    error?: QuickBooksError,
+    message?: string,
+  ): SyncLogEntry {
+    return {
+      tenantId: this.connection.tenantId,
+      connectionId: this.connection.id,
+      batchId: this.batchId,
+      direction: 'TO_QUICKBOOKS',
+      action,
+      entityType,
+      label,
+      quickbooksId,
+      status: error ? 'FAILED' : 'SUCCEEDED',
+      code: error?.quickbooksCode ?? null,
+      message: error?.message ?? message ?? null,
+      requestId: error?.requestId ?? null,
+    };
+  }
+}
+
+/** The lower-cased display name an order's customer matches on. */
+export const customerKey = (name: string): string => cleanDisplayName(name).toLowerCase();
+
+function customerBody(name: string, order: OrderEntity): QuickBooksEntity {
+  const c = order.customer ?? { name };
+  const addr = (a: typeof c.billingAddress) =>
+    a
+      ? {
+          ...(a.line1 ? { Line1: a.line1 } : {}),
+          ...(a.line2 ? { Line2: a.line2 } : {}),
+          ...(a.city ? { City: a.city } : {}),
+          ...(a.region ? { CountrySubDivisionCode: a.region } : {}),
+          ...(a.postalCode ? { PostalCode: a.postalCode } : {}),
+          ...(a.country ? { Country: a.country } : {}),
+        }
+      : undefined;
+  return {
+    DisplayName: name,
+    ...(c.name && c.email ? { PrimaryEmailAddr: { Address: c.email } } : {}),
+    ...(c.name && c.company ? { CompanyName: c.company.slice(0, 100) } : {}),
+    ...(c.name && c.phone ? { PrimaryPhone: { FreeFormNumber: c.phone.slice(0, 30) } } : {}),
+    ...(c.name && c.billingAddress ? { BillAddr: addr(c.billingAddress) } : {}),
+    ...(c.name && c.shippingAddress ? { ShipAddr: addr(c.shippingAddress) } : {}),
+  };
+}
