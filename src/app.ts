@@ -23,7 +23,10 @@ import {
   ApiKeyResolver,
   BatchResolver,
   ConnectionResolver,
+  InvoiceFieldResolver,
   NodeResolver,
+  OrderResolver,
+  PostingResolver,
   SyncLogResolver,
   ViewerResolver,
 } from './resolvers';
@@ -62,10 +65,16 @@ export async function createGateway(
     resolvers: new Map<Function, object>([
       [ViewerResolver, new ViewerResolver()],
       [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
-      [NodeResolver, new NodeResolver(services.connections, services.batches, services.references)],
+      [
+        NodeResolver,
+        new NodeResolver(services.connections, services.batches, services.references, services.orders),
+      ],
       [ConnectionResolver, new ConnectionResolver(services.connections, services.references)],
       [BatchResolver, new BatchResolver(services.batches)],
       [SyncLogResolver, new SyncLogResolver(services.syncLogs)],
+      [OrderResolver, new OrderResolver(services.orders)],
+      [InvoiceFieldResolver, new InvoiceFieldResolver()],
+      [PostingResolver, new PostingResolver(services.posting, services.undo)],
     ]),
   });
   const streams: SubscriptionStreams = {

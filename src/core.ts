@@ -20,6 +20,9 @@ import { BatchService } from './services/batch.service';
 import { ConnectionEvents } from './services/connection-events';
 import { ConnectionService } from './services/connection.service';
 import { IntuitOAuth } from './services/intuit-oauth';
+import { OrderService } from './services/order.service';
+import { PostingService } from './services/posting.service';
+import { UndoService } from './services/undo.service';
 import { ReferenceService } from './services/reference.service';
 import { SyncLogService } from './services/sync-log.service';
 import { TenantService } from './services/tenant.service';
@@ -34,6 +37,9 @@ export interface Services {
   batches: BatchService;
   syncLogs: SyncLogService;
   events: ConnectionEvents;
+  orders: OrderService;
+  posting: PostingService;
+  undo: UndoService;
 }
 
 export interface Core {
@@ -128,6 +134,9 @@ export async function createCore(baseConfig: Readonly<Config>, logger: Logger, o
     batches,
     syncLogs,
     events,
+    orders: new OrderService(dataSource),
+    posting: new PostingService(dataSource, connections, references, batches, queue, syncLogs, logger.child({ module: 'posting' })),
+    undo: new UndoService(dataSource, connections, batches, queue, syncLogs),
   };
 
   const worker =

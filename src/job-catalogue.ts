@@ -7,9 +7,13 @@ import type { EntityManager } from 'typeorm';
 export type JobPayloads = {
   /** Mirror a connection's reference lists (batch REFERENCE_IMPORT). */
   'reference.import': { batchId: string };
+  /** Post a POST_ORDERS batch's orders to QuickBooks. */
+  'orders.post': { batchId: string };
+  /** Remove an UNDO_ORDERS batch's postings from QuickBooks. */
+  'orders.undo': { batchId: string };
 };
 export type JobKind = keyof JobPayloads;
-export const JOB_KINDS = ['reference.import'] as const satisfies ReadonlyArray<JobKind>;
+export const JOB_KINDS = ['reference.import', 'orders.post', 'orders.undo'] as const satisfies ReadonlyArray<JobKind>;
 
 export interface EnqueueOptions {
   /** Enqueue inside this transaction, so the job exists exactly when the state change that needs it commits. */

@@ -6,5 +6,7 @@ import type { JobHandlers } from './jobs';
 export function createJobHandlers(services: Services): JobHandlers<JobPayloads> {
   return {
     'reference.import': ({ batchId }) => services.references.runImport(batchId),
+    'orders.post': ({ batchId }, { signal }) => services.posting.runPostBatch(batchId, signal),
+    'orders.undo': ({ batchId }) => services.undo.runUndoBatch(batchId),
   };
 }

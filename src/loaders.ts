@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
-import type { ConnectionEntity } from './entities';
+import type { ConnectionEntity, InvoiceEntity, OrderEntity, SyncLogEntity } from './entities';
 import type { ConnectionService } from './services/connection.service';
+import type { OrderService, OrderSyncLogRequest } from './services/order.service';
+import type { Page } from './services/pagination';
 
 /**
  * Per-operation DataLoaders: nested fields of a page load in one statement per field, whatever the page size.
@@ -8,11 +10,25 @@ import type { ConnectionService } from './services/connection.service';
  */
 export interface Loaders {
   connection: DataLoader<string, ConnectionEntity | null>;
+  order: DataLoader<string, OrderEntity | null>;
+  /** An order's invoice, by order id. */
+  invoiceByOrder: DataLoader<string, InvoiceEntity | null>;
+  /** A page of an order's sync logs: keyed by (orderId, first, after), loaded for a whole page of orders at once. */
+  orderSyncLogs: DataLoader<OrderSyncLogRequest, Page<SyncLogEntity>, string>;
 }
 
 export interface LoaderSources {
   connections: ConnectionService;
+  orders: OrderService;
 }
+
+const EMPTY_PAGE: Page<never> = {
+  nodes: [],
+  cursors: [],
+  hasNextPage: false,
+  hasPreviousPage: false,
+  totalCount: 0,
+};
 
 export function createLoaders(sources: LoaderSources, tenantId: string | undefined): Loaders {
   return {
@@ -22,5 +38,24 @@ export function createLoaders(sources: LoaderSources, tenantId: string | undefin
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    order: new DataLoader(async (ids) => {
+      if (!tenantId) return ids.map(() => null);
+      const rows = await sources.orders.getMany(tenantId, ids);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    invoiceByOrder: new DataLoader(async (orderIds) => {
+      if (!tenantId) return orderIds.map(() => null);
+      const rows = await sources.orders.invoicesForOrders(tenantId, orderIds);
+      const byOrder = new Map(rows.map((row) => [row.orderId, row]));
+      return orderIds.map((orderId) => byOrder.get(orderId) ?? null);
+    }),
+    orderSyncLogs: new DataLoader<OrderSyncLogRequest, Page<SyncLogEntity>, string>(
+      async (requests) => {
+        if (!tenantId) return requests.map(() => EMPTY_PAGE);
+        return sources.orders.syncLogPages(tenantId, requests);
+      },
+      { cacheKeyFn: (request) => `${request.orderId}|${request.first ?? ''}|${request.after ?? ''}` },
+    ),
   };
 }

@@ -2,6 +2,8 @@ import { ApiKeyResolver } from './api-key.resolver';
 import { BatchResolver } from './batch.resolver';
 import { ConnectionResolver } from './connection.resolver';
 import { NodeResolver } from './node.resolver';
+import { InvoiceFieldResolver, OrderResolver } from './order.resolver';
+import { PostingResolver } from './posting.resolver';
 import { SyncLogResolver } from './sync-log.resolver';
 import { ViewerResolver } from './viewer.resolver';
 
@@ -13,6 +15,19 @@ export const RESOLVER_CLASSES = [
   ConnectionResolver,
   BatchResolver,
   SyncLogResolver,
+  OrderResolver,
+  InvoiceFieldResolver,
+  PostingResolver,
 ] as const;
 
-export { ApiKeyResolver, BatchResolver, ConnectionResolver, NodeResolver, SyncLogResolver, ViewerResolver };
+export {
+  ApiKeyResolver,
+  BatchResolver,
+  ConnectionResolver,
+  InvoiceFieldResolver,
+  NodeResolver,
+  OrderResolver,
+  PostingResolver,
+  SyncLogResolver,
+  ViewerResolver,
+};

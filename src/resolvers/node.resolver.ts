@@ -2,11 +2,12 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
 import { idKind } from '../ids';
 import { Node } from '../schema/common.types';
-import { toConnectionType, toReferenceEntityType, toSyncBatchType } from '../schema/mappers';
+import { toConnectionType, toOrderType, toReferenceEntityType, toSyncBatchType } from '../schema/mappers';
 import { RequireScope } from '../schema/scopes';
 import type { AppError } from '../errors';
 import type { BatchService } from '../services/batch.service';
 import type { ConnectionService } from '../services/connection.service';
+import type { OrderService } from '../services/order.service';
 import type { ReferenceService } from '../services/reference.service';
 
 @Resolver()
@@ -15,6 +16,7 @@ export class NodeResolver {
     private readonly connections: ConnectionService,
     private readonly batches: BatchService,
     private readonly references: ReferenceService,
+    private readonly orders: OrderService,
   ) {}
 
   @Query(() => Node, { nullable: true, description: 'Any object by its id; null when it does not exist for this tenant.' })
@@ -29,6 +31,8 @@ export class NodeResolver {
           return toSyncBatchType(await this.batches.get(tenantId, id));
         case 'referenceEntity':
           return toReferenceEntityType(await this.references.get(tenantId, id));
+        case 'order':
+          return toOrderType(await this.orders.get(tenantId, id));
         default:
           return null;
       }

@@ -1,8 +1,20 @@
-import { DEFAULT_CONNECTION_SETTINGS, type BatchItemEntity, type ConnectionEntity, type ReferenceEntityRow, type SyncBatchEntity, type SyncLogEntity } from '../entities';
+import {
+  DEFAULT_CONNECTION_SETTINGS,
+  type AddressData,
+  type BatchItemEntity,
+  type ConnectionEntity,
+  type InvoiceEntity,
+  type OrderEntity,
+  type ReferenceEntityRow,
+  type SyncBatchEntity,
+  type SyncLogEntity,
+} from '../entities';
 import type { BatchItemEvent, BatchProgressEvent, ConnectionEventPayload } from '../pubsub';
 import type { BatchItem, BatchProgress, SyncBatch, SyncLog } from './batch.types';
 import { toSyncError } from './common.types';
 import type { Connection, ConnectionEvent, ReferenceEntity } from './connection.types';
+import type { Invoice } from './invoice.types';
+import type { Address, Order } from './order.types';
 
 /** Persistence rows → API shapes. Secrets (tokens, key hashes) have no field here to be copied into. */
 export function toConnectionType(row: ConnectionEntity): Connection {
@@ -92,4 +104,76 @@ export function toSyncLogType(row: SyncLogEntity): SyncLog {
 
 export function toConnectionEventType(event: ConnectionEventPayload): ConnectionEvent {
   return { ...event, at: new Date(event.at) };
+}
+
+export function toOrderType(row: OrderEntity): Order {
+  return {
+    id: row.id,
+    channel: row.channel,
+    externalId: row.externalId,
+    orderNumber: row.orderNumber,
+    orderDate: row.orderDate,
+    currency: row.currency,
+    customer: {
+      name: row.customer.name,
+      email: row.customer.email ?? null,
+      company: row.customer.company ?? null,
+      phone: row.customer.phone ?? null,
+      billingAddress: toAddressType(row.customer.billingAddress),
+      shippingAddress: toAddressType(row.customer.shippingAddress),
+      quickbooksId: row.customer.quickbooksId ?? null,
+    },
+    lines: row.lines.map((line) => ({
+      sku: line.sku ?? null,
+      name: line.name,
+      description: line.description ?? null,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      amount: line.amount,
+      taxable: line.taxable,
+      quickbooksItemId: line.quickbooksItemId ?? null,
+    })),
+    charges: row.charges.map((charge) => ({
+      kind: charge.kind,
+      description: charge.description ?? null,
+      amount: charge.amount,
+    })),
+    discountTotal: row.discountTotal,
+    taxTotal: row.taxTotal,
+    total: row.total,
+    status: row.status,
+    postedTransaction: row.postedTransaction ? { ...row.postedTransaction } : null,
+    postedAt: row.postedAt,
+    modifiedAfterPosting: row.modifiedAfterPosting,
+    lastError: toSyncError(row.lastError),
+    connectionId: row.connectionId,
+  };
+}
+
+function toAddressType(address: AddressData | null | undefined): Address | null {
+  if (!address) return null;
+  return {
+    line1: address.line1 ?? null,
+    line2: address.line2 ?? null,
+    city: address.city ?? null,
+    region: address.region ?? null,
+    postalCode: address.postalCode ?? null,
+    country: address.country ?? null,
+  };
+}
+
+export function toInvoiceType(row: InvoiceEntity): Invoice {
+  return {
+    id: row.id,
+    invoiceNumber: row.invoiceNumber,
+    issuedAt: row.issuedAt,
+    dueDate: row.dueDate,
+    total: row.total,
+    pushStatus: row.pushStatus,
+    quickbooksId: row.quickbooksId,
+    sentAt: row.sentAt,
+    lastError: toSyncError(row.lastError),
+    orderId: row.orderId,
+    connectionId: row.connectionId,
+  };
 }

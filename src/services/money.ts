@@ -5,8 +5,9 @@ import Decimal from 'decimal.js';
  * decimal.js; a JavaScript number never holds an amount. Rounding is half-up (away from zero at exactly .5), as
  * QuickBooks and most storefronts round line amounts.
  */
+// A private constructor: enough significant digits for 16-digit amounts times 6-decimal quantities, and no
+// exponent notation in strings. The global Decimal's settings stay as they are.
 const Exact = Decimal.clone({ precision: 64, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
-export type Exact = InstanceType<typeof Exact>;
 
 /** Decimal places of money (cents). */
 export const MONEY_SCALE = 2;
@@ -48,13 +49,13 @@ export function decimalProblem(value: unknown, rule: DecimalRule): string | null
 }
 
 /** Parses a decimal string that passed `decimalProblem`; throws on anything else (a bug in the caller). */
-export function parseDecimal(value: string): Exact {
+export function parseDecimal(value: string): Decimal {
   if (!DECIMAL_TEXT.test(value)) throw new Error(`not a decimal string: ${JSON.stringify(value)}`);
   return new Exact(value);
 }
 
 /** Rounds half-up to cents. */
-export function roundMoney(value: Decimal.Value): Exact {
+export function roundMoney(value: Decimal.Value): Decimal {
   return new Exact(value).toDecimalPlaces(MONEY_SCALE, Decimal.ROUND_HALF_UP);
 }
 
@@ -71,13 +72,13 @@ export function formatQuantity(value: Decimal.Value): string {
 }
 
 /** Line amount: quantity × unit price, rounded half-up to cents. */
-export function lineAmount(quantity: Decimal.Value, unitPrice: Decimal.Value): Exact {
+export function lineAmount(quantity: Decimal.Value, unitPrice: Decimal.Value): Decimal {
   return roundMoney(new Exact(quantity).times(unitPrice));
 }
 
 /** Exact sum of amounts. */
-export function sumMoney(values: readonly Decimal.Value[]): Exact {
-  return values.reduce<Exact>((sum, value) => sum.plus(value), new Exact(0));
+export function sumMoney(values: readonly Decimal.Value[]): Decimal {
+  return values.reduce<Decimal>((sum, value) => sum.plus(value), new Exact(0));
 }
 
 export interface TotalParts {
@@ -89,8 +90,10 @@ export interface TotalParts {
 }
 
 /** Order total = Σ line amounts + Σ charges − discount + tax, rounded half-up to cents. */
-export function orderTotal(parts: TotalParts): Exact {
-  return roundMoney(sumMoney(parts.lines).plus(sumMoney(parts.charges)).minus(parts.discount).plus(parts.tax));
+export function orderTotal(parts: TotalParts): Decimal {
+  return roundMoney(
+    sumMoney(parts.lines).plus(sumMoney(parts.charges)).minus(parts.discount).plus(parts.tax),
+  );
 }
 
 /** True when the value is below the money columns' limit (16 digits before the point). */

@@ -1,0 +1,150 @@
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  type ValidatorFn,
+} from 'type-graphql';
+import { IsOptional, Max, Min } from 'class-validator';
+import { principalOf, type GatewayContext } from '../context';
+import { notFound } from '../errors';
+import { SyncLogConnection } from '../schema/batch.types';
+import { Connection } from '../schema/connection.types';
+import { Invoice } from '../schema/invoice.types';
+import { toConnectionType, toInvoiceType, toOrderType, toSyncLogType } from '../schema/mappers';
+import { Order, OrderConnection, OrderFilter, OrderInput, UpsertOrdersPayload } from '../schema/order.types';
+import { toConnection } from '../schema/relay';
+import { RequireScope } from '../schema/scopes';
+import { validateInput } from '../schema/validate-input';
+import type { OrderService } from '../services/order.service';
+
+/**
+ * The shared validator names an argument by finding its value among the raw arguments, but it receives the
+ * converted instances, so it falls back to "input". Naming the argument here keeps paths like
+ * `orders.3.lines.0.quantity`.
+ */
+const validateAs =
+  (name: string): ValidatorFn =>
+  (value, type, data) =>
+    validateInput(value, type, { ...data, args: { [name]: value } });
+
+@ArgsType()
+class OrderSyncLogsArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 20 }) @IsOptional() @Min(0) @Max(500) first?:
+    number | null;
+  @Field(() => String, { nullable: true }) after?: string | null;
+}
+
+@Resolver(() => Order)
+export class OrderResolver {
+  constructor(private readonly orderService: OrderService) {}
+
+  @Query(() => OrderConnection, {
+    description: 'Orders, newest first (by arrival); the view picks the list.',
+  })
+  @RequireScope('READ')
+  async orders(
+    @Arg('filter', () => OrderFilter, { nullable: true, validateFn: validateAs('filter') })
+    filter: OrderFilter | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() context: GatewayContext,
+  ) {
+    const page = await this.orderService.list(principalOf(context).tenantId, filter ?? {}, { first, after });
+    return toConnection(page, toOrderType);
+  }
+
+  @Query(() => Order, { nullable: true })
+  @RequireScope('READ')
+  async order(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<Order> {
+    return toOrderType(await this.orderService.get(principalOf(context).tenantId, id));
+  }
+
+  @Mutation(() => UpsertOrdersPayload, {
+    description:
+      'Creates or updates up to 1,000 orders of a channel, idempotent by (channel, externalId). One transaction: an ' +
+      'invalid order rejects the call (BAD_USER_INPUT naming orders.<index>.<field>) and nothing is written.',
+  })
+  @RequireScope('WRITE')
+  async upsertOrders(
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('channel', () => String) channel: string,
+    @Arg('orders', () => [OrderInput], { validateFn: validateAs('orders') }) orders: OrderInput[],
+    @Ctx() context: GatewayContext,
+  ): Promise<UpsertOrdersPayload> {
+    const result = await this.orderService.upsert(
+      principalOf(context).tenantId,
+      connectionId,
+      channel,
+      orders,
+    );
+    return { orders: result.orders.map(toOrderType), created: result.created, updated: result.updated };
+  }
+
+  @Mutation(() => [Order], {
+    description:
+      'Moves orders to the Archived view; queued or posting orders are refused, posted ones keep their transaction.',
+  })
+  @RequireScope('WRITE')
+  async archiveOrders(
+    @Arg('orderIds', () => [ID]) orderIds: string[],
+    @Ctx() context: GatewayContext,
+  ): Promise<Order[]> {
+    return (await this.orderService.archive(principalOf(context).tenantId, orderIds)).map(toOrderType);
+  }
+
+  @FieldResolver(() => Connection)
+  async connection(@Root() order: Order, @Ctx() context: GatewayContext): Promise<Connection> {
+    const row = await context.loaders.connection.load(order.connectionId);
+    if (!row) throw notFound('Connection', order.connectionId);
+    return toConnectionType(row);
+  }
+
+  @FieldResolver(() => Invoice, { nullable: true })
+  async invoice(@Root() order: Order, @Ctx() context: GatewayContext): Promise<Invoice | null> {
+    const row = await context.loaders.invoiceByOrder.load(order.id);
+    return row ? toInvoiceType(row) : null;
+  }
+
+  @FieldResolver(() => SyncLogConnection, {
+    description: 'The QuickBooks calls made for this order, newest first.',
+  })
+  async syncLogs(
+    @Root() order: Order,
+    @Args(() => OrderSyncLogsArgs) args: OrderSyncLogsArgs,
+    @Ctx() context: GatewayContext,
+  ) {
+    const page = await context.loaders.orderSyncLogs.load({
+      orderId: order.id,
+      first: args.first,
+      after: args.after ?? null,
+    });
+    return toConnection(page, toSyncLogType);
+  }
+}
+
+/** The fields of Invoice that point elsewhere; the invoice operations come with the invoicing work. */
+@Resolver(() => Invoice)
+export class InvoiceFieldResolver {
+  @FieldResolver(() => Order)
+  async order(@Root() invoice: Invoice, @Ctx() context: GatewayContext): Promise<Order> {
+    const row = await context.loaders.order.load(invoice.orderId);
+    if (!row) throw notFound('Order', invoice.orderId);
+    return toOrderType(row);
+  }
+
+  @FieldResolver(() => Connection)
+  async connection(@Root() invoice: Invoice, @Ctx() context: GatewayContext): Promise<Connection> {
+    const row = await context.loaders.connection.load(invoice.connectionId);
+    if (!row) throw notFound('Connection', invoice.connectionId);
+    return toConnectionType(row);
+  }
+}

@@ -1,0 +1,594 @@
+import { createHash } from 'node:crypto';
+import Decimal from 'decimal.js';
+import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
+import {
+  ConnectionEntity,
+  DEFAULT_CONNECTION_SETTINGS,
+  OrderEntity,
+  type ConnectionSettingsData,
+  type OrderLineData,
+  type PostedTransactionData,
+  type StoredSyncError,
+  type SyncBatchEntity,
+} from '../entities';
+import { AppError, badInput, notFound } from '../errors';
+import type { JobEnqueuer } from '../job-catalogue';
+import type { Logger } from '../logger';
+import { QuickBooksError, type BatchItemResult, type QuickBooksClient, type QuickBooksEntity } from '../quickbooks';
+import type { BatchService, ItemOutcome } from './batch.service';
+import { assertReady, type ConnectionService } from './connection.service';
+import { customerNameOf, itemKey, MappingProblem, orderMarkerPrefix, postingMarker, transactionBody } from './posting-mapper';
+import { customerKey, PostingReferences, type Resolution } from './posting-references';
+import type { ReferenceService } from './reference.service';
+import type { SyncLogEntry, SyncLogService } from './sync-log.service';
+
+/** Orders read from the database at a time while streaming through a batch. */
+const WINDOW = 300;
+/** QuickBooks' batch endpoint takes at most 30 operations. */
+const CHUNK = 30;
+/** Batch calls in flight at once; the realm's governor keeps QuickBooks' limits whatever this is. */
+const CHUNKS_IN_FLIGHT = 10;
+/** Passes over items that failed with a retryable fault inside an otherwise successful batch call. */
+const ITEM_RETRY_PASSES = 2;
+export const POSTABLE_STATUSES = ['NEW', 'FAILED', 'ARCHIVED'] as const;
+
+const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** A failure as stored on orders and batch items. */
+export function toStoredError(error: unknown, direction: StoredSyncError['direction'] = 'TO_QUICKBOOKS'): StoredSyncError {
+  const at = new Date().toISOString();
+  if (error instanceof QuickBooksError) {
+    return {
+      code: error.quickbooksCode ?? String(error.httpStatus ?? error.code),
+      message: error.quickbooksMessage || error.message,
+      detail: error.detail ?? null,
+      hint: error.hint ?? null,
+      direction,
+      at,
+    };
+  }
+  if (error instanceof MappingProblem) {
+    return { code: 'SETTINGS', message: error.message, detail: null, hint: error.hint, direction, at };
+  }
+  if (error instanceof AppError) {
+    return { code: error.code, message: error.message, detail: null, hint: error.hint ?? null, direction, at };
+  }
+  return { code: 'INTERNAL', message: 'The gateway failed while posting; the order can be posted again', detail: null, hint: null, direction, at };
+}
+
+interface PreparedOrder {
+  order: OrderEntity;
+  seq: number;
+  body: QuickBooksEntity;
+  customerId: string;
+  itemIds: Map<string, string>;
+}
+
+interface RunContext {
+  batch: SyncBatchEntity;
+  connection: ConnectionEntity;
+  settings: ConnectionSettingsData;
+  client: QuickBooksClient;
+  references: PostingReferences;
+  entity: 'SalesReceipt' | 'Invoice';
+  allowShipping: boolean;
+  customers: Map<string, Resolution>;
+  items: Map<string, Resolution>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Posting orders to QuickBooks, exactly once.
+ *
+ * The durable record of what was sent is on the order itself: `postingGeneration` (one per postOrders), `sentAt`
+ * (set in the database before a request that may create the transaction leaves), and the marker
+ * `[qbg:<order>:<generation>]` in the transaction's PrivateNote. An order with `sentAt` whose outcome was never
+ * recorded (a crash, a lost response, a killed worker) is looked up in QuickBooks by DocNumber and marker before
+ * anything is sent again; writes also carry a requestid derived from what they contain, so an identical retry is
+ * answered from QuickBooks' replay store instead of being executed twice.
+ */
+export class PostingService {
+  private readonly orders: Repository<OrderEntity>;
+  private readonly connectionRows: Repository<ConnectionEntity>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly connections: ConnectionService,
+    private readonly referenceService: ReferenceService,
+    private readonly batches: BatchService,
+    private readonly jobs: JobEnqueuer,
+    private readonly syncLogs: SyncLogService,
+    private readonly logger: Logger,
+  ) {
+    this.orders = dataSource.getRepository(OrderEntity);
+    this.connectionRows = dataSource.getRepository(ConnectionEntity);
+  }
+
+  /**
+   * Queues NEW, FAILED or ARCHIVED orders of one ready connection for posting and returns the QUEUED batch at once.
+   * Anything else is refused before anything is queued, naming the order and why.
+   */
+  async postOrders(tenantId: string, orderIds: string[]): Promise<SyncBatchEntity> {
+    const ids = [...new Set(orderIds)];
+    if (ids.length === 0) throw badInput('orderIds', 'must name at least one order');
+    if (ids.length > 100_000) throw badInput('orderIds', 'at most 100,000 orders a batch');
+    const orders = await this.loadOrders(tenantId, ids);
+    const connectionIds = new Set(orders.map((o) => o.connectionId));
+    if (connectionIds.size > 1) {
+      throw badInput('orderIds', 'the orders belong to several connections; post each connection\'s orders separately');
+    }
+    for (const [index, order] of orders.entries()) {
+      if (!(POSTABLE_STATUSES as readonly string[]).includes(order.status)) {
+        throw badInput(
+          `orderIds.${index}`,
+          `order ${order.orderNumber} is ${order.status}; only NEW, FAILED or ARCHIVED orders can be posted`,
+          order.status === 'POSTED' ? 'undo the posting first to post it again' : undefined,
+        );
+      }
+      if (order.postedTransaction) {
+        throw badInput(`orderIds.${index}`, `order ${order.orderNumber} is already in QuickBooks`, 'undo the posting first');
+      }
+    }
+    const connection = await this.connections.get(tenantId, [...connectionIds][0]!);
+    assertReady(connection);
+
+    return this.dataSource.transaction(async (manager) => {
+      const claimed = await manager
+        .createQueryBuilder()
+        .update(OrderEntity)
+        .set({ status: 'QUEUED', postingGeneration: () => 'postingGeneration + 1', sentAt: null, lastError: null })
+        .where('tenantId = :tenantId AND id IN (:...ids) AND status IN (:...postable)', {
+          tenantId,
+          ids,
+          postable: POSTABLE_STATUSES,
+        })
+        .execute();
+      if (claimed.affected !== ids.length) {
+        throw new AppError('CONFLICT', 'some of these orders were changed or queued by another request; reload and retry');
+      }
+      const batch = await this.batches.create(manager, {
+        tenantId,
+        connectionId: connection.id,
+        kind: 'POST_ORDERS',
+        items: orders.map((order) => ({ entityType: 'Order', entityId: order.id, label: label(order) })),
+      });
+      await manager.update(OrderEntity, { id: In(ids) }, { postingBatchId: batch.id });
+      await this.jobs.enqueue('orders.post', { batchId: batch.id }, { manager, maxAttempts: 25 });
+      return batch;
+    });
+  }
+
+  /** The job: posts every pending order of the batch, resuming safely after any interruption. */
+  async runPostBatch(batchId: string, signal?: AbortSignal): Promise<void> {
+    const batch = await this.batches.findById(batchId);
+    if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
+    const connection = await this.connectionRows.findOneByOrFail({ id: batch.connectionId });
+    await this.batches.start(batchId);
+    try {
+      assertReady(connection);
+    } catch (error) {
+      await this.failRemaining(batch, error);
+      return;
+    }
+    const settings = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
+    const client = this.connections.clientFor(connection);
+    const references = new PostingReferences(connection, client, this.referenceService, this.syncLogs, batchId);
+    const preferences = await client.preferences();
+    const context: RunContext = {
+      batch,
+      connection,
+      settings,
+      client,
+      references,
+      entity: settings.postOrdersAs === 'INVOICE' ? 'Invoice' : 'SalesReceipt',
+      allowShipping: (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true,
+      customers: new Map(),
+      items: new Map(),
+      signal,
+    };
+    try {
+      await references.load();
+      await this.resolveReferences(context);
+      await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) => this.postChunk(context, chunk));
+    } catch (error) {
+      if (error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION') {
+        await this.failRemaining(batch, error);
+        return;
+      }
+      throw error; // retryable: the job runs again and resumes
+    }
+    await this.batches.finish(batchId);
+  }
+
+  /** Phase one: every customer and item the batch needs, found or created in bulk before any transaction is sent. */
+  private async resolveReferences(context: RunContext): Promise<void> {
+    const customers = new Map<string, { name: string; order: OrderEntity }>();
+    const items = new Map<string, OrderLineData>();
+    for await (const window of this.windows(context.batch.id)) {
+      for (const { order } of window) {
+        if (order.status === 'POSTED') continue;
+        try {
+          const name = customerNameOf(order, context.settings);
+          if (!customers.has(customerKey(name))) customers.set(customerKey(name), { name, order });
+        } catch (problem) {
+          if (!(problem instanceof MappingProblem)) throw problem;
+        }
+        for (const line of order.lines) if (!items.has(itemKey(line))) items.set(itemKey(line), line);
+      }
+    }
+    const [customerIds, itemIds] = await Promise.all([
+      context.references.resolveCustomers(customers),
+      context.references.resolveItems(items, context.settings),
+    ]);
+    context.customers = customerIds;
+    context.items = itemIds;
+  }
+
+  /** Streams the batch's pending orders in item order, WINDOW at a time. */
+  private async *windows(batchId: string): AsyncGenerator<Array<{ order: OrderEntity; seq: number }>> {
+    let afterSeq = -1;
+    for (;;) {
+      const items = await this.batches.pendingItemsAfter(batchId, afterSeq, WINDOW);
+      if (items.length === 0) return;
+      afterSeq = items[items.length - 1]!.seq;
+      const orders = await this.orders.findBy({ id: In(items.map((i) => i.entityId)) });
+      const byId = new Map(orders.map((o) => [o.id, o]));
+      yield items.flatMap((item) => {
+        const order = byId.get(item.entityId);
+        return order ? [{ order, seq: item.seq }] : [];
+      });
+    }
+  }
+
+  /** Phase two, as chunks of at most 30 orders, after recovering orders whose earlier sending has no recorded outcome. */
+  private async *chunks(context: RunContext): AsyncGenerator<Array<{ order: OrderEntity; seq: number }>> {
+    for await (const window of this.windows(context.batch.id)) {
+      context.signal?.throwIfAborted();
+      const todo: Array<{ order: OrderEntity; seq: number }> = [];
+      const done: Array<{ order: OrderEntity; seq: number }> = [];
+      for (const entry of window) (entry.order.status === 'POSTED' ? done : todo).push(entry);
+      // Already POSTED by an earlier run whose batch item was not recorded yet.
+      await this.recordResults(context, done.map(({ order, seq }) => ({ order, seq, posted: order.postedTransaction! })));
+      const unknown = todo.filter(({ order }) => order.sentAt);
+      const adopted = await this.recover(context, unknown);
+      const rest = todo.filter(({ order }) => !adopted.has(order.id));
+      for (let i = 0; i < rest.length; i += CHUNK) yield rest.slice(i, i + CHUNK);
+    }
+  }
+
+  /**
+   * Orders that were sent without a recorded outcome: finds their transactions in QuickBooks by DocNumber and the
+   * marker of this posting, and records the ones found as POSTED. The rest are safe to send again.
+   */
+  private async recover(context: RunContext, entries: Array<{ order: OrderEntity; seq: number }>): Promise<Set<string>> {
+    const adopted = new Set<string>();
+    for (let i = 0; i < entries.length; i += 50) {
+      const group = entries.slice(i, i + 50);
+      const found = await this.findPosted(context, group.map((g) => g.order));
+      const results = group.flatMap(({ order, seq }) => {
+        const transaction = found.get(order.id);
+        return transaction ? [{ order, seq, posted: toPosted(context.entity, transaction) }] : [];
+      });
+      for (const result of results) adopted.add(result.order.id);
+      if (results.length) {
+        this.logger.info({ batchId: context.batch.id, adopted: results.length }, 'recovered orders already in QuickBooks');
+      }
+      await this.recordResults(context, results, 'MATCH');
+    }
+    return adopted;
+  }
+
+  /** This posting's transactions in QuickBooks, by order id (DocNumber IN (...) and the marker). */
+  private async findPosted(context: RunContext, orders: OrderEntity[]): Promise<Map<string, QuickBooksEntity>> {
+    const result = new Map<string, QuickBooksEntity>();
+    if (orders.length === 0) return result;
+    const numbers = [...new Set(orders.map((o) => o.orderNumber))];
+    const found = await context.client.query(
+      `SELECT * FROM ${context.entity} WHERE DocNumber IN (${numbers.map(quote).join(', ')}) MAXRESULTS 1000`,
+    );
+    for (const order of orders) {
+      const marker = postingMarker(order);
+      const match = found.items.find((t) => t.DocNumber === order.orderNumber && String(t.PrivateNote ?? '').includes(marker));
+      if (match) result.set(order.id, match);
+    }
+    return result;
+  }
+
+  private async postChunk(context: RunContext, chunk: Array<{ order: OrderEntity; seq: number }>): Promise<void> {
+    let pending = await this.prepare(context, chunk);
+    for (let pass = 0; pending.length > 0; pass++) {
+      context.signal?.throwIfAborted();
+      const requestId = createHash('sha256')
+        .update(`${context.batch.id}|${pending.map((p) => `${p.order.id}:${p.order.postingGeneration}`).join(',')}`)
+        .digest('hex')
+        .slice(0, 32);
+      // The durable record: from here on, these orders' outcome must be checked in QuickBooks before re-sending.
+      const sentAt = new Date();
+      await this.orders.update({ id: In(pending.map((p) => p.order.id)) }, { status: 'POSTING', sentAt });
+      const started = performance.now();
+      const outcomes = await context.client.batch(
+        pending.map((p, index) => ({ bId: String(index + 1), operation: 'create', entity: context.entity, body: p.body })),
+        { requestId },
+      );
+      const durationMs = Math.round(performance.now() - started);
+      const retry: PreparedOrder[] = [];
+      const succeeded: Array<{ prepared: PreparedOrder; value: QuickBooksEntity }> = [];
+      const failed: Array<{ prepared: PreparedOrder; error: QuickBooksError }> = [];
+      const duplicates: PreparedOrder[] = [];
+      for (const [index, prepared] of pending.entries()) {
+        const outcome = outcomes[index] as BatchItemResult;
+        if (outcome.ok && 'value' in outcome) succeeded.push({ prepared, value: outcome.value });
+        else if (!outcome.ok && outcome.error.quickbooksCode === '6140') duplicates.push(prepared);
+        else if (!outcome.ok && outcome.error.category === 'RETRYABLE' && pass < ITEM_RETRY_PASSES) retry.push(prepared);
+        else failed.push({ prepared, error: (outcome as { error: QuickBooksError }).error });
+      }
+      await this.recordResults(
+        context,
+        succeeded.map(({ prepared, value }) => ({
+          order: prepared.order,
+          seq: prepared.seq,
+          posted: toPosted(context.entity, value),
+          prepared,
+          requestId,
+          durationMs,
+        })),
+      );
+      await this.recordFailures(context, failed.map(({ prepared, error }) => ({ ...prepared, error, requestId })));
+      await this.resolveDuplicates(context, duplicates);
+      pending = retry;
+    }
+  }
+
+  /**
+   * 6140, duplicate document number. If it is this posting's own transaction (a replay we could not see), adopt it.
+   * If the number is held only by earlier, undone postings of the same order, post again allowing the duplicate.
+   * Otherwise someone else's transaction has this number: the order fails with what to do.
+   */
+  private async resolveDuplicates(context: RunContext, duplicates: PreparedOrder[]): Promise<void> {
+    if (duplicates.length === 0) return;
+    const numbers = [...new Set(duplicates.map((d) => d.order.orderNumber))];
+    const existing = await context.client.query(
+      `SELECT * FROM ${context.entity} WHERE DocNumber IN (${numbers.map(quote).join(', ')}) MAXRESULTS 1000`,
+    );
+    for (const prepared of duplicates) {
+      const { order } = prepared;
+      const same = existing.items.filter((t) => t.DocNumber === order.orderNumber);
+      const ours = same.find((t) => String(t.PrivateNote ?? '').includes(postingMarker(order)));
+      if (ours) {
+        await this.recordResults(context, [{ order, seq: prepared.seq, posted: toPosted(context.entity, ours) }], 'MATCH');
+        continue;
+      }
+      const onlyEarlierPostings = same.every((t) => String(t.PrivateNote ?? '').includes(orderMarkerPrefix(order.id)));
+      if (!onlyEarlierPostings) {
+        await this.recordFailures(context, [
+          {
+            ...prepared,
+            error: new QuickBooksError({
+              httpStatus: 400,
+              quickbooksCode: '6140',
+              quickbooksMessage: `Duplicate Document Number Error: another ${context.entity} in QuickBooks already uses number ${order.orderNumber}`,
+              category: 'FIX_DATA',
+              hint: 'change the order number, or remove or renumber the other transaction in QuickBooks, then post again',
+            }),
+          },
+        ]);
+        continue;
+      }
+      const requestId = createHash('sha256').update(`dup|${order.id}|${order.postingGeneration}`).digest('hex').slice(0, 32);
+      try {
+        const created = await context.client.create(context.entity, prepared.body, {
+          requestId,
+          params: { include: 'allowduplicatedocnum' },
+        });
+        await this.recordResults(context, [{ order, seq: prepared.seq, posted: toPosted(context.entity, created), prepared, requestId }]);
+      } catch (error) {
+        if (!(error instanceof QuickBooksError) || error.category === 'RETRYABLE' || error.category === 'NEEDS_REAUTHORIZATION') {
+          throw error;
+        }
+        await this.recordFailures(context, [{ ...prepared, error, requestId }]);
+      }
+    }
+  }
+
+  /** Builds the transaction bodies; orders that cannot be mapped fail now with the setting to change. */
+  private async prepare(context: RunContext, chunk: Array<{ order: OrderEntity; seq: number }>): Promise<PreparedOrder[]> {
+    const prepared: PreparedOrder[] = [];
+    const failures: Array<{ order: OrderEntity; seq: number; error: Error }> = [];
+    for (const { order, seq } of chunk) {
+      try {
+        const customer = context.customers.get(customerKey(customerNameOf(order, context.settings)));
+        if (!customer) throw new MappingProblem(`No QuickBooks customer for order ${order.orderNumber}`, 'post the order again');
+        if ('problem' in customer) throw customer.problem;
+        const itemIds = new Map<string, string>();
+        for (const line of order.lines) {
+          const item = context.items.get(itemKey(line));
+          if (!item) throw new MappingProblem(`No QuickBooks item for "${line.sku ?? line.name}"`, 'post the order again');
+          if ('problem' in item) throw item.problem;
+          itemIds.set(itemKey(line), item.id);
+        }
+        const body = transactionBody(order, {
+          settings: context.settings,
+          customerId: customer.id,
+          itemIds,
+          allowShipping: context.allowShipping,
+        });
+        prepared.push({ order, seq, body, customerId: customer.id, itemIds });
+      } catch (error) {
+        if (!(error instanceof MappingProblem) && !(error instanceof QuickBooksError)) throw error;
+        failures.push({ order, seq, error });
+      }
+    }
+    await this.recordFailures(context, failures);
+    return prepared;
+  }
+
+  /** Orders now in QuickBooks: the order becomes POSTED, its batch item SUCCEEDED, and a sync log says how. */
+  private async recordResults(
+    context: RunContext,
+    results: Array<{
+      order: OrderEntity;
+      seq: number;
+      posted: PostedTransactionData;
+      prepared?: PreparedOrder;
+      requestId?: string;
+      durationMs?: number;
+    }>,
+    action: 'CREATE' | 'MATCH' = 'CREATE',
+  ): Promise<void> {
+    if (results.length === 0) return;
+    const postedAt = new Date();
+    const outcomes: Array<ItemOutcome & { seq: number }> = results.map(({ seq, posted }) => ({
+      seq,
+      status: 'SUCCEEDED',
+      quickbooksId: posted.id,
+    }));
+    await this.dataSource.transaction(async (manager: EntityManager) => {
+      for (const { order, posted, prepared } of results) {
+        if (order.status === 'POSTED' && order.postedTransaction?.id === posted.id) continue;
+        await manager.update(OrderEntity, { id: order.id }, {
+          status: 'POSTED',
+          postedTransaction: posted,
+          postedAt: order.postedAt ?? postedAt,
+          sentAt: null,
+          lastError: null,
+          ...(prepared
+            ? {
+                customer: { ...order.customer, quickbooksId: prepared.customerId },
+                lines: order.lines.map((line) => ({ ...line, quickbooksItemId: prepared.itemIds.get(itemKey(line)) ?? null })),
+              }
+            : {}),
+        } as never);
+      }
+      await this.batches.recordItems(context.batch.id, outcomes, manager);
+    });
+    const mismatches = results.filter(
+      ({ order, posted }) => posted.totalAmount !== null && !new Decimal(posted.totalAmount).equals(order.total),
+    );
+    for (const { order, posted } of mismatches) {
+      this.logger.warn(
+        { orderId: order.id, orderTotal: order.total, quickbooksTotal: posted.totalAmount },
+        'QuickBooks computed a different total than the order',
+      );
+    }
+    await this.syncLogs.record(
+      ...results.map(({ order, posted, requestId, durationMs }) =>
+        this.log(context, order, {
+          action,
+          status: 'SUCCEEDED',
+          quickbooksId: posted.id,
+          requestId,
+          durationMs,
+          message:
+            action === 'MATCH'
+              ? `found ${context.entity} ${posted.docNumber ?? posted.id} already in QuickBooks; not sent again`
+              : mismatches.some((m) => m.order.id === order.id)
+                ? `QuickBooks total ${posted.totalAmount} differs from the order total ${order.total}`
+                : null,
+        }),
+      ),
+    );
+  }
+
+  /** Orders that could not be posted: FAILED with the reason and a hint (the Errors view), batch item FAILED. */
+  private async recordFailures(
+    context: RunContext,
+    failures: Array<{ order: OrderEntity; seq: number; error: Error; requestId?: string }>,
+  ): Promise<void> {
+    if (failures.length === 0) return;
+    const stored = failures.map((f) => ({ ...f, stored: toStoredError(f.error) }));
+    await this.dataSource.transaction(async (manager) => {
+      for (const { order, stored: error } of stored) {
+        await manager.update(OrderEntity, { id: order.id }, { status: 'FAILED', sentAt: null, lastError: error } as never);
+      }
+      await this.batches.recordItems(
+        context.batch.id,
+        stored.map(({ seq, stored: error }) => ({ seq, status: 'FAILED' as const, error })),
+        manager,
+      );
+    });
+    await this.syncLogs.record(
+      ...stored.map(({ order, stored: error, requestId }) =>
+        this.log(context, order, { action: 'CREATE', status: 'FAILED', code: error.code, message: error.message, requestId }),
+      ),
+    );
+  }
+
+  /** Ends a batch that cannot go on (connection not ready, authorization lost): every pending order FAILS with why. */
+  private async failRemaining(batch: SyncBatchEntity, error: unknown): Promise<void> {
+    const stored = toStoredError(error);
+    for (;;) {
+      const items = await this.batches.pendingItemsAfter(batch.id, -1, 500);
+      if (items.length === 0) break;
+      const ids = items.map((i) => i.entityId);
+      await this.dataSource.transaction(async (manager) => {
+        await manager.update(OrderEntity, { id: In(ids), status: In(['QUEUED', 'POSTING']) }, {
+          status: 'FAILED',
+          sentAt: null,
+          lastError: stored,
+        } as never);
+        await this.batches.recordItems(batch.id, items.map((i) => ({ seq: i.seq, status: 'FAILED' as const, error: stored })), manager);
+      });
+    }
+    await this.batches.finish(batch.id, stored);
+  }
+
+  private log(
+    context: RunContext,
+    order: OrderEntity,
+    entry: Pick<SyncLogEntry, 'action' | 'status'> & Partial<SyncLogEntry>,
+  ): SyncLogEntry {
+    return {
+      tenantId: context.connection.tenantId,
+      connectionId: context.connection.id,
+      batchId: context.batch.id,
+      direction: 'TO_QUICKBOOKS',
+      entityType: 'Order',
+      entityId: order.id,
+      label: label(order),
+      ...entry,
+    };
+  }
+
+  private async loadOrders(tenantId: string, ids: string[]): Promise<OrderEntity[]> {
+    const found = new Map<string, OrderEntity>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await this.orders.findBy({ tenantId, id: In(ids.slice(i, i + 1000)) });
+      for (const row of rows) found.set(row.id, row);
+    }
+    return ids.map((id, index) => {
+      const order = found.get(id);
+      if (!order) throw notFound(`Order (orderIds.${index})`, id);
+      return order;
+    });
+  }
+}
+
+export const label = (order: Pick<OrderEntity, 'orderNumber' | 'customerName'>): string =>
+  `#${order.orderNumber}${order.customerName ? ` ${order.customerName}` : ''}`;
+
+export function toPosted(entity: 'SalesReceipt' | 'Invoice', transaction: QuickBooksEntity): PostedTransactionData {
+  return {
+    kind: entity === 'Invoice' ? 'INVOICE' : 'SALES_RECEIPT',
+    id: String(transaction.Id),
+    docNumber: typeof transaction.DocNumber === 'string' ? transaction.DocNumber : null,
+    syncToken: typeof transaction.SyncToken === 'string' ? transaction.SyncToken : null,
+    totalAmount: transaction.TotalAmt === undefined ? null : new Decimal(String(transaction.TotalAmt)).toFixed(2),
+  };
+}
+
+/** Runs `work` over what `source` yields, at most `limit` at a time, pulling lazily (memory stays bounded). */
+export async function runPool<T>(source: AsyncIterable<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const running = new Set<Promise<void>>();
+  let failure: unknown;
+  for await (const item of source) {
+    if (failure) break;
+    const task = work(item).catch((error: unknown) => {
+      failure ??= error;
+    });
+    running.add(task);
+    void task.finally(() => running.delete(task));
+    if (running.size >= limit) await Promise.race(running);
+  }
+  await Promise.all(running);
+  if (failure) throw failure;
+}
