@@ -1,10 +1,29 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { Max, Min } from 'class-validator';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
+import { IsOptional, Max, Min } from 'class-validator';
 import { principalOf, type GatewayContext } from '../context';
 import type { ItemResultStatus } from '../entities';
 import { notFound } from '../errors';
 import type { BatchProgressEvent } from '../pubsub';
-import { BatchItemConnection, BatchProgress, ItemResultStatusEnum, SyncBatch, SyncBatchConnection } from '../schema/batch.types';
+import {
+  BatchItemConnection,
+  BatchProgress,
+  ItemResultStatusEnum,
+  SyncBatch,
+  SyncBatchConnection,
+} from '../schema/batch.types';
 import { Connection } from '../schema/connection.types';
 import { toBatchItemType, toBatchProgressType, toConnectionType, toSyncBatchType } from '../schema/mappers';
 import { toConnection } from '../schema/relay';
@@ -14,14 +33,16 @@ import type { BatchService } from '../services/batch.service';
 @ArgsType()
 class BatchItemsArgs {
   @Field(() => ItemResultStatusEnum, { nullable: true }) status?: ItemResultStatus | null;
-  @Field(() => Int, { defaultValue: 100 }) @Min(0) @Max(500) first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: 100 }) @IsOptional() @Min(0) @Max(500) first?:
+    number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
 }
 
 @ArgsType()
 class BatchesArgs {
   @Field(() => ID, { nullable: true }) connectionId?: string | null;
-  @Field(() => Int, { defaultValue: 20 }) @Min(0) @Max(500) first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: 20 }) @IsOptional() @Min(0) @Max(500) first?:
+    number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
 }
 
@@ -38,13 +59,20 @@ export class BatchResolver {
   @Query(() => SyncBatchConnection, { description: 'Batches, newest first.' })
   @RequireScope('READ')
   async batches(@Args(() => BatchesArgs) args: BatchesArgs, @Ctx() context: GatewayContext) {
-    const page = await this.batchService.list(principalOf(context).tenantId, { connectionId: args.connectionId }, args);
+    const page = await this.batchService.list(
+      principalOf(context).tenantId,
+      { connectionId: args.connectionId },
+      args,
+    );
     return toConnection(page, toSyncBatchType);
   }
 
   @FieldResolver(() => BatchItemConnection, { description: 'The items and their results, in order.' })
   async items(@Root() batch: SyncBatch, @Args(() => BatchItemsArgs) args: BatchItemsArgs) {
-    return toConnection(await this.batchService.listItems(batch.id, { status: args.status }, args), toBatchItemType);
+    return toConnection(
+      await this.batchService.listItems(batch.id, { status: args.status }, args),
+      toBatchItemType,
+    );
   }
 
   @FieldResolver(() => Connection)
@@ -62,7 +90,10 @@ export class BatchResolver {
     },
   })
   @RequireScope('READ')
-  batchProgress(@Root() event: BatchProgressEvent, @Arg('batchId', () => ID) _batchId: string): BatchProgress {
+  batchProgress(
+    @Root() event: BatchProgressEvent,
+    @Arg('batchId', () => ID) _batchId: string,
+  ): BatchProgress {
     return toBatchProgressType(event);
   }
 }

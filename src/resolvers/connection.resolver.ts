@@ -1,4 +1,18 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import { IsOptional, Max, MaxLength, Min } from 'class-validator';
 import { principalOf, type GatewayContext } from '../context';
 import type { ReferenceType } from '../entities';
@@ -13,7 +27,12 @@ import {
   ReferenceEntityConnection,
   ReferenceTypeEnum,
 } from '../schema/connection.types';
-import { toConnectionEventType, toConnectionType, toReferenceEntityType, toSyncBatchType } from '../schema/mappers';
+import {
+  toConnectionEventType,
+  toConnectionType,
+  toReferenceEntityType,
+  toSyncBatchType,
+} from '../schema/mappers';
 import { toConnection } from '../schema/relay';
 import { RequireScope, authorizeSubscription } from '../schema/scopes';
 import type { ConnectionService } from '../services/connection.service';
@@ -23,8 +42,9 @@ import type { ReferenceService } from '../services/reference.service';
 class ReferenceDataArgs {
   @Field(() => ReferenceTypeEnum) type!: ReferenceType;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) search?: string | null;
-  @Field({ defaultValue: false }) includeInactive!: boolean;
-  @Field(() => Int, { defaultValue: 50 }) @Min(0) @Max(500) first!: number;
+  @Field(() => Boolean, { nullable: true, defaultValue: false }) includeInactive?: boolean | null;
+  @Field(() => Int, { nullable: true, defaultValue: 50 }) @IsOptional() @Min(0) @Max(500) first?:
+    number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
 }
 
@@ -35,7 +55,7 @@ export class ConnectionResolver {
     private readonly references: ReferenceService,
   ) {}
 
-  @Query(() => [Connection], { description: 'The tenant\'s QuickBooks connections.' })
+  @Query(() => [Connection], { description: "The tenant's QuickBooks connections." })
   @RequireScope('READ')
   async connections(@Ctx() context: GatewayContext): Promise<Connection[]> {
     return (await this.connectionService.list(principalOf(context).tenantId)).map(toConnectionType);
@@ -48,18 +68,30 @@ export class ConnectionResolver {
   }
 
   @Mutation(() => ConnectPayload, {
-    description: 'Starts connecting a QuickBooks company; completes when the person approves at authorizationUrl.',
+    description:
+      'Starts connecting a QuickBooks company; completes when the person approves at authorizationUrl.',
   })
   @RequireScope('ADMIN')
-  async connect(@Arg('input', () => ConnectInput) input: ConnectInput, @Ctx() context: GatewayContext): Promise<ConnectPayload> {
-    const { connection, authorizationUrl } = await this.connectionService.connect(principalOf(context).tenantId, input);
+  async connect(
+    @Arg('input', () => ConnectInput) input: ConnectInput,
+    @Ctx() context: GatewayContext,
+  ): Promise<ConnectPayload> {
+    const { connection, authorizationUrl } = await this.connectionService.connect(
+      principalOf(context).tenantId,
+      input,
+    );
     return { connection: toConnectionType(connection), authorizationUrl };
   }
 
   @Mutation(() => Connection, { description: 'Revokes the grant at Intuit and forgets the tokens.' })
   @RequireScope('ADMIN')
-  async disconnect(@Arg('connectionId', () => ID) connectionId: string, @Ctx() context: GatewayContext): Promise<Connection> {
-    return toConnectionType(await this.connectionService.disconnect(principalOf(context).tenantId, connectionId));
+  async disconnect(
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Ctx() context: GatewayContext,
+  ): Promise<Connection> {
+    return toConnectionType(
+      await this.connectionService.disconnect(principalOf(context).tenantId, connectionId),
+    );
   }
 
   @Mutation(() => Connection)
@@ -69,10 +101,14 @@ export class ConnectionResolver {
     @Arg('input', () => ConnectionSettingsInput) input: ConnectionSettingsInput,
     @Ctx() context: GatewayContext,
   ): Promise<Connection> {
-    return toConnectionType(await this.connectionService.updateSettings(principalOf(context).tenantId, connectionId, input));
+    return toConnectionType(
+      await this.connectionService.updateSettings(principalOf(context).tenantId, connectionId, input),
+    );
   }
 
-  @Mutation(() => SyncBatch, { description: 'Re-imports reference lists from QuickBooks (all when types is omitted).' })
+  @Mutation(() => SyncBatch, {
+    description: 'Re-imports reference lists from QuickBooks (all when types is omitted).',
+  })
   @RequireScope('WRITE')
   async syncReferenceData(
     @Arg('connectionId', () => ID) connectionId: string,
@@ -83,8 +119,14 @@ export class ConnectionResolver {
     return toSyncBatchType(await this.references.startImport(connection, types ?? undefined));
   }
 
-  @FieldResolver(() => ReferenceEntityConnection, { description: 'The mirrored QuickBooks list of one type.' })
-  async referenceData(@Root() connection: Connection, @Args(() => ReferenceDataArgs) args: ReferenceDataArgs, @Ctx() context: GatewayContext) {
+  @FieldResolver(() => ReferenceEntityConnection, {
+    description: 'The mirrored QuickBooks list of one type.',
+  })
+  async referenceData(
+    @Root() connection: Connection,
+    @Args(() => ReferenceDataArgs) args: ReferenceDataArgs,
+    @Ctx() context: GatewayContext,
+  ) {
     const page = await this.references.list(principalOf(context).tenantId, connection.id, args, args);
     return toConnection(page, toReferenceEntityType);
   }
@@ -93,11 +135,17 @@ export class ConnectionResolver {
     description: 'Status changes, reference data changes and QuickBooks-side changes of one connection.',
     subscribe: ({ args, context }) => {
       const principal = authorizeSubscription(context as GatewayContext, 'READ');
-      return (context as GatewayContext).streams.connectionEvents(principal.tenantId, args.connectionId as string);
+      return (context as GatewayContext).streams.connectionEvents(
+        principal.tenantId,
+        args.connectionId as string,
+      );
     },
   })
   @RequireScope('READ')
-  connectionEvents(@Root() event: ConnectionEventPayload, @Arg('connectionId', () => ID) _connectionId: string): ConnectionEvent {
+  connectionEvents(
+    @Root() event: ConnectionEventPayload,
+    @Arg('connectionId', () => ID) _connectionId: string,
+  ): ConnectionEvent {
     return toConnectionEventType(event);
   }
 }

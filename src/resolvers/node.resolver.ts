@@ -19,7 +19,10 @@ export class NodeResolver {
     private readonly orders: OrderService,
   ) {}
 
-  @Query(() => Node, { nullable: true, description: 'Any object by its id; null when it does not exist for this tenant.' })
+  @Query(() => Node, {
+    nullable: true,
+    description: 'Any object by its id; null when it does not exist for this tenant.',
+  })
   @RequireScope('READ')
   async node(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<Node | null> {
     const { tenantId } = principalOf(context);

@@ -11,7 +11,6 @@ import {
   Query,
   Resolver,
   Root,
-  type ValidatorFn,
 } from 'type-graphql';
 import { IsOptional, Max, Min } from 'class-validator';
 import { principalOf, type GatewayContext } from '../context';
@@ -23,7 +22,6 @@ import { toConnectionType, toInvoiceType, toOrderType, toSyncLogType } from '../
 import { Order, OrderConnection, OrderFilter, OrderInput, UpsertOrdersPayload } from '../schema/order.types';
 import { toConnection } from '../schema/relay';
 import { RequireScope } from '../schema/scopes';
-import { validateInput } from '../schema/validate-input';
 import type { OrderService } from '../services/order.service';
 
 /**
@@ -31,11 +29,6 @@ import type { OrderService } from '../services/order.service';
  * converted instances, so it falls back to "input". Naming the argument here keeps paths like
  * `orders.3.lines.0.quantity`.
  */
-const validateAs =
-  (name: string): ValidatorFn =>
-  (value, type, data) =>
-    validateInput(value, type, { ...data, args: { [name]: value } });
-
 @ArgsType()
 class OrderSyncLogsArgs {
   @Field(() => Int, { nullable: true, defaultValue: 20 }) @IsOptional() @Min(0) @Max(500) first?:
@@ -52,7 +45,7 @@ export class OrderResolver {
   })
   @RequireScope('READ')
   async orders(
-    @Arg('filter', () => OrderFilter, { nullable: true, validateFn: validateAs('filter') })
+    @Arg('filter', () => OrderFilter, { nullable: true })
     filter: OrderFilter | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -77,7 +70,7 @@ export class OrderResolver {
   async upsertOrders(
     @Arg('connectionId', () => ID) connectionId: string,
     @Arg('channel', () => String) channel: string,
-    @Arg('orders', () => [OrderInput], { validateFn: validateAs('orders') }) orders: OrderInput[],
+    @Arg('orders', () => [OrderInput]) orders: OrderInput[],
     @Ctx() context: GatewayContext,
   ): Promise<UpsertOrdersPayload> {
     const result = await this.orderService.upsert(

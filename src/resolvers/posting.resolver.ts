@@ -20,15 +20,22 @@ export class PostingResolver {
       'with batchProgress. Each order lands in QuickBooks exactly once.',
   })
   @RequireScope('WRITE')
-  async postOrders(@Arg('orderIds', () => [ID]) orderIds: string[], @Ctx() context: GatewayContext): Promise<SyncBatch> {
+  async postOrders(
+    @Arg('orderIds', () => [ID]) orderIds: string[],
+    @Ctx() context: GatewayContext,
+  ): Promise<SyncBatch> {
     return toSyncBatchType(await this.posting.postOrders(principalOf(context).tenantId, orderIds));
   }
 
   @Mutation(() => UndoSyncPayload, {
-    description: 'Removes a posted order\'s transaction from QuickBooks (delete or void, per settings); the order becomes NEW.',
+    description:
+      "Removes a posted order's transaction from QuickBooks (delete or void, per settings); the order becomes NEW.",
   })
   @RequireScope('WRITE')
-  async undoSync(@Arg('orderId', () => ID) orderId: string, @Ctx() context: GatewayContext): Promise<UndoSyncPayload> {
+  async undoSync(
+    @Arg('orderId', () => ID) orderId: string,
+    @Ctx() context: GatewayContext,
+  ): Promise<UndoSyncPayload> {
     const result = await this.undo.undoOrder(principalOf(context).tenantId, orderId);
     return {
       order: toOrderType(result.order),
@@ -38,9 +45,14 @@ export class PostingResolver {
     };
   }
 
-  @Mutation(() => SyncBatch, { description: 'Undoes every posted order of a batch, as a new UNDO_ORDERS batch.' })
+  @Mutation(() => SyncBatch, {
+    description: 'Undoes every posted order of a batch, as a new UNDO_ORDERS batch.',
+  })
   @RequireScope('WRITE')
-  async undoBatch(@Arg('batchId', () => ID) batchId: string, @Ctx() context: GatewayContext): Promise<SyncBatch> {
+  async undoBatch(
+    @Arg('batchId', () => ID) batchId: string,
+    @Ctx() context: GatewayContext,
+  ): Promise<SyncBatch> {
     return toSyncBatchType(await this.undo.undoBatch(principalOf(context).tenantId, batchId));
   }
 }

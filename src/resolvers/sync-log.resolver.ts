@@ -17,11 +17,14 @@ export class SyncLogResolver {
   @RequireScope('READ')
   async syncLogs(
     @Arg('filter', () => SyncLogFilter, { nullable: true }) filter: SyncLogFilter | null,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() context: GatewayContext,
   ) {
-    const page = await this.syncLogService.list(principalOf(context).tenantId, filter ?? {}, { first, after });
+    const page = await this.syncLogService.list(principalOf(context).tenantId, filter ?? {}, {
+      first,
+      after,
+    });
     return toConnection(page, toSyncLogType);
   }
 

@@ -1,4 +1,5 @@
 import { validate } from 'class-validator';
+import { getNamedType } from 'graphql';
 import type { ResolverData } from 'type-graphql';
 import { AppError } from '../errors';
 import { flattenValidation } from './format-error';
@@ -10,11 +11,11 @@ import { flattenValidation } from './format-error';
  */
 export async function validateInput(
   argValue: unknown,
-  _argType: unknown,
+  argType: unknown,
   resolverData: ResolverData,
 ): Promise<void> {
   if (argValue === null || typeof argValue !== 'object' || argValue instanceof Date) return;
-  const name = Object.entries(resolverData.args).find(([, value]) => value === argValue)?.[0] ?? 'input';
+  const name = argumentName(argType, resolverData);
   const entries: Array<[string, unknown]> = Array.isArray(argValue)
     ? argValue.map((value, index) => [`${name}.${index}`, value])
     : [[name, argValue]];
@@ -32,9 +33,21 @@ export async function validateInput(
       'BAD_USER_INPUT',
       `Invalid input: ${problems.map((p) => `${p.field} ${p.rule}`).join('; ')}`,
       {
-        field: problems[0].field,
+        field: problems[0]!.field,
         extensions: { fields: problems },
       },
     );
   }
+}
+
+/**
+ * The argument's name, found by its GraphQL input type among the field's arguments (the validator receives a
+ * converted copy of the value, so it cannot be found by identity). `@Args` classes have no argument name: their
+ * fields are top-level arguments, so their paths start at the field.
+ */
+function argumentName(argType: unknown, { info }: ResolverData): string {
+  const typeName = typeof argType === 'function' ? (argType as { name: string }).name : undefined;
+  const field = info.parentType.getFields()[info.fieldName];
+  const matches = field?.args.filter((arg) => getNamedType(arg.type).name === typeName) ?? [];
+  return matches.length === 1 ? matches[0]!.name : 'input';
 }
