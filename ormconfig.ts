@@ -56,11 +56,11 @@ function serializeTransactions(dataSource: DataSource): void {
   const manager = dataSource.manager;
   const original = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
   let tail: Promise<unknown> = Promise.resolve();
-  manager.transaction = ((...args: unknown[]) => {
+  manager.transaction = (...args: unknown[]) => {
     const run = tail.then(() => original(...args));
     tail = run.catch(() => undefined);
     return run;
-  }) as typeof manager.transaction;
+  };
 }
 
 export function createDataSource(

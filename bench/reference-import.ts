@@ -21,9 +21,9 @@ async function main(): Promise<void> {
   const items = Number(process.argv[3] ?? 2000);
   const sandbox = await createSandbox({}); // default limits: 500/min, 10 concurrent, 120 batch/min
   const realmId = sandbox.createRealm({ companyName: 'Bench Import Co' });
-  const income = (sandbox.accounting.adminEntities(realmId, 'Account') as Array<{ Id: string; AccountType: string }>).find(
-    (a) => a.AccountType === 'Income',
-  )!;
+  const income = (
+    sandbox.accounting.adminEntities(realmId, 'Account') as Array<{ Id: string; AccountType: string }>
+  ).find((a) => a.AccountType === 'Income')!;
   for (let i = 0; i < customers; i++) {
     sandbox.accounting.adminChange(realmId, {
       entity: 'Customer',
@@ -35,20 +35,32 @@ async function main(): Promise<void> {
     sandbox.accounting.adminChange(realmId, {
       entity: 'Item',
       operation: 'create',
-      data: { Name: `Bench Item ${i}`, Sku: `SKU-${i}`, Type: 'NonInventory', IncomeAccountRef: { value: income.Id } },
+      data: {
+        Name: `Bench Item ${i}`,
+        Sku: `SKU-${i}`,
+        Type: 'NonInventory',
+        IncomeAccountRef: { value: income.Id },
+      },
     });
   }
   const counts = Object.fromEntries(
-    REFERENCE_TYPES.map((type) => [type, sandbox.accounting.adminEntities(realmId, QUICKBOOKS_ENTITY[type]).length]),
+    REFERENCE_TYPES.map((type) => [
+      type,
+      sandbox.accounting.adminEntities(realmId, QUICKBOOKS_ENTITY[type]).length,
+    ]),
   );
   // A query returns at most 1,000 objects; a list whose size is a multiple of 1,000 needs one more (empty) page to end.
   const minimumCalls = Object.values(counts).reduce((sum, n) => sum + Math.floor(n / 1000) + 1, 0);
 
   const database = await scratchDatabase();
-  const core = await createCore(benchConfig(database.url, database.dataDir, sandbox.url), createLogger('silent'), {
-    runWorker: false,
-    collectDefaultMetrics: false,
-  });
+  const core = await createCore(
+    benchConfig(database.url, database.dataDir, sandbox.url),
+    createLogger('silent'),
+    {
+      runWorker: false,
+      collectDefaultMetrics: false,
+    },
+  );
   try {
     const tenant = await core.services.tenants.create('bench');
     // The import that connecting queues is what we measure; no worker runs until the baseline is done.
@@ -60,7 +72,8 @@ async function main(): Promise<void> {
       realmId,
       tokens: {
         getAccessToken: () => core.services.custodian.getAccessToken(connectionId),
-        refreshAfterUnauthorized: (rejected) => core.services.custodian.refreshAfterUnauthorized(connectionId, rejected),
+        refreshAfterUnauthorized: (rejected) =>
+          core.services.custodian.refreshAfterUnauthorized(connectionId, rejected),
       },
     });
     const baselineStart = performance.now();

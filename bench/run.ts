@@ -14,5 +14,5 @@ if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <${available.join('|')}> [args...]`);
   process.exit(2);
 }
-process.argv = [process.argv[0]!, path.join(__dirname, `${name}.js`), ...rest];
-require(path.join(__dirname, name));
+process.argv = [process.argv[0], path.join(__dirname, `${name}.js`), ...rest];
+void import(path.join(__dirname, `${name}.js`));

@@ -7,7 +7,12 @@ import type { Core } from '../src/core';
 import type { Sandbox } from '../src/sandbox';
 
 /** A scratch database for a benchmark: SQLite by default, MySQL when BENCH_DATABASE_URL is set. */
-export async function scratchDatabase(): Promise<{ url: string; dataDir: string; dialect: string; drop(): Promise<void> }> {
+export async function scratchDatabase(): Promise<{
+  url: string;
+  dataDir: string;
+  dialect: string;
+  drop(): Promise<void>;
+}> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbg-bench-'));
   const base = process.env.BENCH_DATABASE_URL;
   if (!base) {
@@ -37,7 +42,12 @@ export async function scratchDatabase(): Promise<{ url: string; dataDir: string;
   };
 }
 
-export function benchConfig(databaseUrl: string, dataDir: string, sandboxUrl: string, extra: Record<string, string> = {}): Readonly<Config> {
+export function benchConfig(
+  databaseUrl: string,
+  dataDir: string,
+  sandboxUrl: string,
+  extra: Record<string, string> = {},
+): Readonly<Config> {
   return loadConfig(
     { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, QBO_SANDBOX_URL: sandboxUrl, ...extra },
     dataDir,
@@ -51,13 +61,17 @@ export async function connectRealm(
   tenantId: string,
   realmId: string,
 ): Promise<{ connectionId: string; importBatchId: string }> {
-  const { connection, authorizationUrl } = await core.services.connections.connect(tenantId, { name: `bench ${realmId}` });
+  const { connection, authorizationUrl } = await core.services.connections.connect(tenantId, {
+    name: `bench ${realmId}`,
+  });
   const consent = new URL(authorizationUrl);
   consent.searchParams.set('sandbox_consent', 'approve');
   consent.searchParams.set('sandbox_realm', realmId);
   const response = await fetch(consent, { redirect: 'manual' });
   const location = new URL(response.headers.get('location')!);
-  const outcome = await core.services.connections.completeAuthorization(Object.fromEntries(location.searchParams));
+  const outcome = await core.services.connections.completeAuthorization(
+    Object.fromEntries(location.searchParams),
+  );
   if (!outcome.ok || !outcome.importBatchId) throw new Error(outcome.message);
   void sandbox;
   return { connectionId: connection.id, importBatchId: outcome.importBatchId };

@@ -84,7 +84,11 @@ export async function createGateway(
       return services.events.subscribe(connectionId);
     },
   };
-  const contextFor = (requestId: string, principal: Principal | undefined, requestLogger: Logger): GatewayContext => ({
+  const contextFor = (
+    requestId: string,
+    principal: Principal | undefined,
+    requestLogger: Logger,
+  ): GatewayContext => ({
     requestId,
     principal,
     logger: requestLogger,
@@ -195,7 +199,7 @@ export async function createGateway(
   });
   // Intuit redirects the person here after consent. HTML for people, JSON when asked for it.
   app.get('/oauth/callback', async (req: Request, res: Response) => {
-    const outcome = await services.connections.completeAuthorization(req.query as Record<string, unknown>);
+    const outcome = await services.connections.completeAuthorization(req.query);
     res.status(outcome.status);
     if (req.accepts(['html', 'json']) === 'json') res.json(outcome);
     else res.type('html').send(renderAuthorizationPage(outcome));

@@ -49,7 +49,8 @@ class EnvVars {
   @IsOptional()
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 bytes encoded as base64' })
   GATEWAY_ENCRYPTION_KEY?: string;
-  @IsOptional() @Matches(/^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$/, {
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$/, {
     message: 'must be a comma-separated list of 32-byte base64 keys',
   })
   GATEWAY_ENCRYPTION_PREVIOUS_KEYS?: string;

@@ -63,7 +63,8 @@ export async function openDatabase(config: Readonly<Config>, logger: Logger): Pr
   const dataSource = await initializeDataSource(config.database);
   if (config.database.runMigrations) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+    if (applied.length > 0)
+      logger.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
   }
   return dataSource;
 }
@@ -91,10 +92,20 @@ async function startLocalEmulator(
     logger: (line) => logger.debug({ module: 'sandbox' }, line),
   });
   logger.info({ url: sandbox.url }, 'QuickBooks emulator running in-process');
-  return { config: Object.freeze({ ...config, quickbooks: Object.freeze({ ...config.quickbooks, sandboxUrl: sandbox.url }) }), sandbox };
+  return {
+    config: Object.freeze({
+      ...config,
+      quickbooks: Object.freeze({ ...config.quickbooks, sandboxUrl: sandbox.url }),
+    }),
+    sandbox,
+  };
 }
 
-export async function createCore(baseConfig: Readonly<Config>, logger: Logger, options: CoreOptions = {}): Promise<Core> {
+export async function createCore(
+  baseConfig: Readonly<Config>,
+  logger: Logger,
+  options: CoreOptions = {},
+): Promise<Core> {
   const { config, sandbox } = await startLocalEmulator(baseConfig, logger);
   const dataSource = await openDatabase(config, logger);
   const metrics = new Metrics(options.collectDefaultMetrics ?? true);
@@ -120,10 +131,21 @@ export async function createCore(baseConfig: Readonly<Config>, logger: Logger, o
     syncLogs,
     governors,
     logger.child({ module: 'connections' }),
-    (info) => metrics.quickbooksCalls.inc({ operation: info.operation, outcome: info.ok ? 'ok' : String(info.httpStatus ?? 'network') }),
+    (info) =>
+      metrics.quickbooksCalls.inc({
+        operation: info.operation,
+        outcome: info.ok ? 'ok' : String(info.httpStatus ?? 'network'),
+      }),
   );
   const batches = new BatchService(dataSource, pubSub.pubSub);
-  const references = new ReferenceService(dataSource, batches, queue, events, connections, logger.child({ module: 'reference' }));
+  const references = new ReferenceService(
+    dataSource,
+    batches,
+    queue,
+    events,
+    connections,
+    logger.child({ module: 'reference' }),
+  );
   connections.attachReferenceService(references);
   const services: Services = {
     tenants: new TenantService(dataSource),
@@ -135,7 +157,15 @@ export async function createCore(baseConfig: Readonly<Config>, logger: Logger, o
     syncLogs,
     events,
     orders: new OrderService(dataSource),
-    posting: new PostingService(dataSource, connections, references, batches, queue, syncLogs, logger.child({ module: 'posting' })),
+    posting: new PostingService(
+      dataSource,
+      connections,
+      references,
+      batches,
+      queue,
+      syncLogs,
+      logger.child({ module: 'posting' }),
+    ),
     undo: new UndoService(dataSource, connections, batches, queue, syncLogs),
   };
 

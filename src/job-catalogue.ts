@@ -13,7 +13,11 @@ export type JobPayloads = {
   'orders.undo': { batchId: string };
 };
 export type JobKind = keyof JobPayloads;
-export const JOB_KINDS = ['reference.import', 'orders.post', 'orders.undo'] as const satisfies ReadonlyArray<JobKind>;
+export const JOB_KINDS = [
+  'reference.import',
+  'orders.post',
+  'orders.undo',
+] as const satisfies ReadonlyArray<JobKind>;
 
 export interface EnqueueOptions {
   /** Enqueue inside this transaction, so the job exists exactly when the state change that needs it commits. */

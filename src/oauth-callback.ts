@@ -1,7 +1,10 @@
 import type { AuthorizationOutcome } from './services/connection.service';
 
 const escape = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 /** The small page a person sees after approving (or declining) access in QuickBooks. */
 export function renderAuthorizationPage(outcome: AuthorizationOutcome): string {
@@ -10,7 +13,9 @@ export function renderAuthorizationPage(outcome: AuthorizationOutcome): string {
     outcome.companyName ? `<dt>Company</dt><dd>${escape(outcome.companyName)}</dd>` : '',
     outcome.realmId ? `<dt>Company id</dt><dd>${escape(outcome.realmId)}</dd>` : '',
     outcome.connectionId ? `<dt>Connection</dt><dd><code>${escape(outcome.connectionId)}</code></dd>` : '',
-    outcome.importBatchId ? `<dt>Import batch</dt><dd><code>${escape(outcome.importBatchId)}</code></dd>` : '',
+    outcome.importBatchId
+      ? `<dt>Import batch</dt><dd><code>${escape(outcome.importBatchId)}</code></dd>`
+      : '',
   ].join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>

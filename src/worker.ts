@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   if (config.quickbooks.mode === 'local' && !config.quickbooks.sandboxUrl) {
-    logger.warn('local mode without QBO_SANDBOX_URL: this worker starts its own emulator; point it at the gateway\'s instead');
+    logger.warn(
+      "local mode without QBO_SANDBOX_URL: this worker starts its own emulator; point it at the gateway's instead",
+    );
   }
   const core = await createCore(config, logger, { runWorker: true });
   logger.info({ workerId: core.worker?.workerId, database: config.database.type }, 'worker running');

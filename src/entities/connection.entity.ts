@@ -4,7 +4,12 @@ import type { StoredSyncError } from './sync-error';
 
 export const QUICKBOOKS_ENVIRONMENTS = ['LOCAL', 'SANDBOX', 'PRODUCTION'] as const;
 export type QuickBooksEnvironment = (typeof QUICKBOOKS_ENVIRONMENTS)[number];
-export const CONNECTION_STATUSES = ['PENDING_AUTHORIZATION', 'CONNECTED', 'NEEDS_REAUTHORIZATION', 'DISCONNECTED'] as const;
+export const CONNECTION_STATUSES = [
+  'PENDING_AUTHORIZATION',
+  'CONNECTED',
+  'NEEDS_REAUTHORIZATION',
+  'DISCONNECTED',
+] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
 /** Per-connection settings (the seeds' "Defaults" and "Product settings" pages). */

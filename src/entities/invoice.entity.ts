@@ -1,5 +1,13 @@
 import { Column, Entity, Index } from 'typeorm';
-import { CreatedAtColumn, IdColumn, JsonColumn, MoneyColumn, RefColumn, TimeColumn, UpdatedAtColumn } from './columns';
+import {
+  CreatedAtColumn,
+  IdColumn,
+  JsonColumn,
+  MoneyColumn,
+  RefColumn,
+  TimeColumn,
+  UpdatedAtColumn,
+} from './columns';
 import type { StoredSyncError } from './sync-error';
 
 export const INVOICE_PUSH_STATUSES = ['NOT_SENT', 'QUEUED', 'SENT', 'FAILED'] as const;

@@ -22,7 +22,8 @@ export class JobEntity {
   @TimeColumn({ nullable: true }) lockedUntil!: Date | null;
   @Column({ type: 'text', nullable: true }) lastError!: string | null;
   /** Jobs with the same key are enqueued once while one is not finished (e.g. one import per connection). */
-  @Index({ unique: true }) @Column({ type: 'varchar', length: 191, nullable: true }) dedupeKey!: string | null;
+  @Index({ unique: true }) @Column({ type: 'varchar', length: 191, nullable: true }) dedupeKey!:
+    string | null;
   @CreatedAtColumn() createdAt!: Date;
   @UpdatedAtColumn() updatedAt!: Date;
   @TimeColumn({ nullable: true }) finishedAt!: Date | null;

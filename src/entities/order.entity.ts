@@ -1,5 +1,13 @@
 import { Column, Entity, Index, Unique } from 'typeorm';
-import { CreatedAtColumn, IdColumn, JsonColumn, MoneyColumn, RefColumn, TimeColumn, UpdatedAtColumn } from './columns';
+import {
+  CreatedAtColumn,
+  IdColumn,
+  JsonColumn,
+  MoneyColumn,
+  RefColumn,
+  TimeColumn,
+  UpdatedAtColumn,
+} from './columns';
 import type { StoredSyncError } from './sync-error';
 
 export const ORDER_STATUSES = ['NEW', 'QUEUED', 'POSTING', 'POSTED', 'FAILED', 'ARCHIVED'] as const;

@@ -71,7 +71,11 @@ export interface AccountingApi {
   /** A person editing in QuickBooks: applies the change with the normal rules (fires onChange), returns the object. */
   adminChange(
     realmId: string,
-    change: { entity: string; operation: 'create' | 'update' | 'delete' | 'void' | 'merge'; data: Record<string, unknown> },
+    change: {
+      entity: string;
+      operation: 'create' | 'update' | 'delete' | 'void' | 'merge';
+      data: Record<string, unknown>;
+    },
   ): AccountingResponse;
   /** Plain-JSON copy of all state (for the snapshot file) and its inverse. */
   snapshot(): unknown;

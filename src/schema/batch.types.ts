@@ -10,7 +10,14 @@ import {
   type SyncDirection,
   type SyncLogStatus,
 } from '../entities';
-import { Node, SyncActionEnum, SyncDirectionEnum, SyncError, SyncLogStatusEnum, enumOf } from './common.types';
+import {
+  Node,
+  SyncActionEnum,
+  SyncDirectionEnum,
+  SyncError,
+  SyncLogStatusEnum,
+  enumOf,
+} from './common.types';
 import { RelayConnection } from './relay';
 
 export const BatchKindEnum = enumOf(BATCH_KINDS);
@@ -31,7 +38,10 @@ export class BatchItem {
 }
 export const BatchItemConnection = RelayConnection('BatchItem', BatchItem);
 
-@ObjectType({ implements: Node, description: 'Long work (posting, import, ...) whose progress and results are visible.' })
+@ObjectType({
+  implements: Node,
+  description: 'Long work (posting, import, ...) whose progress and results are visible.',
+})
 export class SyncBatch extends Node {
   @Field(() => BatchKindEnum) kind!: BatchKind;
   @Field(() => BatchStatusEnum) status!: BatchStatus;
@@ -51,7 +61,7 @@ export const SyncBatchConnection = RelayConnection('SyncBatch', SyncBatch);
 
 @ObjectType({
   description:
-    'A progress event. The first is the batch\'s state when subscribing; then one per finished item (several may be ' +
+    "A progress event. The first is the batch's state when subscribing; then one per finished item (several may be " +
     'coalesced under load, never reordered); the stream completes after COMPLETED, COMPLETED_WITH_ERRORS or FAILED.',
 })
 export class BatchProgress {
@@ -62,7 +72,10 @@ export class BatchProgress {
   @Field(() => Int) processed!: number;
   @Field(() => Int) succeeded!: number;
   @Field(() => Int) failed!: number;
-  @Field(() => BatchItem, { nullable: true, description: 'The item just finished (null on the first event).' })
+  @Field(() => BatchItem, {
+    nullable: true,
+    description: 'The item just finished (null on the first event).',
+  })
   item!: BatchItem | null;
   @Field() at!: Date;
 }

@@ -1,5 +1,11 @@
 import { Field, InterfaceType, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { SYNC_ACTIONS, SYNC_DIRECTIONS, SYNC_LOG_STATUSES, type StoredSyncError, type SyncDirection } from '../entities';
+import {
+  SYNC_ACTIONS,
+  SYNC_DIRECTIONS,
+  SYNC_LOG_STATUSES,
+  type StoredSyncError,
+  type SyncDirection,
+} from '../entities';
 
 /** type-graphql wants enum objects; the entities keep string unions. */
 export function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
@@ -7,7 +13,10 @@ export function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } 
 }
 
 export const SyncDirectionEnum = enumOf(SYNC_DIRECTIONS);
-registerEnumType(SyncDirectionEnum, { name: 'SyncDirection', description: 'Which way data moved: to or from QuickBooks.' });
+registerEnumType(SyncDirectionEnum, {
+  name: 'SyncDirection',
+  description: 'Which way data moved: to or from QuickBooks.',
+});
 export const SyncActionEnum = enumOf(SYNC_ACTIONS);
 registerEnumType(SyncActionEnum, { name: 'SyncAction' });
 export const SyncLogStatusEnum = enumOf(SYNC_LOG_STATUSES);
@@ -34,7 +43,8 @@ export abstract class Node {
 
 @ObjectType({ description: 'A failure with what a person should do about it.' })
 export class SyncError {
-  @Field(() => String, { nullable: true, description: 'QuickBooks\' error code (e.g. "6240"), or ours.' }) code!: string | null;
+  @Field(() => String, { nullable: true, description: 'QuickBooks\' error code (e.g. "6240"), or ours.' })
+  code!: string | null;
   @Field() message!: string;
   @Field(() => String, { nullable: true }) detail!: string | null;
   @Field(() => String, { nullable: true, description: 'What to do next.' }) hint!: string | null;

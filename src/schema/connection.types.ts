@@ -16,7 +16,7 @@ import { DateScalar, DecimalScalar, JSONObjectScalar } from './scalars';
 export const QuickBooksEnvironmentEnum = enumOf(QUICKBOOKS_ENVIRONMENTS);
 registerEnumType(QuickBooksEnvironmentEnum, {
   name: 'QuickBooksEnvironment',
-  description: 'LOCAL is the built-in QuickBooks emulator; SANDBOX and PRODUCTION are Intuit\'s.',
+  description: "LOCAL is the built-in QuickBooks emulator; SANDBOX and PRODUCTION are Intuit's.",
 });
 export const ConnectionStatusEnum = enumOf(CONNECTION_STATUSES);
 registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus' });
@@ -37,13 +37,17 @@ export class ConnectionSettings {
   @Field({ description: '"Auto Invoice": push invoices as soon as they are created.' }) autoInvoice!: boolean;
   @Field(() => TransactionKindEnum) postOrdersAs!: 'SALES_RECEIPT' | 'INVOICE';
   @Field(() => UndoModeEnum) undoMode!: 'DELETE' | 'VOID';
-  @Field({ description: 'Sync wizard: reference changes wait for approveEntities.' }) requireApproval!: boolean;
+  @Field({ description: 'Sync wizard: reference changes wait for approveEntities.' })
+  requireApproval!: boolean;
   @Field(() => String, { nullable: true, description: 'Used for orders that carry no customer.' })
   defaultCustomerName!: string | null;
   @Field(() => ItemKindEnum) newItemKind!: 'INVENTORY' | 'NON_INVENTORY' | 'SERVICE';
   @Field(() => DecimalScalar, { description: 'QtyOnHand of inventory items the gateway creates.' })
   defaultInventoryQuantity!: string;
-  @Field(() => DateScalar, { nullable: true, description: 'InvStartDate of inventory items the gateway creates.' })
+  @Field(() => DateScalar, {
+    nullable: true,
+    description: 'InvStartDate of inventory items the gateway creates.',
+  })
   defaultInventoryStartDate!: string | null;
   @Field(() => String, { nullable: true }) incomeAccountId!: string | null;
   @Field(() => String, { nullable: true }) inventoryAssetAccountId!: string | null;
@@ -72,7 +76,10 @@ export class Connection extends Node {
   @Field(() => Date, { nullable: true }) accessTokenExpiresAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'The rolling expiry; reconnect before it.' })
   refreshTokenExpiresAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: 'The grant\'s absolute end, where QuickBooks reports it.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: "The grant's absolute end, where QuickBooks reports it.",
+  })
   refreshTokenHardExpiresAt!: Date | null;
   @Field(() => Date, { nullable: true }) lastReferenceSyncAt!: Date | null;
   @Field(() => SyncError, { nullable: true }) lastError!: SyncError | null;
@@ -83,7 +90,10 @@ export class Connection extends Node {
 export class ConnectInput {
   @Field() @Length(1, 100) name!: string;
   @Field(() => QuickBooksEnvironmentEnum, { nullable: true }) environment?: QuickBooksEnvironment | null;
-  @Field(() => ID, { nullable: true, description: 'Reconnect this existing connection instead of creating one.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Reconnect this existing connection instead of creating one.',
+  })
   connectionId?: string | null;
 }
 
@@ -109,22 +119,64 @@ export class ConnectionSettingsInput {
   @Matches(/^\d+(\.\d+)?$/, { message: 'must not be negative' })
   defaultInventoryQuantity?: string | null;
   @Field(() => DateScalar, { nullable: true }) defaultInventoryStartDate?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) incomeAccountId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) inventoryAssetAccountId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) costOfGoodsSoldAccountId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) depositAccountId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) discountAccountId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) freightItemId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) handlingItemId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) packagingItemId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) defaultTaxCodeId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) defaultPaymentMethodId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) defaultClassId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) defaultLocationId?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(ID_RULE, { message: 'must be a QuickBooks id' }) defaultTermId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  incomeAccountId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  inventoryAssetAccountId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  costOfGoodsSoldAccountId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  depositAccountId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  discountAccountId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  freightItemId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  handlingItemId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  packagingItemId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  defaultTaxCodeId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  defaultPaymentMethodId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  defaultClassId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  defaultLocationId?: string | null;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  defaultTermId?: string | null;
 }
 
-@ObjectType({ implements: Node, description: 'A QuickBooks list object (account, term, customer, item, ...) as mirrored.' })
+@ObjectType({
+  implements: Node,
+  description: 'A QuickBooks list object (account, term, customer, item, ...) as mirrored.',
+})
 export class ReferenceEntity extends Node {
   @Field(() => ReferenceTypeEnum) type!: ReferenceType;
   @Field() quickbooksId!: string;
@@ -132,7 +184,10 @@ export class ReferenceEntity extends Node {
   @Field() active!: boolean;
   @Field(() => String, { nullable: true }) syncToken!: string | null;
   @Field(() => Date, { nullable: true }) quickbooksUpdatedAt!: Date | null;
-  @Field(() => JSONObjectScalar, { description: 'The QuickBooks object as last read.' }) data!: Record<string, unknown>;
+  @Field(() => JSONObjectScalar, { description: 'The QuickBooks object as last read.' }) data!: Record<
+    string,
+    unknown
+  >;
 }
 export const ReferenceEntityConnection = RelayConnection('ReferenceEntity', ReferenceEntity);
 
@@ -145,4 +200,3 @@ export class ConnectionEvent {
   @Field(() => String, { nullable: true }) message!: string | null;
   @Field() at!: Date;
 }
-

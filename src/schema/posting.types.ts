@@ -1,7 +1,9 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Order, QuickBooksTransaction } from './order.types';
 
-@ObjectType({ description: 'What undoSync removed; the customers and items the posting used stay in QuickBooks.' })
+@ObjectType({
+  description: 'What undoSync removed; the customers and items the posting used stay in QuickBooks.',
+})
 export class UndoSyncPayload {
   @Field(() => Order) order!: Order;
   @Field(() => QuickBooksTransaction) removedTransaction!: QuickBooksTransaction;

@@ -38,7 +38,7 @@ export function RelayConnection<T extends object>(name: string, nodeType: ClassT
 /** Maps a service page onto the connection shape, converting each node. */
 export function toConnection<S, T>(page: Page<S>, map: (node: S) => T): ConnectionShape<T> {
   return {
-    edges: page.nodes.map((node, index) => ({ cursor: page.cursors[index]!, node: map(node) })),
+    edges: page.nodes.map((node, index) => ({ cursor: page.cursors[index], node: map(node) })),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,

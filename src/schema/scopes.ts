@@ -44,6 +44,7 @@ export function RequireScope(scope: ApiScope): MethodDecorator {
  */
 export function authorizeSubscription(context: GatewayContext, scope: ApiScope): Principal {
   if (!context.principal) throw new AppError('UNAUTHENTICATED', 'An API key is required');
-  if (!hasScope(context.principal.scopes, scope)) throw new AppError('FORBIDDEN', `This API key lacks the ${scope} scope`);
+  if (!hasScope(context.principal.scopes, scope))
+    throw new AppError('FORBIDDEN', `This API key lacks the ${scope} scope`);
   return context.principal;
 }

@@ -33,7 +33,7 @@ export async function validateInput(
       'BAD_USER_INPUT',
       `Invalid input: ${problems.map((p) => `${p.field} ${p.rule}`).join('; ')}`,
       {
-        field: problems[0]!.field,
+        field: problems[0].field,
         extensions: { fields: problems },
       },
     );
@@ -49,5 +49,5 @@ function argumentName(argType: unknown, { info }: ResolverData): string {
   const typeName = typeof argType === 'function' ? (argType as { name: string }).name : undefined;
   const field = info.parentType.getFields()[info.fieldName];
   const matches = field?.args.filter((arg) => getNamedType(arg.type).name === typeName) ?? [];
-  return matches.length === 1 ? matches[0]!.name : 'input';
+  return matches.length === 1 ? matches[0].name : 'input';
 }

@@ -55,7 +55,8 @@ export class TokenCipher {
     const key = this.keys.get(sealed.keyId);
     if (!key) throw new Error(`no encryption key with id ${sealed.keyId} is configured`);
     const [version, iv, tag, body] = sealed.ciphertext.split('.');
-    if (version !== VERSION || !iv || !tag || body === undefined) throw new Error('unrecognised ciphertext format');
+    if (version !== VERSION || !iv || !tag || body === undefined)
+      throw new Error('unrecognised ciphertext format');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
     decipher.setAAD(Buffer.from(associatedData));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
@@ -75,7 +76,10 @@ export function createTokenCipher(config: Readonly<Config>, logger: Logger): Tok
   if (!fs.existsSync(file)) {
     fs.mkdirSync(config.dataDir, { recursive: true });
     fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    logger.warn({ file }, 'GATEWAY_ENCRYPTION_KEY is not set: generated a local encryption key (local mode only)');
+    logger.warn(
+      { file },
+      'GATEWAY_ENCRYPTION_KEY is not set: generated a local encryption key (local mode only)',
+    );
   }
   return new TokenCipher(Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64'), previous);
 }

@@ -106,9 +106,14 @@ export class BatchService {
     return this.batches.findOneBy({ id: batchId });
   }
 
-  async list(tenantId: string, filter: { connectionId?: string | null }, args: PageArgs): Promise<Page<SyncBatchEntity>> {
+  async list(
+    tenantId: string,
+    filter: { connectionId?: string | null },
+    args: PageArgs,
+  ): Promise<Page<SyncBatchEntity>> {
     const query = this.batches.createQueryBuilder('b').where('b.tenantId = :tenantId', { tenantId });
-    if (filter.connectionId) query.andWhere('b.connectionId = :connectionId', { connectionId: filter.connectionId });
+    if (filter.connectionId)
+      query.andWhere('b.connectionId = :connectionId', { connectionId: filter.connectionId });
     return paginate(query, args, { defaultSize: 20, descending: true });
   }
 
@@ -166,7 +171,11 @@ export class BatchService {
    * Records several items' results in one transaction and publishes one event per item, in order, each carrying the
    * counts as of that item. Items already finished are skipped, so a re-run after a crash never counts twice.
    */
-  async recordItems(batchId: string, outcomes: Array<ItemOutcome & { seq: number }>, manager?: EntityManager): Promise<void> {
+  async recordItems(
+    batchId: string,
+    outcomes: Array<ItemOutcome & { seq: number }>,
+    manager?: EntityManager,
+  ): Promise<void> {
     if (outcomes.length === 0) return;
     await this.inOrder(batchId, async () => {
       const finishedAt = new Date();
@@ -176,7 +185,12 @@ export class BatchService {
           const result = await tx
             .createQueryBuilder()
             .update(BatchItemEntity)
-            .set({ status: outcome.status, quickbooksId: outcome.quickbooksId ?? null, error: outcome.error ?? null, finishedAt })
+            .set({
+              status: outcome.status,
+              quickbooksId: outcome.quickbooksId ?? null,
+              error: outcome.error ?? null,
+              finishedAt,
+            })
             .where('batchId = :batchId AND seq = :seq AND status IN (:...open)', {
               batchId,
               seq: outcome.seq,
@@ -220,7 +234,11 @@ export class BatchService {
     return this.inOrder(batchId, async () => {
       const current = await this.batches.findOneByOrFail({ id: batchId });
       if (isTerminal(current.status)) return current;
-      const status: BatchStatus = failure ? 'FAILED' : current.failed > 0 ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED';
+      const status: BatchStatus = failure
+        ? 'FAILED'
+        : current.failed > 0
+          ? 'COMPLETED_WITH_ERRORS'
+          : 'COMPLETED';
       await this.batches.update({ id: batchId }, { status, finishedAt: new Date(), error: failure ?? null });
       const batch = await this.batches.findOneByOrFail({ id: batchId });
       this.publish(batch, null);
@@ -258,7 +276,9 @@ export class BatchService {
         }
         if (!event) continue;
         // Skip what the first event already covered (or anything older): never go backwards.
-        const older = event.processed < last.processed || (event.processed === last.processed && event.status === last.status);
+        const older =
+          event.processed < last.processed ||
+          (event.processed === last.processed && event.status === last.status);
         if (older) continue;
         last = event;
         yield event;

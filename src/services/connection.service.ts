@@ -13,7 +13,12 @@ import {
 import { AppError, badInput, notFound } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
-import { QUICKBOOKS_BASE_URLS, QuickBooksClient, type AttemptInfo, type GovernorRegistry } from '../quickbooks';
+import {
+  QUICKBOOKS_BASE_URLS,
+  QuickBooksClient,
+  type AttemptInfo,
+  type GovernorRegistry,
+} from '../quickbooks';
 import type { ConnectionEvents } from './connection-events';
 import { OAuthGrantError, type IntuitOAuth } from './intuit-oauth';
 import type { ReferenceService } from './reference.service';
@@ -24,19 +29,45 @@ const STATE_TTL_MS = 10 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 /** Which settings reference which list, and which kinds of object they accept (QuickBooks' AccountType / Item Type). */
-const REFERENCE_SETTINGS: Partial<Record<keyof ConnectionSettingsData, { type: ReferenceType; kinds?: string[]; what: string }>> = {
+const REFERENCE_SETTINGS: Partial<
+  Record<keyof ConnectionSettingsData, { type: ReferenceType; kinds?: string[]; what: string }>
+> = {
   incomeAccountId: { type: 'ACCOUNT', kinds: ['Income'], what: 'an Income account' },
-  inventoryAssetAccountId: { type: 'ACCOUNT', kinds: ['Other Current Asset'], what: 'an Other Current Asset account' },
-  costOfGoodsSoldAccountId: { type: 'ACCOUNT', kinds: ['Cost of Goods Sold'], what: 'a Cost of Goods Sold account' },
-  depositAccountId: { type: 'ACCOUNT', kinds: ['Bank', 'Other Current Asset'], what: 'a Bank or Other Current Asset account' },
+  inventoryAssetAccountId: {
+    type: 'ACCOUNT',
+    kinds: ['Other Current Asset'],
+    what: 'an Other Current Asset account',
+  },
+  costOfGoodsSoldAccountId: {
+    type: 'ACCOUNT',
+    kinds: ['Cost of Goods Sold'],
+    what: 'a Cost of Goods Sold account',
+  },
+  depositAccountId: {
+    type: 'ACCOUNT',
+    kinds: ['Bank', 'Other Current Asset'],
+    what: 'a Bank or Other Current Asset account',
+  },
   discountAccountId: {
     type: 'ACCOUNT',
     kinds: ['Income', 'Other Income', 'Expense', 'Other Expense'],
     what: 'an Income or Expense account',
   },
-  freightItemId: { type: 'ITEM', kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'], what: 'a product or service' },
-  handlingItemId: { type: 'ITEM', kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'], what: 'a product or service' },
-  packagingItemId: { type: 'ITEM', kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'], what: 'a product or service' },
+  freightItemId: {
+    type: 'ITEM',
+    kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'],
+    what: 'a product or service',
+  },
+  handlingItemId: {
+    type: 'ITEM',
+    kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'],
+    what: 'a product or service',
+  },
+  packagingItemId: {
+    type: 'ITEM',
+    kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'],
+    what: 'a product or service',
+  },
   defaultTaxCodeId: { type: 'TAX_CODE', what: 'a tax code' },
   defaultPaymentMethodId: { type: 'PAYMENT_METHOD', what: 'a payment method' },
   defaultClassId: { type: 'CLASS', what: 'a class' },
@@ -44,7 +75,9 @@ const REFERENCE_SETTINGS: Partial<Record<keyof ConnectionSettingsData, { type: R
   defaultTermId: { type: 'TERM', what: 'a term' },
 };
 
-export type SettingsInput = Partial<{ [K in keyof ConnectionSettingsData]: ConnectionSettingsData[K] | null }>;
+export type SettingsInput = Partial<{
+  [K in keyof ConnectionSettingsData]: ConnectionSettingsData[K] | null;
+}>;
 
 /** What GET /oauth/callback reports to the person who just clicked Connect. */
 export interface AuthorizationOutcome {
@@ -163,7 +196,7 @@ export class ConnectionService {
           tokenKeyId: null,
           tokenVersion: 0,
         });
-        await manager.insert(ConnectionEntity, row as never);
+        await manager.insert(ConnectionEntity, row);
       }
       await manager.insert(OAuthStateEntity, {
         id: newId('oauthState'),
@@ -183,24 +216,32 @@ export class ConnectionService {
    * a denial or a failed exchange stores nothing and leaves the connection's status as it was.
    */
   async completeAuthorization(query: Record<string, unknown>): Promise<AuthorizationOutcome> {
-    const param = (name: string): string | undefined => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    const param = (name: string): string | undefined =>
+      typeof query[name] === 'string' ? query[name] : undefined;
     const state = param('state');
     if (!state) return { ok: false, status: 400, message: 'The authorization response carries no state.' };
     const spent = await this.states
       .createQueryBuilder()
       .update()
       .set({ usedAt: new Date() })
-      .where('stateHash = :hash AND usedAt IS NULL AND expiresAt > :now', { hash: sha256(state), now: new Date() })
+      .where('stateHash = :hash AND usedAt IS NULL AND expiresAt > :now', {
+        hash: sha256(state),
+        now: new Date(),
+      })
       .execute();
     const record = await this.states.findOneBy({ stateHash: sha256(state) });
     if (!record || !spent.affected) {
       return {
         ok: false,
         status: 400,
-        message: 'This authorization link is unknown, was already used or has expired. Start connecting again.',
+        message:
+          'This authorization link is unknown, was already used or has expired. Start connecting again.',
       };
     }
-    const connection = await this.connections.findOneBy({ id: record.connectionId, tenantId: record.tenantId });
+    const connection = await this.connections.findOneBy({
+      id: record.connectionId,
+      tenantId: record.tenantId,
+    });
     if (!connection) return { ok: false, status: 404, message: 'The connection no longer exists.' };
 
     const error = param('error');
@@ -218,16 +259,31 @@ export class ConnectionService {
     const code = param('code');
     const realmId = param('realmId');
     if (!code || !realmId) {
-      return { ok: false, status: 400, connectionId: connection.id, message: 'The authorization response lacks a code or company id.' };
+      return {
+        ok: false,
+        status: 400,
+        connectionId: connection.id,
+        message: 'The authorization response lacks a code or company id.',
+      };
     }
 
     let tokens;
     try {
-      tokens = await this.oauth.exchange(`${this.config.redirectUri}?${new URLSearchParams(query as Record<string, string>).toString()}`);
+      tokens = await this.oauth.exchange(
+        `${this.config.redirectUri}?${new URLSearchParams(query as Record<string, string>).toString()}`,
+      );
     } catch (failure) {
-      const reason = failure instanceof OAuthGrantError ? `${failure.error}: ${failure.message}` : 'the token request failed';
+      const reason =
+        failure instanceof OAuthGrantError
+          ? `${failure.error}: ${failure.message}`
+          : 'the token request failed';
       this.logger.warn({ connectionId: connection.id, reason }, 'OAuth code exchange failed');
-      return { ok: false, status: 502, connectionId: connection.id, message: `QuickBooks did not issue tokens (${reason}). Nothing was connected.` };
+      return {
+        ok: false,
+        status: 502,
+        connectionId: connection.id,
+        message: `QuickBooks did not issue tokens (${reason}). Nothing was connected.`,
+      };
     }
 
     const clash = await this.connections.findOne({ where: { tenantId: connection.tenantId, realmId } });
@@ -254,13 +310,21 @@ export class ConnectionService {
     let companyName: string | undefined;
     try {
       const info = await syncScope.run(
-        { tenantId: connection.tenantId, connectionId: connection.id, entityType: 'CompanyInfo', action: 'READ' },
+        {
+          tenantId: connection.tenantId,
+          connectionId: connection.id,
+          entityType: 'CompanyInfo',
+          action: 'READ',
+        },
         () => this.clientFor(connection).companyInfo(),
       );
       companyName = typeof info.CompanyName === 'string' ? info.CompanyName : undefined;
       if (companyName) await this.connections.update({ id: connection.id }, { companyName });
     } catch (failure) {
-      this.logger.warn({ err: failure, connectionId: connection.id }, 'could not read CompanyInfo after connecting');
+      this.logger.warn(
+        { err: failure, connectionId: connection.id },
+        'could not read CompanyInfo after connecting',
+      );
     }
     const batch = await this.referenceService?.startImport(connection);
     this.events.publish(connection.id, 'STATUS_CHANGED', { message: `${wasStatus} → CONNECTED` });
@@ -281,7 +345,10 @@ export class ConnectionService {
     const refreshToken = this.custodian.refreshTokenOf(connection);
     if (refreshToken) {
       await this.oauth.revoke(refreshToken).catch((error: unknown) => {
-        this.logger.warn({ err: error, connectionId: id }, 'revoking the QuickBooks grant failed; tokens are erased anyway');
+        this.logger.warn(
+          { err: error, connectionId: id },
+          'revoking the QuickBooks grant failed; tokens are erased anyway',
+        );
       });
     }
     this.custodian.clearTokens(connection);
@@ -303,7 +370,7 @@ export class ConnectionService {
       if (raw === undefined) continue;
       const value = raw === '' ? null : raw;
       const rule = REFERENCE_SETTINGS[key];
-      if (rule && value !== null) await this.checkReference(connection, key, String(value), rule);
+      if (rule && typeof value === 'string') await this.checkReference(connection, key, value, rule);
       if (!rule && value === null && typeof DEFAULT_CONNECTION_SETTINGS[key] !== 'object') {
         (next as unknown as Record<string, unknown>)[key] = DEFAULT_CONNECTION_SETTINGS[key];
         continue;
@@ -311,7 +378,7 @@ export class ConnectionService {
       (next as unknown as Record<string, unknown>)[key] = value;
     }
     connection.settings = next;
-    await this.connections.update({ id }, { settings: next } as never);
+    await this.connections.update({ id }, { settings: next });
     return connection;
   }
 
@@ -326,7 +393,8 @@ export class ConnectionService {
   clientFor(connection: ConnectionEntity): QuickBooksClient {
     const cached = this.clients.get(connection.id);
     if (cached) return cached;
-    if (!connection.realmId) throw new AppError('CONNECTION_NOT_READY', `connection ${connection.id} has no QuickBooks company yet`);
+    if (!connection.realmId)
+      throw new AppError('CONNECTION_NOT_READY', `connection ${connection.id} has no QuickBooks company yet`);
     const connectionId = connection.id;
     const client = new QuickBooksClient({
       baseUrl: this.baseUrl(connection.environment),
@@ -334,7 +402,8 @@ export class ConnectionService {
       governors: this.governors,
       tokens: {
         getAccessToken: () => this.custodian.getAccessToken(connectionId),
-        refreshAfterUnauthorized: (rejected) => this.custodian.refreshAfterUnauthorized(connectionId, rejected),
+        refreshAfterUnauthorized: (rejected) =>
+          this.custodian.refreshAfterUnauthorized(connectionId, rejected),
       },
       onAttempt: (info) => this.recordAttempt(connectionId, info),
     });
@@ -346,7 +415,10 @@ export class ConnectionService {
     this.onAttempt?.(info);
     // A 401 that survived the client's refresh-and-retry means the grant is gone.
     if (info.httpStatus === 401 && info.retryInMs === undefined && info.attempt > 1) {
-      void this.custodian.markNeedsReauthorization(connectionId, 'QuickBooks refused the access token after a refresh');
+      void this.custodian.markNeedsReauthorization(
+        connectionId,
+        'QuickBooks refused the access token after a refresh',
+      );
     }
     const scope = syncScope.getStore();
     if (!scope || info.operation === 'batch') return; // batch calls are logged per item by their caller
@@ -354,9 +426,14 @@ export class ConnectionService {
       tenantId: scope.tenantId,
       connectionId: scope.connectionId,
       batchId: scope.batchId ?? null,
-      direction: info.operation === 'query' || info.operation === 'read' || info.operation === 'cdc' || info.operation === 'companyinfo' || info.operation === 'preferences'
-        ? ('FROM_QUICKBOOKS' as const)
-        : ('TO_QUICKBOOKS' as const),
+      direction:
+        info.operation === 'query' ||
+        info.operation === 'read' ||
+        info.operation === 'cdc' ||
+        info.operation === 'companyinfo' ||
+        info.operation === 'preferences'
+          ? ('FROM_QUICKBOOKS' as const)
+          : ('TO_QUICKBOOKS' as const),
       action: scope.action,
       entityType: info.entity ?? scope.entityType,
       entityId: scope.entityId ?? null,
@@ -368,12 +445,15 @@ export class ConnectionService {
       requestId: info.requestId ?? null,
       durationMs: Math.round(info.durationMs),
     };
-    this.syncLogs.record(log).catch((error: unknown) => this.logger.warn({ err: error }, 'writing a sync log failed'));
+    this.syncLogs
+      .record(log)
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'writing a sync log failed'));
   }
 
   private baseUrl(environment: QuickBooksEnvironment): string {
     if (environment === 'LOCAL') {
-      if (!this.config.sandboxUrl) throw new AppError('CONNECTION_NOT_READY', 'the QuickBooks emulator is not running');
+      if (!this.config.sandboxUrl)
+        throw new AppError('CONNECTION_NOT_READY', 'the QuickBooks emulator is not running');
       return this.config.sandboxUrl;
     }
     return environment === 'SANDBOX' ? QUICKBOOKS_BASE_URLS.sandbox : QUICKBOOKS_BASE_URLS.production;
@@ -386,13 +466,24 @@ export class ConnectionService {
     rule: { type: ReferenceType; kinds?: string[]; what: string },
   ): Promise<void> {
     const field = `input.${key}`;
-    const row = await this.references.findOneBy({ connectionId: connection.id, type: rule.type, quickbooksId });
+    const row = await this.references.findOneBy({
+      connectionId: connection.id,
+      type: rule.type,
+      quickbooksId,
+    });
     if (!row) {
-      throw badInput(field, `QuickBooks has no ${rule.what} with id ${quickbooksId}`, 'sync reference data, then pick an id from referenceData');
+      throw badInput(
+        field,
+        `QuickBooks has no ${rule.what} with id ${quickbooksId}`,
+        'sync reference data, then pick an id from referenceData',
+      );
     }
     if (!row.active) throw badInput(field, `"${row.name}" is inactive in QuickBooks`, 'choose an active one');
     if (rule.kinds && !rule.kinds.includes(row.kind ?? '')) {
-      throw badInput(field, `"${row.name}" is ${row.kind ?? 'of another kind'}; this setting needs ${rule.what}`);
+      throw badInput(
+        field,
+        `"${row.name}" is ${row.kind ?? 'of another kind'}; this setting needs ${rule.what}`,
+      );
     }
   }
 }
@@ -417,15 +508,21 @@ function pickState(c: ConnectionEntity) {
 export function assertReady(connection: ConnectionEntity): void {
   if (connection.status !== 'CONNECTED') {
     throw new AppError('CONNECTION_NOT_READY', `Connection "${connection.name}" is ${connection.status}`, {
-      hint: connection.status === 'PENDING_AUTHORIZATION' ? 'finish connecting it to QuickBooks' : REAUTHORIZE_HINT,
+      hint:
+        connection.status === 'PENDING_AUTHORIZATION'
+          ? 'finish connecting it to QuickBooks'
+          : REAUTHORIZE_HINT,
       extensions: { connectionId: connection.id, status: connection.status },
     });
   }
   if (!connection.settings.enabled) {
-    throw new AppError('CONNECTION_NOT_READY', `Integrations are disabled for connection "${connection.name}"`, {
-      hint: 'turn "enabled" on in the connection settings to send data to QuickBooks',
-      extensions: { connectionId: connection.id, status: connection.status },
-    });
+    throw new AppError(
+      'CONNECTION_NOT_READY',
+      `Integrations are disabled for connection "${connection.name}"`,
+      {
+        hint: 'turn "enabled" on in the connection settings to send data to QuickBooks',
+        extensions: { connectionId: connection.id, status: connection.status },
+      },
+    );
   }
 }
-

@@ -50,7 +50,10 @@ export class IntuitOAuth {
 
   /** Intuit's authorization URL for the accounting scope, carrying our `state`. */
   authorizationUrl(state: string): string {
-    return new OAuthClient(this.clientConfig()).authorizeUri({ scope: [OAuthClient.scopes.Accounting], state });
+    return new OAuthClient(this.clientConfig()).authorizeUri({
+      scope: [OAuthClient.scopes.Accounting],
+      state,
+    });
   }
 
   /** Exchanges the code of a callback URL (the full URL Intuit redirected to) for tokens. */
@@ -102,7 +105,8 @@ function toTokenSet(token: {
   x_refresh_token_hard_expires_in?: number;
   realmId?: string;
 }): TokenSet {
-  if (!token.access_token || !token.refresh_token) throw new OAuthGrantError('invalid_response', 'Intuit returned no tokens');
+  if (!token.access_token || !token.refresh_token)
+    throw new OAuthGrantError('invalid_response', 'Intuit returned no tokens');
   return {
     accessToken: token.access_token,
     refreshToken: token.refresh_token,
@@ -126,8 +130,10 @@ function toGrantError(error: unknown): OAuthGrantError {
     authResponse?: { json?: { error?: string; error_description?: string } };
   };
   const json = e.authResponse?.json;
-  const code = json?.error ?? e.error ?? (e.code && /^[a-z_]+$/.test(e.code) ? e.code : undefined) ?? 'oauth_failure';
-  const description = json?.error_description ?? e.error_description ?? e.message ?? 'the token request failed';
+  const code =
+    json?.error ?? e.error ?? (e.code && /^[a-z_]+$/.test(e.code) ? e.code : undefined) ?? 'oauth_failure';
+  const description =
+    json?.error_description ?? e.error_description ?? e.message ?? 'the token request failed';
   return new OAuthGrantError(
     /invalid_grant/.test(`${code} ${description}`) ? 'invalid_grant' : code,
     description,

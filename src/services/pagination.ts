@@ -22,7 +22,8 @@ export const encodeCursor = (id: string): string => Buffer.from(`c:${id}`).toStr
 
 export function decodeCursor(cursor: string, field = 'after'): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('c:') || text.length < 3) throw new AppError('BAD_USER_INPUT', `${field}: not a cursor of this list`, { field });
+  if (!text.startsWith('c:') || text.length < 3)
+    throw new AppError('BAD_USER_INPUT', `${field}: not a cursor of this list`, { field });
   return text.slice(2);
 }
 
@@ -48,7 +49,9 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   const totalCount = await query.clone().getCount();
   const pageQuery = query.clone();
   if (args.after) {
-    pageQuery.andWhere(`${alias}.id ${options.descending ? '<' : '>'} :afterId`, { afterId: decodeCursor(args.after) });
+    pageQuery.andWhere(`${alias}.id ${options.descending ? '<' : '>'} :afterId`, {
+      afterId: decodeCursor(args.after),
+    });
   }
   const rows = await pageQuery
     .orderBy(`${alias}.id`, options.descending ? 'DESC' : 'ASC')

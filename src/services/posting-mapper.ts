@@ -5,6 +5,10 @@ import type { QuickBooksEntity } from '../quickbooks';
 /** QuickBooks' built-in shipping line item (used for freight when the company allows shipping and no item is set). */
 export const SHIPPING_ITEM_REF = 'SHIPPING_ITEM_ID';
 
+/** A QuickBooks field as text ('' when absent or not text). */
+export const text = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+
 /** A reason an order cannot be posted as configured, naming the setting to change. */
 export class MappingProblem extends Error {
   constructor(
@@ -25,13 +29,23 @@ export const orderMarkerPrefix = (orderId: string): string => `[qbg:${orderId}:`
 
 /** How an item is looked up: by SKU when the line has one, else by name (both case-insensitive). */
 export const itemKey = (line: Pick<OrderLineData, 'sku' | 'name'>): string =>
-  line.sku?.trim() ? `sku:${line.sku.trim().toLowerCase()}` : `name:${cleanItemName(line.name).toLowerCase()}`;
+  line.sku?.trim()
+    ? `sku:${line.sku.trim().toLowerCase()}`
+    : `name:${cleanItemName(line.name).toLowerCase()}`;
 
 /** QuickBooks item names: at most 100 characters, no colon (the sub-item separator), no tabs or newlines. */
-export const cleanItemName = (name: string): string => name.replace(/[:\t\r\n]+/g, '-').trim().slice(0, 100);
+export const cleanItemName = (name: string): string =>
+  name
+    .replace(/[:\t\r\n]+/g, '-')
+    .trim()
+    .slice(0, 100);
 
 /** QuickBooks display names: at most 500 characters, no colon, tab or newline. */
-export const cleanDisplayName = (name: string): string => name.replace(/[:\t\r\n]+/g, ' ').trim().slice(0, 500);
+export const cleanDisplayName = (name: string): string =>
+  name
+    .replace(/[:\t\r\n]+/g, ' ')
+    .trim()
+    .slice(0, 500);
 
 /** The customer an order posts to: its own, or the connection's default for orders without one. */
 export function customerNameOf(order: OrderEntity, settings: ConnectionSettingsData): string {
@@ -77,7 +91,8 @@ export function newItemBody(line: OrderLineData, settings: ConnectionSettingsDat
         Type: 'Inventory',
         TrackQtyOnHand: true,
         QtyOnHand: Number(settings.defaultInventoryQuantity || '0'),
-        InvStartDate: settings.defaultInventoryStartDate ?? need('defaultInventoryStartDate', 'inventory start date'),
+        InvStartDate:
+          settings.defaultInventoryStartDate ?? need('defaultInventoryStartDate', 'inventory start date'),
         AssetAccountRef: { value: need('inventoryAssetAccountId', 'inventory asset account') },
         ExpenseAccountRef: { value: need('costOfGoodsSoldAccountId', 'cost of goods sold account') },
       };
@@ -98,7 +113,11 @@ export function transactionBody(order: OrderEntity, context: TransactionContext)
   const { settings } = context;
   const lines: QuickBooksEntity[] = order.lines.map((line) => {
     const itemId = context.itemIds.get(itemKey(line));
-    if (!itemId) throw new MappingProblem(`No QuickBooks item for "${line.sku ?? line.name}"`, 'sync reference data and retry');
+    if (!itemId)
+      throw new MappingProblem(
+        `No QuickBooks item for "${line.sku ?? line.name}"`,
+        'sync reference data and retry',
+      );
     return {
       DetailType: 'SalesItemLineDetail',
       Amount: Number(line.amount),
@@ -141,7 +160,11 @@ export function transactionBody(order: OrderEntity, context: TransactionContext)
     TxnDate: order.orderDate.toISOString().slice(0, 10),
     CustomerRef: { value: context.customerId },
     Line: lines,
-    PrivateNote: `Posted by QuickBooks Gateway: ${order.channel} order ${order.externalId} ${postingMarker(order)}`.slice(0, 4000),
+    PrivateNote:
+      `Posted by QuickBooks Gateway: ${order.channel} order ${order.externalId} ${postingMarker(order)}`.slice(
+        0,
+        4000,
+      ),
     ...(tax.greaterThan(0)
       ? {
           TxnTaxDetail: {

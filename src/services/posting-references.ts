@@ -1,6 +1,11 @@
 import type { ConnectionEntity, ConnectionSettingsData, OrderEntity, OrderLineData } from '../entities';
-import { QuickBooksError, type BatchItemRequest, type QuickBooksClient, type QuickBooksEntity } from '../quickbooks';
-import { cleanDisplayName, MappingProblem, newItemBody } from './posting-mapper';
+import {
+  QuickBooksError,
+  type BatchItemRequest,
+  type QuickBooksClient,
+  type QuickBooksEntity,
+} from '../quickbooks';
+import { cleanDisplayName, MappingProblem, newItemBody, text } from './posting-mapper';
 import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
 
@@ -59,7 +64,9 @@ export class PostingReferences {
     const missing: Array<{ key: string; name: string; order: OrderEntity }> = [];
     for (const [key, { name, order }] of wanted) {
       const email = order.customer?.email?.toLowerCase();
-      const id = this.customersByName.get(key) ?? (email && order.customer.name ? this.customersByEmail.get(email) : undefined);
+      const id =
+        this.customersByName.get(key) ??
+        (email && order.customer.name ? this.customersByEmail.get(email) : undefined);
       if (id) result.set(key, { id });
       else missing.push({ key, name, order });
     }
@@ -88,7 +95,7 @@ export class PostingReferences {
       const logs: SyncLogEntry[] = [];
       await Promise.all(
         group.map(async ({ key, name, order }, index) => {
-          const outcome = outcomes[index]!;
+          const outcome = outcomes[index];
           if (outcome.ok && 'value' in outcome) {
             await this.remember('CUSTOMER', [outcome.value]);
             result.set(key, { id: String(outcome.value.Id) });
@@ -110,7 +117,10 @@ export class PostingReferences {
   }
 
   /** Item ids by itemKey for the given lines. */
-  async resolveItems(wanted: Map<string, OrderLineData>, settings: ConnectionSettingsData): Promise<Map<string, Resolution>> {
+  async resolveItems(
+    wanted: Map<string, OrderLineData>,
+    settings: ConnectionSettingsData,
+  ): Promise<Map<string, Resolution>> {
     const result = new Map<string, Resolution>();
     const missing: Array<[string, OrderLineData]> = [];
     for (const [key, line] of wanted) {
@@ -123,16 +133,22 @@ export class PostingReferences {
     const skus = missing.filter(([, line]) => line.sku?.trim()).map(([, line]) => line.sku!.trim());
     const names = missing.map(([, line]) => line.name);
     for (const group of chunk(skus, IN_LIST_SIZE)) {
-      const found = await this.client.query(`SELECT * FROM Item WHERE Sku IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`);
+      const found = await this.client.query(
+        `SELECT * FROM Item WHERE Sku IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
+      );
       await this.remember('ITEM', found.items);
     }
     for (const group of chunk(names, IN_LIST_SIZE)) {
-      const found = await this.client.query(`SELECT * FROM Item WHERE Name IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`);
+      const found = await this.client.query(
+        `SELECT * FROM Item WHERE Name IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
+      );
       await this.remember('ITEM', found.items);
     }
     const toCreate: Array<[string, OrderLineData, QuickBooksEntity]> = [];
     for (const [key, line] of missing) {
-      const id = this.itemsByKey.get(key) ?? (line.sku ? undefined : this.itemsByKey.get(`name:${line.name.toLowerCase()}`));
+      const id =
+        this.itemsByKey.get(key) ??
+        (line.sku ? undefined : this.itemsByKey.get(`name:${line.name.toLowerCase()}`));
       if (id) {
         result.set(key, { id });
         continue;
@@ -146,10 +162,12 @@ export class PostingReferences {
     }
 
     for (const group of chunk(toCreate, BATCH_SIZE)) {
-      const outcomes = await this.client.batch(group.map(([, , body]) => ({ operation: 'create', entity: 'Item', body })));
+      const outcomes = await this.client.batch(
+        group.map(([, , body]) => ({ operation: 'create', entity: 'Item', body })),
+      );
       const logs: SyncLogEntry[] = [];
       for (const [index, [key, line, body]] of group.entries()) {
-        const outcome = outcomes[index]!;
+        const outcome = outcomes[index];
         if (outcome.ok && 'value' in outcome) {
           await this.remember('ITEM', [outcome.value]);
           result.set(key, { id: String(outcome.value.Id) });
@@ -160,10 +178,22 @@ export class PostingReferences {
         // Another item already has this name (a different SKU): keep the SKU in the name to make it unique.
         if (error.quickbooksCode === '6240' && line.sku) {
           try {
-            const created = await this.client.create('Item', { ...body, Name: `${String(body.Name).slice(0, 80)} (${line.sku})`.slice(0, 100) });
+            const created = await this.client.create('Item', {
+              ...body,
+              Name: `${String(body.Name).slice(0, 80)} (${line.sku})`.slice(0, 100),
+            });
             await this.remember('ITEM', [created]);
             result.set(key, { id: String(created.Id) });
-            logs.push(this.log('Item', 'CREATE', String(created.Name), String(created.Id), undefined, `name "${String(body.Name)}" was taken; created with the SKU in the name`));
+            logs.push(
+              this.log(
+                'Item',
+                'CREATE',
+                String(created.Name),
+                String(created.Id),
+                undefined,
+                `name "${String(body.Name)}" was taken; created with the SKU in the name`,
+              ),
+            );
             continue;
           } catch (retry) {
             if (!(retry instanceof QuickBooksError)) throw retry;
@@ -184,16 +214,26 @@ export class PostingReferences {
    * 6240: the name is taken. By a customer we did not know (inactive, or created meanwhile): use it, reactivating it
    * if needed. By a vendor or employee: create the customer as "Name (2)", "Name (3)", ... and record the rename.
    */
-  private async resolveNameClash(name: string, order: OrderEntity, clash: QuickBooksError): Promise<Resolution> {
+  private async resolveNameClash(
+    name: string,
+    order: OrderEntity,
+    clash: QuickBooksError,
+  ): Promise<Resolution> {
     const existingId = /Id=(\d+)/.exec(`${clash.detail ?? ''} ${clash.quickbooksMessage}`)?.[1];
     if (existingId) {
       try {
         let customer = await this.client.read('Customer', existingId);
         if (customer.Active === false) {
-          customer = await this.client.update('Customer', { Id: existingId, SyncToken: customer.SyncToken, Active: true });
+          customer = await this.client.update('Customer', {
+            Id: existingId,
+            SyncToken: customer.SyncToken,
+            Active: true,
+          });
         }
         await this.remember('CUSTOMER', [customer]);
-        await this.syncLogs.record(this.log('Customer', 'MATCH', name, existingId, undefined, 'matched an existing customer by name'));
+        await this.syncLogs.record(
+          this.log('Customer', 'MATCH', name, existingId, undefined, 'matched an existing customer by name'),
+        );
         return { id: existingId };
       } catch (error) {
         if (!(error instanceof QuickBooksError) || error.category === 'RETRYABLE') throw error;
@@ -209,7 +249,14 @@ export class PostingReferences {
         await this.remember('CUSTOMER', [created]);
         this.renamed.set(name, candidate);
         await this.syncLogs.record(
-          this.log('Customer', 'CREATE', candidate, String(created.Id), undefined, `"${name}" is used by a vendor or employee in QuickBooks; created the customer as "${candidate}"`),
+          this.log(
+            'Customer',
+            'CREATE',
+            candidate,
+            String(created.Id),
+            undefined,
+            `"${name}" is used by a vendor or employee in QuickBooks; created the customer as "${candidate}"`,
+          ),
         );
         // Later orders with the same customer name find it under the original name too.
         this.customersByName.set(name.toLowerCase(), String(created.Id));
@@ -229,12 +276,13 @@ export class PostingReferences {
       if (object.Active === false) continue;
       const id = String(object.Id);
       if (type === 'CUSTOMER') {
-        this.customersByName.set(String(object.DisplayName ?? '').toLowerCase(), id);
+        this.customersByName.set(text(object.DisplayName).toLowerCase(), id);
         const email = (object.PrimaryEmailAddr as { Address?: string } | undefined)?.Address;
         if (email) this.customersByEmail.set(email.toLowerCase(), id);
       } else {
-        if (typeof object.Sku === 'string' && object.Sku) this.itemsByKey.set(`sku:${object.Sku.toLowerCase()}`, id);
-        this.itemsByKey.set(`name:${String(object.Name ?? '').toLowerCase()}`, id);
+        if (typeof object.Sku === 'string' && object.Sku)
+          this.itemsByKey.set(`sku:${object.Sku.toLowerCase()}`, id);
+        this.itemsByKey.set(`name:${text(object.Name).toLowerCase()}`, id);
       }
     }
     await this.references.upsert(this.connection, type, objects);

@@ -8,19 +8,29 @@ import {
   type ConnectionSettingsData,
   type OrderLineData,
   type PostedTransactionData,
-  type StoredSyncError,
   type SyncBatchEntity,
 } from '../entities';
 import { AppError, badInput, notFound } from '../errors';
 import type { JobEnqueuer } from '../job-catalogue';
 import type { Logger } from '../logger';
-import { QuickBooksError, type BatchItemResult, type QuickBooksClient, type QuickBooksEntity } from '../quickbooks';
+import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../quickbooks';
 import type { BatchService, ItemOutcome } from './batch.service';
 import { assertReady, type ConnectionService } from './connection.service';
-import { customerNameOf, itemKey, MappingProblem, orderMarkerPrefix, postingMarker, transactionBody } from './posting-mapper';
+import {
+  customerNameOf,
+  itemKey,
+  MappingProblem,
+  orderMarkerPrefix,
+  postingMarker,
+  text,
+  transactionBody,
+} from './posting-mapper';
 import { customerKey, PostingReferences, type Resolution } from './posting-references';
 import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
+import { toStoredError } from './stored-error';
+
+export { toStoredError };
 
 /** Orders read from the database at a time while streaming through a batch. */
 const WINDOW = 300;
@@ -33,28 +43,6 @@ const ITEM_RETRY_PASSES = 2;
 export const POSTABLE_STATUSES = ['NEW', 'FAILED', 'ARCHIVED'] as const;
 
 const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
-/** A failure as stored on orders and batch items. */
-export function toStoredError(error: unknown, direction: StoredSyncError['direction'] = 'TO_QUICKBOOKS'): StoredSyncError {
-  const at = new Date().toISOString();
-  if (error instanceof QuickBooksError) {
-    return {
-      code: error.quickbooksCode ?? String(error.httpStatus ?? error.code),
-      message: error.quickbooksMessage || error.message,
-      detail: error.detail ?? null,
-      hint: error.hint ?? null,
-      direction,
-      at,
-    };
-  }
-  if (error instanceof MappingProblem) {
-    return { code: 'SETTINGS', message: error.message, detail: null, hint: error.hint, direction, at };
-  }
-  if (error instanceof AppError) {
-    return { code: error.code, message: error.message, detail: null, hint: error.hint ?? null, direction, at };
-  }
-  return { code: 'INTERNAL', message: 'The gateway failed while posting; the order can be posted again', detail: null, hint: null, direction, at };
-}
 
 interface PreparedOrder {
   order: OrderEntity;
@@ -115,7 +103,10 @@ export class PostingService {
     const orders = await this.loadOrders(tenantId, ids);
     const connectionIds = new Set(orders.map((o) => o.connectionId));
     if (connectionIds.size > 1) {
-      throw badInput('orderIds', 'the orders belong to several connections; post each connection\'s orders separately');
+      throw badInput(
+        'orderIds',
+        "the orders belong to several connections; post each connection's orders separately",
+      );
     }
     for (const [index, order] of orders.entries()) {
       if (!(POSTABLE_STATUSES as readonly string[]).includes(order.status)) {
@@ -126,17 +117,26 @@ export class PostingService {
         );
       }
       if (order.postedTransaction) {
-        throw badInput(`orderIds.${index}`, `order ${order.orderNumber} is already in QuickBooks`, 'undo the posting first');
+        throw badInput(
+          `orderIds.${index}`,
+          `order ${order.orderNumber} is already in QuickBooks`,
+          'undo the posting first',
+        );
       }
     }
-    const connection = await this.connections.get(tenantId, [...connectionIds][0]!);
+    const connection = await this.connections.get(tenantId, [...connectionIds][0]);
     assertReady(connection);
 
     return this.dataSource.transaction(async (manager) => {
       const claimed = await manager
         .createQueryBuilder()
         .update(OrderEntity)
-        .set({ status: 'QUEUED', postingGeneration: () => 'postingGeneration + 1', sentAt: null, lastError: null })
+        .set({
+          status: 'QUEUED',
+          postingGeneration: () => 'postingGeneration + 1',
+          sentAt: null,
+          lastError: null,
+        })
         .where('tenantId = :tenantId AND id IN (:...ids) AND status IN (:...postable)', {
           tenantId,
           ids,
@@ -144,7 +144,10 @@ export class PostingService {
         })
         .execute();
       if (claimed.affected !== ids.length) {
-        throw new AppError('CONFLICT', 'some of these orders were changed or queued by another request; reload and retry');
+        throw new AppError(
+          'CONFLICT',
+          'some of these orders were changed or queued by another request; reload and retry',
+        );
       }
       const batch = await this.batches.create(manager, {
         tenantId,
@@ -172,7 +175,13 @@ export class PostingService {
     }
     const settings = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
     const client = this.connections.clientFor(connection);
-    const references = new PostingReferences(connection, client, this.referenceService, this.syncLogs, batchId);
+    const references = new PostingReferences(
+      connection,
+      client,
+      this.referenceService,
+      this.syncLogs,
+      batchId,
+    );
     const preferences = await client.preferences();
     const context: RunContext = {
       batch,
@@ -181,7 +190,8 @@ export class PostingService {
       client,
       references,
       entity: settings.postOrdersAs === 'INVOICE' ? 'Invoice' : 'SalesReceipt',
-      allowShipping: (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true,
+      allowShipping:
+        (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true,
       customers: new Map(),
       items: new Map(),
       signal,
@@ -230,7 +240,7 @@ export class PostingService {
     for (;;) {
       const items = await this.batches.pendingItemsAfter(batchId, afterSeq, WINDOW);
       if (items.length === 0) return;
-      afterSeq = items[items.length - 1]!.seq;
+      afterSeq = items[items.length - 1].seq;
       const orders = await this.orders.findBy({ id: In(items.map((i) => i.entityId)) });
       const byId = new Map(orders.map((o) => [o.id, o]));
       yield items.flatMap((item) => {
@@ -248,7 +258,10 @@ export class PostingService {
       const done: Array<{ order: OrderEntity; seq: number }> = [];
       for (const entry of window) (entry.order.status === 'POSTED' ? done : todo).push(entry);
       // Already POSTED by an earlier run whose batch item was not recorded yet.
-      await this.recordResults(context, done.map(({ order, seq }) => ({ order, seq, posted: order.postedTransaction! })));
+      await this.recordResults(
+        context,
+        done.map(({ order, seq }) => ({ order, seq, posted: order.postedTransaction! })),
+      );
       const unknown = todo.filter(({ order }) => order.sentAt);
       const adopted = await this.recover(context, unknown);
       const rest = todo.filter(({ order }) => !adopted.has(order.id));
@@ -260,18 +273,27 @@ export class PostingService {
    * Orders that were sent without a recorded outcome: finds their transactions in QuickBooks by DocNumber and the
    * marker of this posting, and records the ones found as POSTED. The rest are safe to send again.
    */
-  private async recover(context: RunContext, entries: Array<{ order: OrderEntity; seq: number }>): Promise<Set<string>> {
+  private async recover(
+    context: RunContext,
+    entries: Array<{ order: OrderEntity; seq: number }>,
+  ): Promise<Set<string>> {
     const adopted = new Set<string>();
     for (let i = 0; i < entries.length; i += 50) {
       const group = entries.slice(i, i + 50);
-      const found = await this.findPosted(context, group.map((g) => g.order));
+      const found = await this.findPosted(
+        context,
+        group.map((g) => g.order),
+      );
       const results = group.flatMap(({ order, seq }) => {
         const transaction = found.get(order.id);
         return transaction ? [{ order, seq, posted: toPosted(context.entity, transaction) }] : [];
       });
       for (const result of results) adopted.add(result.order.id);
       if (results.length) {
-        this.logger.info({ batchId: context.batch.id, adopted: results.length }, 'recovered orders already in QuickBooks');
+        this.logger.info(
+          { batchId: context.batch.id, adopted: results.length },
+          'recovered orders already in QuickBooks',
+        );
       }
       await this.recordResults(context, results, 'MATCH');
     }
@@ -279,7 +301,10 @@ export class PostingService {
   }
 
   /** This posting's transactions in QuickBooks, by order id (DocNumber IN (...) and the marker). */
-  private async findPosted(context: RunContext, orders: OrderEntity[]): Promise<Map<string, QuickBooksEntity>> {
+  private async findPosted(
+    context: RunContext,
+    orders: OrderEntity[],
+  ): Promise<Map<string, QuickBooksEntity>> {
     const result = new Map<string, QuickBooksEntity>();
     if (orders.length === 0) return result;
     const numbers = [...new Set(orders.map((o) => o.orderNumber))];
@@ -288,18 +313,25 @@ export class PostingService {
     );
     for (const order of orders) {
       const marker = postingMarker(order);
-      const match = found.items.find((t) => t.DocNumber === order.orderNumber && String(t.PrivateNote ?? '').includes(marker));
+      const match = found.items.find(
+        (t) => t.DocNumber === order.orderNumber && text(t.PrivateNote).includes(marker),
+      );
       if (match) result.set(order.id, match);
     }
     return result;
   }
 
-  private async postChunk(context: RunContext, chunk: Array<{ order: OrderEntity; seq: number }>): Promise<void> {
+  private async postChunk(
+    context: RunContext,
+    chunk: Array<{ order: OrderEntity; seq: number }>,
+  ): Promise<void> {
     let pending = await this.prepare(context, chunk);
     for (let pass = 0; pending.length > 0; pass++) {
       context.signal?.throwIfAborted();
       const requestId = createHash('sha256')
-        .update(`${context.batch.id}|${pending.map((p) => `${p.order.id}:${p.order.postingGeneration}`).join(',')}`)
+        .update(
+          `${context.batch.id}|${pending.map((p) => `${p.order.id}:${p.order.postingGeneration}`).join(',')}`,
+        )
         .digest('hex')
         .slice(0, 32);
       // The durable record: from here on, these orders' outcome must be checked in QuickBooks before re-sending.
@@ -307,7 +339,12 @@ export class PostingService {
       await this.orders.update({ id: In(pending.map((p) => p.order.id)) }, { status: 'POSTING', sentAt });
       const started = performance.now();
       const outcomes = await context.client.batch(
-        pending.map((p, index) => ({ bId: String(index + 1), operation: 'create', entity: context.entity, body: p.body })),
+        pending.map((p, index) => ({
+          bId: String(index + 1),
+          operation: 'create',
+          entity: context.entity,
+          body: p.body,
+        })),
         { requestId },
       );
       const durationMs = Math.round(performance.now() - started);
@@ -316,10 +353,11 @@ export class PostingService {
       const failed: Array<{ prepared: PreparedOrder; error: QuickBooksError }> = [];
       const duplicates: PreparedOrder[] = [];
       for (const [index, prepared] of pending.entries()) {
-        const outcome = outcomes[index] as BatchItemResult;
+        const outcome = outcomes[index];
         if (outcome.ok && 'value' in outcome) succeeded.push({ prepared, value: outcome.value });
         else if (!outcome.ok && outcome.error.quickbooksCode === '6140') duplicates.push(prepared);
-        else if (!outcome.ok && outcome.error.category === 'RETRYABLE' && pass < ITEM_RETRY_PASSES) retry.push(prepared);
+        else if (!outcome.ok && outcome.error.category === 'RETRYABLE' && pass < ITEM_RETRY_PASSES)
+          retry.push(prepared);
         else failed.push({ prepared, error: (outcome as { error: QuickBooksError }).error });
       }
       await this.recordResults(
@@ -333,7 +371,10 @@ export class PostingService {
           durationMs,
         })),
       );
-      await this.recordFailures(context, failed.map(({ prepared, error }) => ({ ...prepared, error, requestId })));
+      await this.recordFailures(
+        context,
+        failed.map(({ prepared, error }) => ({ ...prepared, error, requestId })),
+      );
       await this.resolveDuplicates(context, duplicates);
       pending = retry;
     }
@@ -353,12 +394,18 @@ export class PostingService {
     for (const prepared of duplicates) {
       const { order } = prepared;
       const same = existing.items.filter((t) => t.DocNumber === order.orderNumber);
-      const ours = same.find((t) => String(t.PrivateNote ?? '').includes(postingMarker(order)));
+      const ours = same.find((t) => text(t.PrivateNote).includes(postingMarker(order)));
       if (ours) {
-        await this.recordResults(context, [{ order, seq: prepared.seq, posted: toPosted(context.entity, ours) }], 'MATCH');
+        await this.recordResults(
+          context,
+          [{ order, seq: prepared.seq, posted: toPosted(context.entity, ours) }],
+          'MATCH',
+        );
         continue;
       }
-      const onlyEarlierPostings = same.every((t) => String(t.PrivateNote ?? '').includes(orderMarkerPrefix(order.id)));
+      const onlyEarlierPostings = same.every((t) =>
+        text(t.PrivateNote).includes(orderMarkerPrefix(order.id)),
+      );
       if (!onlyEarlierPostings) {
         await this.recordFailures(context, [
           {
@@ -374,15 +421,24 @@ export class PostingService {
         ]);
         continue;
       }
-      const requestId = createHash('sha256').update(`dup|${order.id}|${order.postingGeneration}`).digest('hex').slice(0, 32);
+      const requestId = createHash('sha256')
+        .update(`dup|${order.id}|${order.postingGeneration}`)
+        .digest('hex')
+        .slice(0, 32);
       try {
         const created = await context.client.create(context.entity, prepared.body, {
           requestId,
           params: { include: 'allowduplicatedocnum' },
         });
-        await this.recordResults(context, [{ order, seq: prepared.seq, posted: toPosted(context.entity, created), prepared, requestId }]);
+        await this.recordResults(context, [
+          { order, seq: prepared.seq, posted: toPosted(context.entity, created), prepared, requestId },
+        ]);
       } catch (error) {
-        if (!(error instanceof QuickBooksError) || error.category === 'RETRYABLE' || error.category === 'NEEDS_REAUTHORIZATION') {
+        if (
+          !(error instanceof QuickBooksError) ||
+          error.category === 'RETRYABLE' ||
+          error.category === 'NEEDS_REAUTHORIZATION'
+        ) {
           throw error;
         }
         await this.recordFailures(context, [{ ...prepared, error, requestId }]);
@@ -391,18 +447,29 @@ export class PostingService {
   }
 
   /** Builds the transaction bodies; orders that cannot be mapped fail now with the setting to change. */
-  private async prepare(context: RunContext, chunk: Array<{ order: OrderEntity; seq: number }>): Promise<PreparedOrder[]> {
+  private async prepare(
+    context: RunContext,
+    chunk: Array<{ order: OrderEntity; seq: number }>,
+  ): Promise<PreparedOrder[]> {
     const prepared: PreparedOrder[] = [];
     const failures: Array<{ order: OrderEntity; seq: number; error: Error }> = [];
     for (const { order, seq } of chunk) {
       try {
         const customer = context.customers.get(customerKey(customerNameOf(order, context.settings)));
-        if (!customer) throw new MappingProblem(`No QuickBooks customer for order ${order.orderNumber}`, 'post the order again');
+        if (!customer)
+          throw new MappingProblem(
+            `No QuickBooks customer for order ${order.orderNumber}`,
+            'post the order again',
+          );
         if ('problem' in customer) throw customer.problem;
         const itemIds = new Map<string, string>();
         for (const line of order.lines) {
           const item = context.items.get(itemKey(line));
-          if (!item) throw new MappingProblem(`No QuickBooks item for "${line.sku ?? line.name}"`, 'post the order again');
+          if (!item)
+            throw new MappingProblem(
+              `No QuickBooks item for "${line.sku ?? line.name}"`,
+              'post the order again',
+            );
           if ('problem' in item) throw item.problem;
           itemIds.set(itemKey(line), item.id);
         }
@@ -454,7 +521,10 @@ export class PostingService {
           ...(prepared
             ? {
                 customer: { ...order.customer, quickbooksId: prepared.customerId },
-                lines: order.lines.map((line) => ({ ...line, quickbooksItemId: prepared.itemIds.get(itemKey(line)) ?? null })),
+                lines: order.lines.map((line) => ({
+                  ...line,
+                  quickbooksItemId: prepared.itemIds.get(itemKey(line)) ?? null,
+                })),
               }
             : {}),
         } as never);
@@ -462,7 +532,8 @@ export class PostingService {
       await this.batches.recordItems(context.batch.id, outcomes, manager);
     });
     const mismatches = results.filter(
-      ({ order, posted }) => posted.totalAmount !== null && !new Decimal(posted.totalAmount).equals(order.total),
+      ({ order, posted }) =>
+        posted.totalAmount !== null && !new Decimal(posted.totalAmount).equals(order.total),
     );
     for (const { order, posted } of mismatches) {
       this.logger.warn(
@@ -498,7 +569,11 @@ export class PostingService {
     const stored = failures.map((f) => ({ ...f, stored: toStoredError(f.error) }));
     await this.dataSource.transaction(async (manager) => {
       for (const { order, stored: error } of stored) {
-        await manager.update(OrderEntity, { id: order.id }, { status: 'FAILED', sentAt: null, lastError: error } as never);
+        await manager.update(OrderEntity, { id: order.id }, {
+          status: 'FAILED',
+          sentAt: null,
+          lastError: error,
+        } as never);
       }
       await this.batches.recordItems(
         context.batch.id,
@@ -508,7 +583,13 @@ export class PostingService {
     });
     await this.syncLogs.record(
       ...stored.map(({ order, stored: error, requestId }) =>
-        this.log(context, order, { action: 'CREATE', status: 'FAILED', code: error.code, message: error.message, requestId }),
+        this.log(context, order, {
+          action: 'CREATE',
+          status: 'FAILED',
+          code: error.code,
+          message: error.message,
+          requestId,
+        }),
       ),
     );
   }
@@ -526,7 +607,11 @@ export class PostingService {
           sentAt: null,
           lastError: stored,
         } as never);
-        await this.batches.recordItems(batch.id, items.map((i) => ({ seq: i.seq, status: 'FAILED' as const, error: stored })), manager);
+        await this.batches.recordItems(
+          batch.id,
+          items.map((i) => ({ seq: i.seq, status: 'FAILED' as const, error: stored })),
+          manager,
+        );
       });
     }
     await this.batches.finish(batch.id, stored);
@@ -566,18 +651,28 @@ export class PostingService {
 export const label = (order: Pick<OrderEntity, 'orderNumber' | 'customerName'>): string =>
   `#${order.orderNumber}${order.customerName ? ` ${order.customerName}` : ''}`;
 
-export function toPosted(entity: 'SalesReceipt' | 'Invoice', transaction: QuickBooksEntity): PostedTransactionData {
+export function toPosted(
+  entity: 'SalesReceipt' | 'Invoice',
+  transaction: QuickBooksEntity,
+): PostedTransactionData {
   return {
     kind: entity === 'Invoice' ? 'INVOICE' : 'SALES_RECEIPT',
     id: String(transaction.Id),
     docNumber: typeof transaction.DocNumber === 'string' ? transaction.DocNumber : null,
     syncToken: typeof transaction.SyncToken === 'string' ? transaction.SyncToken : null,
-    totalAmount: transaction.TotalAmt === undefined ? null : new Decimal(String(transaction.TotalAmt)).toFixed(2),
+    totalAmount:
+      typeof transaction.TotalAmt === 'number' || typeof transaction.TotalAmt === 'string'
+        ? new Decimal(transaction.TotalAmt).toFixed(2)
+        : null,
   };
 }
 
 /** Runs `work` over what `source` yields, at most `limit` at a time, pulling lazily (memory stays bounded). */
-export async function runPool<T>(source: AsyncIterable<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function runPool<T>(
+  source: AsyncIterable<T>,
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   const running = new Set<Promise<void>>();
   let failure: unknown;
   for await (const item of source) {
@@ -590,5 +685,6 @@ export async function runPool<T>(source: AsyncIterable<T>, limit: number, work: 
     if (running.size >= limit) await Promise.race(running);
   }
   await Promise.all(running);
-  if (failure) throw failure;
+  if (failure instanceof Error) throw failure;
+  if (failure !== undefined) throw new Error('a pooled task failed with a non-error value');
 }

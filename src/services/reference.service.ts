@@ -9,6 +9,7 @@ import type { BatchService } from './batch.service';
 import type { ConnectionEvents } from './connection-events';
 import { paginate, type Page, type PageArgs } from './pagination';
 import { syncScope } from './sync-log.service';
+import { toStoredError } from './stored-error';
 
 /** QuickBooks' entity name for each reference type (a "Location" is a Department in the API). */
 export const QUICKBOOKS_ENTITY: Record<ReferenceType, string> = {
@@ -81,7 +82,11 @@ export class ReferenceService {
         tenantId: connection.tenantId,
         connectionId: connection.id,
         kind: 'REFERENCE_IMPORT',
-        items: unique.map((type) => ({ entityType: QUICKBOOKS_ENTITY[type], entityId: type, label: LABEL[type] })),
+        items: unique.map((type) => ({
+          entityType: QUICKBOOKS_ENTITY[type],
+          entityId: type,
+          label: LABEL[type],
+        })),
         parameters: { types: unique },
       });
       await this.jobs.enqueue('reference.import', { batchId: batch.id }, { manager: tx });
@@ -121,14 +126,7 @@ export class ReferenceService {
           if (!(error instanceof AppError)) throw error;
           await this.batches.recordItem(batchId, item.seq, {
             status: 'FAILED',
-            error: {
-              code: String(error.extensions.quickbooksCode ?? error.code),
-              message: error.message,
-              detail: (error as { detail?: string }).detail ?? null,
-              hint: error.hint ?? null,
-              direction: 'FROM_QUICKBOOKS',
-              at: new Date().toISOString(),
-            },
+            error: toStoredError(error, 'FROM_QUICKBOOKS'),
           });
         }
       }),
@@ -136,12 +134,19 @@ export class ReferenceService {
     const finished = await this.batches.finish(batchId);
     if (finished.succeeded > 0) {
       await this.connections.update({ id: connection.id }, { lastReferenceSyncAt: new Date() });
-      this.events.publish(connection.id, 'REFERENCE_DATA_CHANGED', { message: `${finished.succeeded} lists imported` });
+      this.events.publish(connection.id, 'REFERENCE_DATA_CHANGED', {
+        message: `${finished.succeeded} lists imported`,
+      });
     }
   }
 
   /** Pages a connection's mirrored list, searched by name (and SKU or e-mail). */
-  async list(tenantId: string, connectionId: string, filter: ReferenceFilter, args: PageArgs): Promise<Page<ReferenceEntityRow>> {
+  async list(
+    tenantId: string,
+    connectionId: string,
+    filter: ReferenceFilter,
+    args: PageArgs,
+  ): Promise<Page<ReferenceEntityRow>> {
     const query = this.rows
       .createQueryBuilder('r')
       .where('r.tenantId = :tenantId AND r.connectionId = :connectionId AND r.type = :type', {
@@ -152,9 +157,12 @@ export class ReferenceService {
     if (!filter.includeInactive) query.andWhere('r.active = :active', { active: true });
     if (filter.search?.trim()) {
       const like = `%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      query.andWhere("(r.name LIKE :like ESCAPE '\\' OR r.sku LIKE :like ESCAPE '\\' OR r.email LIKE :like ESCAPE '\\')", {
-        like,
-      });
+      query.andWhere(
+        "(r.name LIKE :like ESCAPE '\\' OR r.sku LIKE :like ESCAPE '\\' OR r.email LIKE :like ESCAPE '\\')",
+        {
+          like,
+        },
+      );
     }
     return paginate(query, args, { defaultSize: 50 });
   }
@@ -166,11 +174,19 @@ export class ReferenceService {
   }
 
   /** The mirrored objects with these QuickBooks ids. */
-  async findByQuickbooksIds(connectionId: string, type: ReferenceType, ids: string[]): Promise<ReferenceEntityRow[]> {
+  async findByQuickbooksIds(
+    connectionId: string,
+    type: ReferenceType,
+    ids: string[],
+  ): Promise<ReferenceEntityRow[]> {
     if (ids.length === 0) return [];
     return this.rows
       .createQueryBuilder('r')
-      .where('r.connectionId = :connectionId AND r.type = :type AND r.quickbooksId IN (:...ids)', { connectionId, type, ids })
+      .where('r.connectionId = :connectionId AND r.type = :type AND r.quickbooksId IN (:...ids)', {
+        connectionId,
+        type,
+        ids,
+      })
       .getMany();
   }
 
@@ -187,9 +203,15 @@ export class ReferenceService {
   }
 
   /** Writes QuickBooks objects into the mirror (also used when posting creates customers and items). */
-  async upsert(connection: ConnectionEntity, type: ReferenceType, objects: QuickBooksEntity[]): Promise<void> {
+  async upsert(
+    connection: ConnectionEntity,
+    type: ReferenceType,
+    objects: QuickBooksEntity[],
+  ): Promise<void> {
     for (let start = 0; start < objects.length; start += UPSERT_CHUNK) {
-      const rows = objects.slice(start, start + UPSERT_CHUNK).map((object) => toRow(connection, type, object));
+      const rows = objects
+        .slice(start, start + UPSERT_CHUNK)
+        .map((object) => toRow(connection, type, object));
       // Insert or update by (connection, type, QuickBooks id), keeping the row's id: ids are exposed and must stay stable.
       await this.rows
         .createQueryBuilder()
@@ -203,7 +225,11 @@ export class ReferenceService {
     }
   }
 
-  private async importType(client: QuickBooksClient, connection: ConnectionEntity, type: ReferenceType): Promise<number> {
+  private async importType(
+    client: QuickBooksClient,
+    connection: ConnectionEntity,
+    type: ReferenceType,
+  ): Promise<number> {
     const entity = QUICKBOOKS_ENTITY[type];
     // TaxCode and TaxRate have no Active filter in some companies' data; `Active IN (true,false)` is accepted by all.
     let buffer: QuickBooksEntity[] = [];
@@ -225,7 +251,10 @@ function toRow(connection: ConnectionEntity, type: ReferenceType, object: QuickB
   const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
   const meta = object.MetaData as { LastUpdatedTime?: string } | undefined;
   const name =
-    text(object.FullyQualifiedName) ?? text(object.DisplayName) ?? text(object.Name) ?? `#${String(object.Id)}`;
+    text(object.FullyQualifiedName) ??
+    text(object.DisplayName) ??
+    text(object.Name) ??
+    `#${String(object.Id)}`;
   const kind = text(object.AccountType) ?? text(object.Type);
   const email = text((object.PrimaryEmailAddr as { Address?: string } | undefined)?.Address);
   return {

@@ -62,7 +62,8 @@ export class SyncLogService {
 
   async list(tenantId: string, filter: SyncLogFilter, args: PageArgs): Promise<Page<SyncLogEntity>> {
     const query = this.logs.createQueryBuilder('l').where('l.tenantId = :tenantId', { tenantId });
-    if (filter.connectionId) query.andWhere('l.connectionId = :connectionId', { connectionId: filter.connectionId });
+    if (filter.connectionId)
+      query.andWhere('l.connectionId = :connectionId', { connectionId: filter.connectionId });
     if (filter.batchId) query.andWhere('l.batchId = :batchId', { batchId: filter.batchId });
     if (filter.statuses?.length) query.andWhere('l.status IN (:...statuses)', { statuses: filter.statuses });
     if (filter.direction) query.andWhere('l.direction = :direction', { direction: filter.direction });
@@ -73,7 +74,10 @@ export class SyncLogService {
 
   async getMany(tenantId: string, ids: string[]): Promise<SyncLogEntity[]> {
     if (ids.length === 0) return [];
-    return this.logs.createQueryBuilder('l').where('l.tenantId = :tenantId AND l.id IN (:...ids)', { tenantId, ids }).getMany();
+    return this.logs
+      .createQueryBuilder('l')
+      .where('l.tenantId = :tenantId AND l.id IN (:...ids)', { tenantId, ids })
+      .getMany();
   }
 }
 

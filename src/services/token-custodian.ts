@@ -50,7 +50,8 @@ export class TokenCustodian {
     connection.tokenVersion += 1;
     connection.accessTokenExpiresAt = new Date(now.getTime() + tokens.expiresIn * 1000);
     connection.refreshTokenExpiresAt = new Date(now.getTime() + tokens.refreshExpiresIn * 1000);
-    if (tokens.hardExpiresIn) connection.refreshTokenHardExpiresAt = new Date(now.getTime() + tokens.hardExpiresIn * 1000);
+    if (tokens.hardExpiresIn)
+      connection.refreshTokenHardExpiresAt = new Date(now.getTime() + tokens.hardExpiresIn * 1000);
   }
 
   /** Removes every trace of the tokens from a row (does not save). */
@@ -95,7 +96,9 @@ export class TokenCustodian {
     );
     if (result.affected) {
       this.logger.warn({ connectionId }, 'QuickBooks authorization lost: connection needs reauthorization');
-      this.events.publish(connectionId, 'STATUS_CHANGED', { message: `NEEDS_REAUTHORIZATION: ${REAUTHORIZE_HINT}` });
+      this.events.publish(connectionId, 'STATUS_CHANGED', {
+        message: `NEEDS_REAUTHORIZATION: ${REAUTHORIZE_HINT}`,
+      });
     }
   }
 
@@ -120,7 +123,10 @@ export class TokenCustodian {
       next = await this.oauth.refresh(tokens.refreshToken);
     } catch (error) {
       if (error instanceof OAuthGrantError && error.grantRevoked) {
-        await this.markNeedsReauthorization(connectionId, `QuickBooks refused the refresh token: ${error.message}`);
+        await this.markNeedsReauthorization(
+          connectionId,
+          `QuickBooks refused the refresh token: ${error.message}`,
+        );
         throw new QuickBooksError({
           httpStatus: 400,
           quickbooksCode: 'invalid_grant',
@@ -147,7 +153,8 @@ export class TokenCustodian {
         refreshTokenHardExpiresAt: connection.refreshTokenHardExpiresAt,
       },
     );
-    if (!saved.affected) throw new AppError('CONFLICT', 'the connection\'s tokens changed during refresh; retry');
+    if (!saved.affected)
+      throw new AppError('CONFLICT', "the connection's tokens changed during refresh; retry");
     return next.accessToken;
   }
 
@@ -157,11 +164,17 @@ export class TokenCustodian {
     const name = `qbg:refresh:${connectionId}`;
     try {
       await runner.connect();
-      const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [name, LOCK_WAIT_SECONDS])) as Array<{
+      const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [
+        name,
+        LOCK_WAIT_SECONDS,
+      ])) as Array<{
         acquired: number | string | null;
       }>;
       if (Number(row?.acquired) !== 1) {
-        throw new AppError('RATE_LIMITED', 'another process is refreshing this connection\'s tokens; retry shortly');
+        throw new AppError(
+          'RATE_LIMITED',
+          "another process is refreshing this connection's tokens; retry shortly",
+        );
       }
       try {
         return await work();
@@ -191,10 +204,15 @@ export class TokenCustodian {
 
   private open(connection: ConnectionEntity): Tokens {
     if (!connection.tokenCiphertext || !connection.tokenKeyId) {
-      throw new AppError('CONNECTION_NOT_READY', `connection ${connection.id} holds no tokens`, { hint: REAUTHORIZE_HINT });
+      throw new AppError('CONNECTION_NOT_READY', `connection ${connection.id} holds no tokens`, {
+        hint: REAUTHORIZE_HINT,
+      });
     }
     return JSON.parse(
-      this.cipher.open({ keyId: connection.tokenKeyId, ciphertext: connection.tokenCiphertext }, connection.id),
+      this.cipher.open(
+        { keyId: connection.tokenKeyId, ciphertext: connection.tokenCiphertext },
+        connection.id,
+      ),
     ) as Tokens;
   }
 }

@@ -110,7 +110,9 @@ export class UndoService {
       order: updated,
       removedTransaction: posted,
       keptCustomerIds: order.customer?.quickbooksId ? [order.customer.quickbooksId] : [],
-      keptItemIds: [...new Set(order.lines.map((l) => l.quickbooksItemId).filter((id): id is string => Boolean(id)))],
+      keptItemIds: [
+        ...new Set(order.lines.map((l) => l.quickbooksItemId).filter((id): id is string => Boolean(id))),
+      ],
     };
   }
 
@@ -146,7 +148,10 @@ export class UndoService {
     for (const item of await this.batches.pendingItems(batchId)) {
       try {
         const result = await this.undoOrder(batch.tenantId, item.entityId, batchId);
-        await this.batches.recordItem(batchId, item.seq, { status: 'SUCCEEDED', quickbooksId: result.removedTransaction.id });
+        await this.batches.recordItem(batchId, item.seq, {
+          status: 'SUCCEEDED',
+          quickbooksId: result.removedTransaction.id,
+        });
       } catch (error) {
         if (error instanceof QuickBooksError && error.category === 'RETRYABLE') throw error;
         if (!(error instanceof AppError)) throw error;
@@ -173,7 +178,10 @@ export class UndoService {
         const version = { Id: posted.id, SyncToken: String(syncToken) };
         if (mode === 'VOID') await client.void(entity, version, { requestId });
         else await client.delete(entity, version, { requestId });
-        return { requestId, note: attempt > 0 ? 'the transaction had changed in QuickBooks; re-read and retried' : null };
+        return {
+          requestId,
+          note: attempt > 0 ? 'the transaction had changed in QuickBooks; re-read and retried' : null,
+        };
       } catch (error) {
         if (!(error instanceof QuickBooksError)) throw error;
         if (error.quickbooksCode === '5010' && attempt < STALE_RETRIES) {

@@ -4,7 +4,13 @@ import { startTestGateway, type TestGateway } from '../support/gateway';
 import { collect, connectCompany, wsClient } from '../support/connect';
 
 interface Progress {
-  batchProgress: { status: string; processed: number; total: number; succeeded: number; item: { label: string; status: string } | null };
+  batchProgress: {
+    status: string;
+    processed: number;
+    total: number;
+    succeeded: number;
+    item: { label: string; status: string } | null;
+  };
 }
 
 describe.each(DIALECTS)('connections on %s', (dialect) => {
@@ -22,7 +28,9 @@ describe.each(DIALECTS)('connections on %s', (dialect) => {
     expect(callback.status).toBe(200);
     expect(body).toMatchObject({ ok: true, connectionId, realmId: t.gateway.sandbox!.defaultRealmId });
 
-    const status = await t.graphql<{ connection: { status: string; companyName: string; refreshTokenExpiresAt: string } }>(
+    const status = await t.graphql<{
+      connection: { status: string; companyName: string; refreshTokenExpiresAt: string };
+    }>(
       key,
       'query($id: ID!) { connection(id: $id) { status companyName refreshTokenExpiresAt refreshTokenHardExpiresAt } }',
       { id: connectionId },
@@ -37,13 +45,19 @@ describe.each(DIALECTS)('connections on %s', (dialect) => {
     );
     await client.dispose();
     expect(events.length).toBeGreaterThanOrEqual(1);
-    const last = events[events.length - 1]!.batchProgress;
+    const last = events[events.length - 1].batchProgress;
     expect(last).toMatchObject({ status: 'COMPLETED', processed: 9, total: 9, succeeded: 9 });
     const counts = events.map((e) => e.batchProgress.processed);
     expect([...counts].sort((a, b) => a - b)).toEqual(counts);
 
     const accounts = await t.graphql<{
-      connection: { lastReferenceSyncAt: string; referenceData: { totalCount: number; edges: Array<{ node: { name: string; data: { AccountType: string } } }> } };
+      connection: {
+        lastReferenceSyncAt: string;
+        referenceData: {
+          totalCount: number;
+          edges: Array<{ node: { name: string; data: { AccountType: string } } }>;
+        };
+      };
     }>(
       key,
       'query($id: ID!) { connection(id: $id) { lastReferenceSyncAt referenceData(type: ACCOUNT, first: 200) { totalCount edges { node { name quickbooksId data } } } } }',
@@ -52,7 +66,9 @@ describe.each(DIALECTS)('connections on %s', (dialect) => {
     const ref = accounts.data!.connection;
     expect(ref.lastReferenceSyncAt).toEqual(expect.any(String));
     const types = ref.referenceData.edges.map((e) => e.node.data.AccountType);
-    expect(types).toEqual(expect.arrayContaining(['Income', 'Cost of Goods Sold', 'Other Current Asset', 'Bank']));
+    expect(types).toEqual(
+      expect.arrayContaining(['Income', 'Cost of Goods Sold', 'Other Current Asset', 'Bank']),
+    );
     expect(ref.referenceData.totalCount).toBe(ref.referenceData.edges.length);
   });
 
@@ -60,7 +76,9 @@ describe.each(DIALECTS)('connections on %s', (dialect) => {
     const { key } = await t.newTenantKey(['ADMIN']);
     const realmId = t.gateway.sandbox!.createRealm({ companyName: 'Cipher Co' });
     const { connectionId } = await connectCompany(t, key, { realmId });
-    const row = await t.gateway.dataSource.getRepository(ConnectionEntity).findOneByOrFail({ id: connectionId });
+    const row = await t.gateway.dataSource
+      .getRepository(ConnectionEntity)
+      .findOneByOrFail({ id: connectionId });
     const grants = t.gateway.sandbox!.stats();
     expect(row.tokenCiphertext).toMatch(/^v1\./);
     expect(row.tokenKeyId).toMatch(/^[0-9a-f]{16}$/);
@@ -75,10 +93,14 @@ describe.each(DIALECTS)('connections on %s', (dialect) => {
     const denied = await connectCompany(t, key, { consent: 'deny' });
     expect(denied.callback.status).toBe(403);
     expect(denied.body).toMatchObject({ ok: false });
-    const row = await t.gateway.dataSource.getRepository(ConnectionEntity).findOneByOrFail({ id: denied.connectionId });
+    const row = await t.gateway.dataSource
+      .getRepository(ConnectionEntity)
+      .findOneByOrFail({ id: denied.connectionId });
     expect(row).toMatchObject({ status: 'PENDING_AUTHORIZATION', tokenCiphertext: null, realmId: null });
 
-    const again = await fetch(`${t.url}/oauth/callback?state=nonsense&code=x&realmId=1`, { headers: { accept: 'application/json' } });
+    const again = await fetch(`${t.url}/oauth/callback?state=nonsense&code=x&realmId=1`, {
+      headers: { accept: 'application/json' },
+    });
     expect(again.status).toBe(400);
     const html = await (await fetch(`${t.url}/oauth/callback?state=nonsense&code=x&realmId=1`)).text();
     expect(html).toContain('Not connected');
@@ -93,11 +115,15 @@ describe.each(DIALECTS)('connections on %s', (dialect) => {
     const second = await connectCompany(t, a.key, { realmId, name: 'Again' });
     expect(second.callback.status).toBe(409);
 
-    const other = await t.graphql(b.key, 'query($id: ID!) { connection(id: $id) { id } }', { id: first.connectionId });
+    const other = await t.graphql(b.key, 'query($id: ID!) { connection(id: $id) { id } }', {
+      id: first.connectionId,
+    });
     expect(other.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const list = await t.graphql<{ connections: unknown[] }>(b.key, '{ connections { id } }');
     expect(list.data!.connections).toEqual([]);
-    const node = await t.graphql(b.key, 'query($id: ID!) { node(id: $id) { id } }', { id: first.connectionId });
+    const node = await t.graphql(b.key, 'query($id: ID!) { node(id: $id) { id } }', {
+      id: first.connectionId,
+    });
     expect(node.data).toEqual({ node: null });
   });
 });

@@ -31,7 +31,7 @@ describe('subscription events across gateways through Redis', () => {
     await database?.drop();
   });
 
-  it('streams a batch run by another gateway\'s worker to completion', async () => {
+  it("streams a batch run by another gateway's worker to completion", async () => {
     const { key } = await front.newTenantKey(['ADMIN']);
     const { connectionId } = await connectCompany(front, key);
     const started = await front.graphql<{ syncReferenceData: { id: string } }>(
@@ -40,11 +40,15 @@ describe('subscription events across gateways through Redis', () => {
       { id: connectionId },
     );
     const client = wsClient(front, key);
-    const events = await collect<Progress>(client, 'subscription($id: ID!) { batchProgress(batchId: $id) { status processed } }', {
-      id: started.data!.syncReferenceData.id,
-    });
+    const events = await collect<Progress>(
+      client,
+      'subscription($id: ID!) { batchProgress(batchId: $id) { status processed } }',
+      {
+        id: started.data!.syncReferenceData.id,
+      },
+    );
     await client.dispose();
-    expect(events[events.length - 1]!.batchProgress).toEqual({ status: 'COMPLETED', processed: 3 });
+    expect(events[events.length - 1].batchProgress).toEqual({ status: 'COMPLETED', processed: 3 });
     // More than the first event and the terminal one: item events arrived (a re-read fallback would yield only two).
     expect(events.length).toBeGreaterThanOrEqual(3);
     expect(front.gateway.worker).toBeUndefined();

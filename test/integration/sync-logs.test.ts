@@ -5,7 +5,18 @@ import { collect, connectCompany, wsClient } from '../support/connect';
 interface LogPage {
   syncLogs: {
     totalCount: number;
-    edges: Array<{ node: { status: string; code: string | null; attempt: number; entityType: string; direction: string; action: string; batchId: string; connection: { id: string } } }>;
+    edges: Array<{
+      node: {
+        status: string;
+        code: string | null;
+        attempt: number;
+        entityType: string;
+        direction: string;
+        action: string;
+        batchId: string;
+        connection: { id: string };
+      };
+    }>;
   };
 }
 
@@ -24,13 +35,23 @@ describe.each(DIALECTS)('sync logs on %s', (dialect) => {
     const realmId = sandbox.createRealm({ companyName: 'Flaky Co' });
     const { connectionId, body } = await connectCompany(t, key, { realmId });
     const firstImport = wsClient(t, key);
-    await collect(firstImport, 'subscription($id: ID!) { batchProgress(batchId: $id) { status } }', { id: body.importBatchId });
+    await collect(firstImport, 'subscription($id: ID!) { batchProgress(batchId: $id) { status } }', {
+      id: body.importBatchId,
+    });
     await firstImport.dispose();
 
     sandbox.setFaults({
       rules: [
-        { match: { realmId, operation: 'query', entity: 'Term' }, times: 2, respond: { status: 429, code: '3001', message: 'ThrottleExceeded' } },
-        { match: { realmId, operation: 'query', entity: 'Class' }, times: 1, respond: { status: 503, code: '10000', message: 'Service Unavailable' } },
+        {
+          match: { realmId, operation: 'query', entity: 'Term' },
+          times: 2,
+          respond: { status: 429, code: '3001', message: 'ThrottleExceeded' },
+        },
+        {
+          match: { realmId, operation: 'query', entity: 'Class' },
+          times: 1,
+          respond: { status: 503, code: '10000', message: 'Service Unavailable' },
+        },
       ],
     });
     try {
@@ -47,7 +68,7 @@ describe.each(DIALECTS)('sync logs on %s', (dialect) => {
         { id: batchId },
       );
       await client.dispose();
-      expect(events[events.length - 1]!.batchProgress).toEqual({ status: 'COMPLETED', succeeded: 2 });
+      expect(events[events.length - 1].batchProgress).toEqual({ status: 'COMPLETED', succeeded: 2 });
 
       const logs = await t.graphql<LogPage>(
         key,
@@ -57,9 +78,17 @@ describe.each(DIALECTS)('sync logs on %s', (dialect) => {
       const nodes = logs.data!.syncLogs.edges.map((e) => e.node);
       const failedTerm = nodes.filter((n) => n.entityType === 'Term' && n.status === 'FAILED');
       expect(failedTerm.map((n) => n.code).sort()).toEqual(['3001', '3001']);
-      expect(nodes.filter((n) => n.entityType === 'Class' && n.status === 'FAILED').map((n) => n.code)).toEqual(['10000']);
-      expect(nodes.find((n) => n.entityType === 'Term' && n.status === 'SUCCEEDED')).toMatchObject({ attempt: 3 });
-      expect(nodes.every((n) => n.direction === 'FROM_QUICKBOOKS' && n.action === 'READ' && n.connection.id === connectionId)).toBe(true);
+      expect(
+        nodes.filter((n) => n.entityType === 'Class' && n.status === 'FAILED').map((n) => n.code),
+      ).toEqual(['10000']);
+      expect(nodes.find((n) => n.entityType === 'Term' && n.status === 'SUCCEEDED')).toMatchObject({
+        attempt: 3,
+      });
+      expect(
+        nodes.every(
+          (n) => n.direction === 'FROM_QUICKBOOKS' && n.action === 'READ' && n.connection.id === connectionId,
+        ),
+      ).toBe(true);
 
       const failedOnly = await t.graphql<LogPage>(
         key,
@@ -69,7 +98,11 @@ describe.each(DIALECTS)('sync logs on %s', (dialect) => {
       expect(failedOnly.data!.syncLogs.totalCount).toBe(3);
 
       const other = await t.newTenantKey(['READ']);
-      const hidden = await t.graphql<LogPage>(other.key, 'query($f: SyncLogFilter) { syncLogs(filter: $f) { totalCount } }', { f: { batchId } });
+      const hidden = await t.graphql<LogPage>(
+        other.key,
+        'query($f: SyncLogFilter) { syncLogs(filter: $f) { totalCount } }',
+        { f: { batchId } },
+      );
       expect(hidden.data!.syncLogs.totalCount).toBe(0);
     } finally {
       sandbox.clearFaults();

@@ -7,7 +7,12 @@ export async function connectCompany(
   t: TestGateway,
   adminKey: string,
   options: { name?: string; realmId?: string; consent?: 'approve' | 'deny'; connectionId?: string } = {},
-): Promise<{ connectionId: string; callback: Response; body: Record<string, unknown>; authorizationUrl: string }> {
+): Promise<{
+  connectionId: string;
+  callback: Response;
+  body: Record<string, unknown>;
+  authorizationUrl: string;
+}> {
   const started = await t.graphql<{ connect: { connection: { id: string }; authorizationUrl: string } }>(
     adminKey,
     'mutation($input: ConnectInput!) { connect(input: $input) { connection { id status } authorizationUrl } }',
@@ -23,7 +28,9 @@ export async function connectCompany(
   if (consent.status !== 302 || !location) throw new Error(`consent answered ${consent.status}`);
   // The redirect names the configured redirect URI; deliver it to the gateway actually under test.
   const redirect = new URL(location);
-  const callback = await fetch(`${t.url}${redirect.pathname}${redirect.search}`, { headers: { accept: 'application/json' } });
+  const callback = await fetch(`${t.url}${redirect.pathname}${redirect.search}`, {
+    headers: { accept: 'application/json' },
+  });
   const body = (await callback.json()) as Record<string, unknown>;
   return { connectionId: connection.id, callback, body, authorizationUrl };
 }

@@ -33,7 +33,14 @@ export async function startTestGateway(
   const shared = options.database;
   const database = shared ?? (await createTestDatabase(dialect));
   const config = loadConfig(
-    { PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'silent', NODE_ENV: 'test', DATABASE_URL: database.url, ...env },
+    {
+      PORT: '0',
+      SANDBOX_PORT: '0',
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      ...env,
+    },
     database.dataDir,
   );
   const gateway = await createGateway(config, {
@@ -48,7 +55,9 @@ export async function startTestGateway(
     url,
     database,
     async newTenantKey(scopes, tenantName) {
-      const tenant = await gateway.services.tenants.create(tenantName ?? `tenant-${process.pid}-${++tenantCounter}`);
+      const tenant = await gateway.services.tenants.create(
+        tenantName ?? `tenant-${process.pid}-${++tenantCounter}`,
+      );
       const { key } = await gateway.services.apiKeys.create(tenant.id, 'test', scopes);
       return { key, tenantId: tenant.id };
     },

@@ -15,7 +15,10 @@ export interface OrderInputShape {
 }
 
 /** Deterministic test orders: `customers` distinct customers, `skus` distinct products, 3 lines and a freight charge. */
-export function buildOrders(count: number, options: { prefix?: string; customers?: number; skus?: number; discount?: boolean; tax?: boolean } = {}): OrderInputShape[] {
+export function buildOrders(
+  count: number,
+  options: { prefix?: string; customers?: number; skus?: number; discount?: boolean; tax?: boolean } = {},
+): OrderInputShape[] {
   const prefix = options.prefix ?? 'T';
   const customers = options.customers ?? 20;
   const skus = options.skus ?? 15;
@@ -23,7 +26,10 @@ export function buildOrders(count: number, options: { prefix?: string; customers
     externalId: `${prefix}-ext-${i}`,
     orderNumber: `${prefix}${1000 + i}`,
     orderDate: new Date(Date.UTC(2026, 10, 1 + (i % 20))).toISOString(),
-    customer: { name: `${prefix} Customer ${i % customers}`, email: `${prefix.toLowerCase()}c${i % customers}@example.com` },
+    customer: {
+      name: `${prefix} Customer ${i % customers}`,
+      email: `${prefix.toLowerCase()}c${i % customers}@example.com`,
+    },
     lines: [0, 1, 2].map((j) => ({
       sku: `${prefix}-SKU-${(i + j * 7) % skus}`,
       name: `${prefix} Product ${(i + j * 7) % skus}`,
@@ -40,11 +46,16 @@ export function buildOrders(count: number, options: { prefix?: string; customers
 /** The order total the gateway must compute (and QuickBooks must agree with). */
 export function expectedTotal(order: OrderInputShape): string {
   const lines = order.lines.reduce(
-    (sum, l) => sum.plus(new Decimal(l.quantity).times(l.unitPrice).toDecimalPlaces(2, Decimal.ROUND_HALF_UP)),
+    (sum, l) =>
+      sum.plus(new Decimal(l.quantity).times(l.unitPrice).toDecimalPlaces(2, Decimal.ROUND_HALF_UP)),
     new Decimal(0),
   );
   const charges = (order.charges ?? []).reduce((sum, c) => sum.plus(c.amount), new Decimal(0));
-  return lines.plus(charges).minus(order.discountTotal ?? '0').plus(order.taxTotal ?? '0').toFixed(2);
+  return lines
+    .plus(charges)
+    .minus(order.discountTotal ?? '0')
+    .plus(order.taxTotal ?? '0')
+    .toFixed(2);
 }
 
 export async function upsertOrders(
@@ -56,7 +67,9 @@ export async function upsertOrders(
 ): Promise<Array<{ id: string; orderNumber: string; total: string }>> {
   const all: Array<{ id: string; orderNumber: string; total: string }> = [];
   for (let i = 0; i < orders.length; i += 1000) {
-    const result = await t.graphql<{ upsertOrders: { orders: Array<{ id: string; orderNumber: string; total: string }> } }>(
+    const result = await t.graphql<{
+      upsertOrders: { orders: Array<{ id: string; orderNumber: string; total: string }> };
+    }>(
       key,
       'mutation($c: ID!, $ch: String!, $o: [OrderInput!]!) { upsertOrders(connectionId: $c, channel: $ch, orders: $o) { orders { id orderNumber total } created updated } }',
       { c: connectionId, ch: channel, o: orders.slice(i, i + 1000) },
@@ -73,11 +86,20 @@ export interface ProgressEvent {
   succeeded: number;
   failed: number;
   total: number;
-  item: { entityId: string; status: string; quickbooksId: string | null; error: { code: string; hint: string } | null } | null;
+  item: {
+    entityId: string;
+    status: string;
+    quickbooksId: string | null;
+    error: { code: string; hint: string } | null;
+  } | null;
 }
 
 /** Posts orders and follows the batch over graphql-ws to its end; returns the batch id and every event. */
-export async function postAndFollow(t: TestGateway, key: string, orderIds: string[]): Promise<{ batchId: string; events: ProgressEvent[] }> {
+export async function postAndFollow(
+  t: TestGateway,
+  key: string,
+  orderIds: string[],
+): Promise<{ batchId: string; events: ProgressEvent[] }> {
   const posted = await t.graphql<{ postOrders: { id: string; status: string } }>(
     key,
     'mutation($ids: [ID!]!) { postOrders(orderIds: $ids) { id status } }',
@@ -99,15 +121,33 @@ export async function postAndFollow(t: TestGateway, key: string, orderIds: strin
 }
 
 /** Sets the settings posting needs, picked from the mirrored chart of accounts by type. */
-export async function configurePosting(t: TestGateway, key: string, connectionId: string, extra: Record<string, unknown> = {}): Promise<Record<string, string>> {
-  const accounts = await t.graphql<{ connection: { referenceData: { edges: Array<{ node: { quickbooksId: string; name: string; data: { AccountType: string; AccountSubType?: string } } }> } } }>(
+export async function configurePosting(
+  t: TestGateway,
+  key: string,
+  connectionId: string,
+  extra: Record<string, unknown> = {},
+): Promise<Record<string, string>> {
+  const accounts = await t.graphql<{
+    connection: {
+      referenceData: {
+        edges: Array<{
+          node: {
+            quickbooksId: string;
+            name: string;
+            data: { AccountType: string; AccountSubType?: string };
+          };
+        }>;
+      };
+    };
+  }>(
     key,
     'query($id: ID!) { connection(id: $id) { referenceData(type: ACCOUNT, first: 500) { edges { node { quickbooksId name data } } } } }',
     { id: connectionId },
   );
   const edges = accounts.data!.connection.referenceData.edges.map((e) => e.node);
   const pick = (type: string, subtype?: string) =>
-    (edges.find((a) => a.data.AccountType === type && (!subtype || a.data.AccountSubType === subtype)) ?? edges.find((a) => a.data.AccountType === type))!.quickbooksId;
+    (edges.find((a) => a.data.AccountType === type && (!subtype || a.data.AccountSubType === subtype)) ??
+      edges.find((a) => a.data.AccountType === type))!.quickbooksId;
   const settings = {
     incomeAccountId: pick('Income', 'SalesOfProductIncome'),
     discountAccountId: pick('Income', 'DiscountsRefundsGiven'),
@@ -121,5 +161,5 @@ export async function configurePosting(t: TestGateway, key: string, connectionId
     { id: connectionId, input: settings },
   );
   if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return settings as Record<string, string>;
+  return settings;
 }

@@ -54,13 +54,19 @@ describe('the API contract (spec/gateway.graphql)', () => {
       }
       if (isEnumType(type)) {
         for (const value of type.getValues()) {
-          if (!isEnumType(mine) || !mine.getValue(value.name)) problems.push(`missing enum value ${type.name}.${value.name}`);
+          if (!isEnumType(mine) || !mine.getValue(value.name))
+            problems.push(`missing enum value ${type.name}.${value.name}`);
         }
         continue;
       }
       if (!isObjectType(type) && !isInterfaceType(type) && !isInputObjectType(type)) continue;
-      const myFields = (mine as typeof type).getFields() as Record<string, GraphQLField<unknown, unknown> | GraphQLInputField>;
-      for (const [name, field] of Object.entries(type.getFields() as Record<string, GraphQLField<unknown, unknown> | GraphQLInputField>)) {
+      const myFields = (mine as typeof type).getFields() as Record<
+        string,
+        GraphQLField<unknown, unknown> | GraphQLInputField
+      >;
+      for (const [name, field] of Object.entries(
+        type.getFields() as Record<string, GraphQLField<unknown, unknown> | GraphQLInputField>,
+      )) {
         const where = `${type.name}.${name}`;
         if (NOT_YET_BUILT.has(where)) continue;
         const my = myFields[name];
@@ -68,15 +74,26 @@ describe('the API contract (spec/gateway.graphql)', () => {
           problems.push(`missing field ${where}`);
           continue;
         }
-        if (String(my.type) !== String(field.type)) problems.push(`${where}: ${String(field.type)} became ${String(my.type)}`);
-        if ('defaultValue' in field && JSON.stringify((my as GraphQLInputField).defaultValue) !== JSON.stringify(field.defaultValue)) {
-          problems.push(`${where}: default ${JSON.stringify(field.defaultValue)} became ${JSON.stringify((my as GraphQLInputField).defaultValue)}`);
+        if (String(my.type) !== String(field.type))
+          problems.push(`${where}: ${String(field.type)} became ${String(my.type)}`);
+        if (
+          'defaultValue' in field &&
+          JSON.stringify((my as GraphQLInputField).defaultValue) !== JSON.stringify(field.defaultValue)
+        ) {
+          problems.push(
+            `${where}: default ${JSON.stringify(field.defaultValue)} became ${JSON.stringify((my as GraphQLInputField).defaultValue)}`,
+          );
         }
         for (const arg of 'args' in field ? field.args : []) {
           const mine = (my as GraphQLField<unknown, unknown>).args.find((a) => a.name === arg.name);
           if (!mine) problems.push(`missing argument ${where}(${arg.name})`);
-          else if (String(mine.type) !== String(arg.type) || JSON.stringify(mine.defaultValue) !== JSON.stringify(arg.defaultValue)) {
-            problems.push(`${where}(${arg.name}): ${String(arg.type)} = ${JSON.stringify(arg.defaultValue)} became ${String(mine.type)} = ${JSON.stringify(mine.defaultValue)}`);
+          else if (
+            String(mine.type) !== String(arg.type) ||
+            JSON.stringify(mine.defaultValue) !== JSON.stringify(arg.defaultValue)
+          ) {
+            problems.push(
+              `${where}(${arg.name}): ${String(arg.type)} = ${JSON.stringify(arg.defaultValue)} became ${String(mine.type)} = ${JSON.stringify(mine.defaultValue)}`,
+            );
           }
         }
       }
