@@ -8,8 +8,9 @@
  * small fraction of the lease.
  */
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { dialectOf, toDbTime, type Dialect } from '../sql';
 
-export type JobDialect = 'mysql' | 'sqlite';
+export type JobDialect = Dialect;
 
 /** A job this worker now holds, as the claim returned it. */
 export interface ClaimedJob {
@@ -23,20 +24,10 @@ export interface ClaimedJob {
 
 /** The dialect of a DataSource, or an error for drivers the queue does not support. */
 export function jobDialectOf(dataSource: DataSource): JobDialect {
-  const { type } = dataSource.options;
-  if (type === 'mysql' || type === 'mariadb') return 'mysql';
-  if (type === 'better-sqlite3') return 'sqlite';
-  throw new Error(`The job queue supports MySQL/MariaDB and better-sqlite3, not ${type}`);
+  return dialectOf(dataSource);
 }
 
-/**
- * A time as a query parameter. MySQL gets the `Date` (mysql2 writes it in the connection's time zone, 'Z'); SQLite
- * gets the exact text TypeORM writes for DATETIME columns, because SQLite compares these times as strings.
- */
-export function toDbTime(dialect: JobDialect, date: Date): Date | string {
-  if (dialect === 'mysql') return date;
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}
+export { toDbTime };
 
 /** True when an INSERT failed on a unique index (here: the dedupe key). */
 export function isUniqueViolation(error: unknown): boolean {

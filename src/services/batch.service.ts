@@ -11,6 +11,7 @@ import { notFound } from '../errors';
 import { newId } from '../ids';
 import type { BatchItemEvent, BatchProgressEvent, GatewayPubSub } from '../pubsub';
 import { paginate, type Page, type PageArgs } from './pagination';
+import { placeholders, toDbTime, updateEach, dialectOf, type Dialect } from '../sql';
 
 export interface NewBatchItem {
   entityType: string;
@@ -41,6 +42,7 @@ export class BatchService {
   private readonly items: Repository<BatchItemEntity>;
   /** Per-batch chain that keeps result recording and publishing in order within this process. */
   private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly dialect: Dialect;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -48,6 +50,7 @@ export class BatchService {
   ) {
     this.batches = dataSource.getRepository(SyncBatchEntity);
     this.items = dataSource.getRepository(BatchItemEntity);
+    this.dialect = dialectOf(dataSource);
   }
 
   async create(
@@ -180,51 +183,78 @@ export class BatchService {
     await this.inOrder(batchId, async () => {
       const finishedAt = new Date();
       const run = async (tx: EntityManager) => {
-        const done: number[] = [];
-        for (const outcome of outcomes) {
-          const result = await tx
-            .createQueryBuilder()
-            .update(BatchItemEntity)
-            .set({
-              status: outcome.status,
-              quickbooksId: outcome.quickbooksId ?? null,
-              error: outcome.error ?? null,
-              finishedAt,
-            })
-            .where('batchId = :batchId AND seq = :seq AND status IN (:...open)', {
-              batchId,
-              seq: outcome.seq,
-              open: ['PENDING', 'RUNNING'],
-            })
-            .execute();
-          if (result.affected) done.push(outcome.seq);
-        }
-        if (done.length === 0) return { done, before: undefined };
-        const before = await tx.findOneByOrFail(SyncBatchEntity, { id: batchId });
-        const counted = outcomes.filter((o) => done.includes(o.seq));
-        const succeeded = counted.filter((o) => o.status === 'SUCCEEDED').length;
-        const failed = counted.filter((o) => o.status === 'FAILED').length;
-        await tx
-          .createQueryBuilder()
-          .update(SyncBatchEntity)
-          .set({
-            processed: () => `processed + ${counted.length}`,
-            succeeded: () => `succeeded + ${succeeded}`,
-            failed: () => `failed + ${failed}`,
-          })
-          .where('id = :batchId', { batchId })
-          .execute();
-        return { done, before };
+        // Only items still open are recorded (and counted): a re-run after a crash cannot count an item twice.
+        const seqs = outcomes.map((o) => o.seq);
+        const open = (await tx.query(
+          `SELECT \`seq\`, \`entityType\`, \`entityId\`, \`label\` FROM \`batch_items\` WHERE \`batchId\` = ? AND \`seq\` IN (${placeholders(seqs.length)}) AND \`status\` IN ('PENDING', 'RUNNING')`,
+          [batchId, ...seqs],
+        )) as Array<Pick<BatchItemEntity, 'seq' | 'entityType' | 'entityId' | 'label'>>;
+        if (open.length === 0) return undefined;
+        const bySeq = new Map(outcomes.map((o) => [o.seq, o]));
+        const recorded = open
+          .map((item) => ({
+            item: { ...item, seq: Number(item.seq) },
+            outcome: bySeq.get(Number(item.seq))!,
+          }))
+          .sort((a, b) => a.item.seq - b.item.seq);
+        await updateEach(
+          tx,
+          'batch_items',
+          'seq',
+          recorded,
+          (r) => r.item.seq,
+          {
+            status: (r) => r.outcome.status,
+            quickbooksId: (r) => r.outcome.quickbooksId ?? null,
+            error: (r) => (r.outcome.error ? JSON.stringify(r.outcome.error) : null),
+          },
+          { finishedAt: toDbTime(this.dialect, finishedAt) },
+          { sql: '`batchId` = ?', params: [batchId] },
+        );
+        const succeeded = recorded.filter((r) => r.outcome.status === 'SUCCEEDED').length;
+        const failed = recorded.filter((r) => r.outcome.status === 'FAILED').length;
+        await tx.query(
+          'UPDATE `sync_batches` SET `processed` = `processed` + ?, `succeeded` = `succeeded` + ?, `failed` = `failed` + ?, `updatedAt` = ? WHERE `id` = ?',
+          [recorded.length, succeeded, failed, toDbTime(this.dialect, finishedAt), batchId],
+        );
+        const [row] = (await tx.query(
+          'SELECT `id`, `kind`, `status`, `total`, `processed`, `succeeded`, `failed` FROM `sync_batches` WHERE `id` = ?',
+          [batchId],
+        )) as Array<
+          Pick<SyncBatchEntity, 'id' | 'kind' | 'status' | 'total' | 'processed' | 'succeeded' | 'failed'>
+        >;
+        const after = {
+          ...row!,
+          total: Number(row!.total),
+          processed: Number(row!.processed),
+          succeeded: Number(row!.succeeded),
+          failed: Number(row!.failed),
+        };
+        return { recorded, after };
       };
-      const { done, before } = manager ? await run(manager) : await this.dataSource.transaction(run);
-      if (!before) return;
-      const items = await this.items.find({ where: { batchId, seq: In(done) }, order: { seq: 'ASC' } });
-      let { processed, succeeded, failed } = before;
-      for (const item of items) {
+      const result = manager ? await run(manager) : await this.dataSource.transaction(run);
+      if (!result) return;
+      // One event per item, each with the counts as of that item.
+      const { recorded, after } = result;
+      let processed = after.processed - recorded.length;
+      let succeeded = after.succeeded - recorded.filter((r) => r.outcome.status === 'SUCCEEDED').length;
+      let failed = after.failed - recorded.filter((r) => r.outcome.status === 'FAILED').length;
+      for (const { item, outcome } of recorded) {
         processed += 1;
-        if (item.status === 'SUCCEEDED') succeeded += 1;
-        if (item.status === 'FAILED') failed += 1;
-        this.publish({ ...before, processed, succeeded, failed }, toItemEvent(item));
+        if (outcome.status === 'SUCCEEDED') succeeded += 1;
+        if (outcome.status === 'FAILED') failed += 1;
+        this.publish(
+          { ...after, processed, succeeded, failed },
+          {
+            seq: item.seq,
+            entityType: item.entityType,
+            entityId: item.entityId,
+            label: item.label,
+            status: outcome.status,
+            quickbooksId: outcome.quickbooksId ?? null,
+            error: outcome.error ?? null,
+          },
+        );
       }
     });
   }
@@ -289,7 +319,7 @@ export class BatchService {
     }
   }
 
-  private publish(batch: SyncBatchEntity, item: BatchItemEvent | null): void {
+  private publish(batch: BatchCounts, item: BatchItemEvent | null): void {
     this.pubSub.publish('batchProgress', batch.id, toProgressEvent(batch, item));
   }
 
@@ -317,7 +347,13 @@ export function toItemEvent(item: BatchItemEntity): BatchItemEvent {
   };
 }
 
-export function toProgressEvent(batch: SyncBatchEntity, item: BatchItemEvent | null): BatchProgressEvent {
+/** What a progress event needs of a batch. */
+type BatchCounts = Pick<
+  SyncBatchEntity,
+  'id' | 'kind' | 'status' | 'total' | 'processed' | 'succeeded' | 'failed'
+>;
+
+export function toProgressEvent(batch: BatchCounts, item: BatchItemEvent | null): BatchProgressEvent {
   return {
     batchId: batch.id,
     kind: batch.kind,

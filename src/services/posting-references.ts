@@ -14,7 +14,8 @@ export type Unresolved = MappingProblem | QuickBooksError;
 export type Resolution = { id: string } | { problem: Unresolved };
 
 const BATCH_SIZE = 30;
-const IN_LIST_SIZE = 50;
+/** Names per `IN (...)` look-up: long statements go by POST, so the list can be long. */
+const IN_LIST_SIZE = 100;
 const MAX_NAME_SUFFIX = 9;
 
 const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -72,47 +73,51 @@ export class PostingReferences {
     }
     if (missing.length === 0) return result;
 
-    // Created in QuickBooks since the last import?
-    for (const names of chunk(missing, IN_LIST_SIZE)) {
-      const found = await this.client.query(
-        `SELECT * FROM Customer WHERE DisplayName IN (${names.map((n) => quote(n.name)).join(', ')}) MAXRESULTS 1000`,
-      );
-      await this.remember('CUSTOMER', found.items);
-    }
+    // Created in QuickBooks since the last import? (look-ups in parallel; the realm's governor paces them)
+    await Promise.all(
+      chunk(missing, IN_LIST_SIZE).map(async (names) => {
+        const found = await this.client.query(
+          `SELECT * FROM Customer WHERE DisplayName IN (${names.map((n) => quote(n.name)).join(', ')}) MAXRESULTS 1000`,
+        );
+        await this.remember('CUSTOMER', found.items);
+      }),
+    );
     const toCreate = missing.filter(({ key }) => {
       const id = this.customersByName.get(key);
       if (id) result.set(key, { id });
       return !id;
     });
 
-    for (const group of chunk(toCreate, BATCH_SIZE)) {
-      const requests: BatchItemRequest[] = group.map(({ name, order }) => ({
-        operation: 'create',
-        entity: 'Customer',
-        body: customerBody(name, order),
-      }));
-      const outcomes = await this.client.batch(requests);
-      const logs: SyncLogEntry[] = [];
-      await Promise.all(
-        group.map(async ({ key, name, order }, index) => {
-          const outcome = outcomes[index];
-          if (outcome.ok && 'value' in outcome) {
-            await this.remember('CUSTOMER', [outcome.value]);
-            result.set(key, { id: String(outcome.value.Id) });
-            logs.push(this.log('Customer', 'CREATE', name, String(outcome.value.Id)));
-            return;
-          }
-          const error = (outcome as { error: QuickBooksError }).error;
-          if (error.quickbooksCode === '6240') {
-            result.set(key, await this.resolveNameClash(name, order, error));
-            return;
-          }
-          logs.push(this.log('Customer', 'CREATE', name, null, error));
-          result.set(key, { problem: error });
-        }),
-      );
-      await this.syncLogs.record(...logs);
-    }
+    await Promise.all(
+      chunk(toCreate, BATCH_SIZE).map(async (group) => {
+        const requests: BatchItemRequest[] = group.map(({ name, order }) => ({
+          operation: 'create',
+          entity: 'Customer',
+          body: customerBody(name, order),
+        }));
+        const outcomes = await this.client.batch(requests);
+        const logs: SyncLogEntry[] = [];
+        await Promise.all(
+          group.map(async ({ key, name, order }, index) => {
+            const outcome = outcomes[index];
+            if (outcome.ok && 'value' in outcome) {
+              await this.remember('CUSTOMER', [outcome.value]);
+              result.set(key, { id: String(outcome.value.Id) });
+              logs.push(this.log('Customer', 'CREATE', name, String(outcome.value.Id)));
+              return;
+            }
+            const error = (outcome as { error: QuickBooksError }).error;
+            if (error.quickbooksCode === '6240') {
+              result.set(key, await this.resolveNameClash(name, order, error));
+              return;
+            }
+            logs.push(this.log('Customer', 'CREATE', name, null, error));
+            result.set(key, { problem: error });
+          }),
+        );
+        await this.syncLogs.record(...logs);
+      }),
+    );
     return result;
   }
 
@@ -132,18 +137,16 @@ export class PostingReferences {
 
     const skus = missing.filter(([, line]) => line.sku?.trim()).map(([, line]) => line.sku!.trim());
     const names = missing.map(([, line]) => line.name);
-    for (const group of chunk(skus, IN_LIST_SIZE)) {
-      const found = await this.client.query(
-        `SELECT * FROM Item WHERE Sku IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
-      );
-      await this.remember('ITEM', found.items);
-    }
-    for (const group of chunk(names, IN_LIST_SIZE)) {
-      const found = await this.client.query(
-        `SELECT * FROM Item WHERE Name IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
-      );
-      await this.remember('ITEM', found.items);
-    }
+    const lookups = [
+      ...chunk(skus, IN_LIST_SIZE).map((group) => `Sku IN (${group.map(quote).join(', ')})`),
+      ...chunk(names, IN_LIST_SIZE).map((group) => `Name IN (${group.map(quote).join(', ')})`),
+    ];
+    await Promise.all(
+      lookups.map(async (where) => {
+        const found = await this.client.query(`SELECT * FROM Item WHERE ${where} MAXRESULTS 1000`);
+        await this.remember('ITEM', found.items);
+      }),
+    );
     const toCreate: Array<[string, OrderLineData, QuickBooksEntity]> = [];
     for (const [key, line] of missing) {
       const id =
@@ -161,52 +164,54 @@ export class PostingReferences {
       }
     }
 
-    for (const group of chunk(toCreate, BATCH_SIZE)) {
-      const outcomes = await this.client.batch(
-        group.map(([, , body]) => ({ operation: 'create', entity: 'Item', body })),
-      );
-      const logs: SyncLogEntry[] = [];
-      for (const [index, [key, line, body]] of group.entries()) {
-        const outcome = outcomes[index];
-        if (outcome.ok && 'value' in outcome) {
-          await this.remember('ITEM', [outcome.value]);
-          result.set(key, { id: String(outcome.value.Id) });
-          logs.push(this.log('Item', 'CREATE', String(body.Name), String(outcome.value.Id)));
-          continue;
-        }
-        const error = (outcome as { error: QuickBooksError }).error;
-        // Another item already has this name (a different SKU): keep the SKU in the name to make it unique.
-        if (error.quickbooksCode === '6240' && line.sku) {
-          try {
-            const created = await this.client.create('Item', {
-              ...body,
-              Name: `${String(body.Name).slice(0, 80)} (${line.sku})`.slice(0, 100),
-            });
-            await this.remember('ITEM', [created]);
-            result.set(key, { id: String(created.Id) });
-            logs.push(
-              this.log(
-                'Item',
-                'CREATE',
-                String(created.Name),
-                String(created.Id),
-                undefined,
-                `name "${String(body.Name)}" was taken; created with the SKU in the name`,
-              ),
-            );
-            continue;
-          } catch (retry) {
-            if (!(retry instanceof QuickBooksError)) throw retry;
-            logs.push(this.log('Item', 'CREATE', String(body.Name), null, retry));
-            result.set(key, { problem: retry });
+    await Promise.all(
+      chunk(toCreate, BATCH_SIZE).map(async (group) => {
+        const outcomes = await this.client.batch(
+          group.map(([, , body]) => ({ operation: 'create', entity: 'Item', body })),
+        );
+        const logs: SyncLogEntry[] = [];
+        for (const [index, [key, line, body]] of group.entries()) {
+          const outcome = outcomes[index];
+          if (outcome.ok && 'value' in outcome) {
+            await this.remember('ITEM', [outcome.value]);
+            result.set(key, { id: String(outcome.value.Id) });
+            logs.push(this.log('Item', 'CREATE', String(body.Name), String(outcome.value.Id)));
             continue;
           }
+          const error = (outcome as { error: QuickBooksError }).error;
+          // Another item already has this name (a different SKU): keep the SKU in the name to make it unique.
+          if (error.quickbooksCode === '6240' && line.sku) {
+            try {
+              const created = await this.client.create('Item', {
+                ...body,
+                Name: `${String(body.Name).slice(0, 80)} (${line.sku})`.slice(0, 100),
+              });
+              await this.remember('ITEM', [created]);
+              result.set(key, { id: String(created.Id) });
+              logs.push(
+                this.log(
+                  'Item',
+                  'CREATE',
+                  String(created.Name),
+                  String(created.Id),
+                  undefined,
+                  `name "${String(body.Name)}" was taken; created with the SKU in the name`,
+                ),
+              );
+              continue;
+            } catch (retry) {
+              if (!(retry instanceof QuickBooksError)) throw retry;
+              logs.push(this.log('Item', 'CREATE', String(body.Name), null, retry));
+              result.set(key, { problem: retry });
+              continue;
+            }
+          }
+          logs.push(this.log('Item', 'CREATE', String(body.Name), null, error));
+          result.set(key, { problem: error });
         }
-        logs.push(this.log('Item', 'CREATE', String(body.Name), null, error));
-        result.set(key, { problem: error });
-      }
-      await this.syncLogs.record(...logs);
-    }
+        await this.syncLogs.record(...logs);
+      }),
+    );
     return result;
   }
 
@@ -270,6 +275,9 @@ export class PostingReferences {
     return { problem: clash };
   }
 
+  /** Mirror writes one at a time: parallel look-ups may return the same object, and MySQL would deadlock on it. */
+  private mirrorWrites: Promise<unknown> = Promise.resolve();
+
   private async remember(type: 'CUSTOMER' | 'ITEM', objects: QuickBooksEntity[]): Promise<void> {
     if (objects.length === 0) return;
     for (const object of objects) {
@@ -285,7 +293,9 @@ export class PostingReferences {
         this.itemsByKey.set(`name:${text(object.Name).toLowerCase()}`, id);
       }
     }
-    await this.references.upsert(this.connection, type, objects);
+    const write = this.mirrorWrites.then(() => this.references.upsert(this.connection, type, objects));
+    this.mirrorWrites = write.catch(() => undefined);
+    await write;
   }
 
   private log(

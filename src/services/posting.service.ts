@@ -28,6 +28,7 @@ import {
 import { customerKey, PostingReferences, type Resolution } from './posting-references';
 import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
+import { dialectOf, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
 import { toStoredError } from './stored-error';
 
 export { toStoredError };
@@ -78,6 +79,7 @@ interface RunContext {
 export class PostingService {
   private readonly orders: Repository<OrderEntity>;
   private readonly connectionRows: Repository<ConnectionEntity>;
+  private readonly dialect: Dialect;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -90,6 +92,7 @@ export class PostingService {
   ) {
     this.orders = dataSource.getRepository(OrderEntity);
     this.connectionRows = dataSource.getRepository(ConnectionEntity);
+    this.dialect = dialectOf(dataSource);
   }
 
   /**
@@ -197,7 +200,6 @@ export class PostingService {
       signal,
     };
     try {
-      await references.load();
       await this.resolveReferences(context);
       await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) => this.postChunk(context, chunk));
     } catch (error) {
@@ -335,8 +337,12 @@ export class PostingService {
         .digest('hex')
         .slice(0, 32);
       // The durable record: from here on, these orders' outcome must be checked in QuickBooks before re-sending.
-      const sentAt = new Date();
-      await this.orders.update({ id: In(pending.map((p) => p.order.id)) }, { status: 'POSTING', sentAt });
+      const sentAt = toDbTime(this.dialect, new Date());
+      const sentIds = pending.map((p) => p.order.id);
+      await this.dataSource.query(
+        `UPDATE \`orders\` SET \`status\` = 'POSTING', \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(sentIds.length)})`,
+        [sentAt, sentAt, ...sentIds],
+      );
       const started = performance.now();
       const outcomes = await context.client.batch(
         pending.map((p, index) => ({
@@ -509,28 +515,6 @@ export class PostingService {
       status: 'SUCCEEDED',
       quickbooksId: posted.id,
     }));
-    await this.dataSource.transaction(async (manager: EntityManager) => {
-      for (const { order, posted, prepared } of results) {
-        if (order.status === 'POSTED' && order.postedTransaction?.id === posted.id) continue;
-        await manager.update(OrderEntity, { id: order.id }, {
-          status: 'POSTED',
-          postedTransaction: posted,
-          postedAt: order.postedAt ?? postedAt,
-          sentAt: null,
-          lastError: null,
-          ...(prepared
-            ? {
-                customer: { ...order.customer, quickbooksId: prepared.customerId },
-                lines: order.lines.map((line) => ({
-                  ...line,
-                  quickbooksItemId: prepared.itemIds.get(itemKey(line)) ?? null,
-                })),
-              }
-            : {}),
-        } as never);
-      }
-      await this.batches.recordItems(context.batch.id, outcomes, manager);
-    });
     const mismatches = results.filter(
       ({ order, posted }) =>
         posted.totalAmount !== null && !new Decimal(posted.totalAmount).equals(order.total),
@@ -541,23 +525,55 @@ export class PostingService {
         'QuickBooks computed a different total than the order',
       );
     }
-    await this.syncLogs.record(
-      ...results.map(({ order, posted, requestId, durationMs }) =>
-        this.log(context, order, {
-          action,
-          status: 'SUCCEEDED',
-          quickbooksId: posted.id,
-          requestId,
-          durationMs,
-          message:
-            action === 'MATCH'
-              ? `found ${context.entity} ${posted.docNumber ?? posted.id} already in QuickBooks; not sent again`
-              : mismatches.some((m) => m.order.id === order.id)
-                ? `QuickBooks total ${posted.totalAmount} differs from the order total ${order.total}`
-                : null,
-        }),
-      ),
+    const logs = results.map(({ order, posted, requestId, durationMs }) =>
+      this.log(context, order, {
+        action,
+        status: 'SUCCEEDED',
+        quickbooksId: posted.id,
+        requestId,
+        durationMs,
+        message:
+          action === 'MATCH'
+            ? `found ${context.entity} ${posted.docNumber ?? posted.id} already in QuickBooks; not sent again`
+            : mismatches.some((m) => m.order.id === order.id)
+              ? `QuickBooks total ${posted.totalAmount} differs from the order total ${order.total}`
+              : null,
+      }),
     );
+    const changed = results.filter(
+      ({ order, posted }) => !(order.status === 'POSTED' && order.postedTransaction?.id === posted.id),
+    );
+    const now = toDbTime(this.dialect, postedAt);
+    await this.dataSource.transaction(async (manager: EntityManager) => {
+      // One statement for the chunk: each order's transaction, customer and item ids, by CASE over id.
+      await updateEach(
+        manager,
+        'orders',
+        'id',
+        changed,
+        (r) => r.order.id,
+        {
+          postedTransaction: (r) => JSON.stringify(r.posted),
+          customer: (r) =>
+            JSON.stringify(
+              r.prepared ? { ...r.order.customer, quickbooksId: r.prepared.customerId } : r.order.customer,
+            ),
+          lines: (r) =>
+            JSON.stringify(
+              r.prepared
+                ? r.order.lines.map((line) => ({
+                    ...line,
+                    quickbooksItemId: r.prepared!.itemIds.get(itemKey(line)) ?? null,
+                  }))
+                : r.order.lines,
+            ),
+          postedAt: (r) => (r.order.postedAt ? toDbTime(this.dialect, r.order.postedAt) : now),
+        },
+        { status: 'POSTED', sentAt: null, lastError: null, updatedAt: now },
+      );
+      await this.batches.recordItems(context.batch.id, outcomes, manager);
+      await this.syncLogs.recordIn(manager, logs);
+    });
   }
 
   /** Orders that could not be posted: FAILED with the reason and a hint (the Errors view), batch item FAILED. */
@@ -567,31 +583,32 @@ export class PostingService {
   ): Promise<void> {
     if (failures.length === 0) return;
     const stored = failures.map((f) => ({ ...f, stored: toStoredError(f.error) }));
+    const logs = stored.map(({ order, stored: error, requestId }) =>
+      this.log(context, order, {
+        action: 'CREATE',
+        status: 'FAILED',
+        code: error.code,
+        message: error.message,
+        requestId,
+      }),
+    );
     await this.dataSource.transaction(async (manager) => {
-      for (const { order, stored: error } of stored) {
-        await manager.update(OrderEntity, { id: order.id }, {
-          status: 'FAILED',
-          sentAt: null,
-          lastError: error,
-        } as never);
-      }
+      await updateEach(
+        manager,
+        'orders',
+        'id',
+        stored,
+        (f) => f.order.id,
+        { lastError: (f) => JSON.stringify(f.stored) },
+        { status: 'FAILED', sentAt: null, updatedAt: toDbTime(this.dialect, new Date()) },
+      );
       await this.batches.recordItems(
         context.batch.id,
         stored.map(({ seq, stored: error }) => ({ seq, status: 'FAILED' as const, error })),
         manager,
       );
+      await this.syncLogs.recordIn(manager, logs);
     });
-    await this.syncLogs.record(
-      ...stored.map(({ order, stored: error, requestId }) =>
-        this.log(context, order, {
-          action: 'CREATE',
-          status: 'FAILED',
-          code: error.code,
-          message: error.message,
-          requestId,
-        }),
-      ),
-    );
   }
 
   /** Ends a batch that cannot go on (connection not ready, authorization lost): every pending order FAILS with why. */

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { SyncLogEntity, type SyncAction, type SyncDirection, type SyncLogStatus } from '../entities';
 import { newId } from '../ids';
 import { paginate, type Page, type PageArgs } from './pagination';
+import { dialectOf, insertRows, toDbTime, type Dialect } from '../sql';
 
 export interface SyncLogEntry {
   tenantId: string;
@@ -46,17 +47,54 @@ export interface SyncScope {
 export const syncScope = new AsyncLocalStorage<SyncScope>();
 
 const INSERT_CHUNK = 500;
+const COLUMNS = [
+  'id',
+  'tenantId',
+  'connectionId',
+  'batchId',
+  'direction',
+  'action',
+  'entityType',
+  'entityId',
+  'label',
+  'quickbooksId',
+  'status',
+  'code',
+  'message',
+  'attempt',
+  'requestId',
+  'durationMs',
+  'createdAt',
+] as const satisfies ReadonlyArray<keyof SyncLogEntity>;
 
 export class SyncLogService {
   private readonly logs: Repository<SyncLogEntity>;
 
-  constructor(dataSource: DataSource) {
+  private readonly dialect: Dialect;
+
+  constructor(private readonly dataSource: DataSource) {
     this.logs = dataSource.getRepository(SyncLogEntity);
+    this.dialect = dialectOf(dataSource);
   }
 
   async record(...entries: SyncLogEntry[]): Promise<void> {
+    await this.recordIn(this.dataSource.manager, entries);
+  }
+
+  /** Records inside the caller's transaction (posting writes its results and their logs in one commit). */
+  async recordIn(manager: EntityManager, entries: readonly SyncLogEntry[]): Promise<void> {
     for (let start = 0; start < entries.length; start += INSERT_CHUNK) {
-      await this.logs.insert(entries.slice(start, start + INSERT_CHUNK).map(toRow));
+      const rows = entries.slice(start, start + INSERT_CHUNK).map(toRow);
+      await insertRows(
+        manager,
+        'sync_logs',
+        COLUMNS,
+        rows.map((row) =>
+          COLUMNS.map((column) =>
+            column === 'createdAt' ? toDbTime(this.dialect, row.createdAt) : row[column],
+          ),
+        ),
+      );
     }
   }
 

@@ -11,6 +11,8 @@ export const REAUTHORIZE_HINT = 'QuickBooks authorization expired or was revoked
 /** Refresh this long before the access token expires, so no call is sent with a token about to lapse. */
 const PROACTIVE_REFRESH_MS = 5 * 60_000;
 const LOCK_WAIT_SECONDS = 30;
+/** Longest an opened access token is reused without looking at the row again. */
+const CACHE_MS = 60_000;
 
 interface Tokens {
   accessToken: string;
@@ -26,6 +28,12 @@ interface Tokens {
 export class TokenCustodian {
   private readonly connections: Repository<ConnectionEntity>;
   private readonly inflight = new Map<string, Promise<string>>();
+  /**
+   * Opened access tokens by connection, until shortly before they expire: a posting makes hundreds of calls and each
+   * would otherwise read and decrypt the row. Safe across processes: a refresh elsewhere does not invalidate the old
+   * access token, and a revoked one comes back as 401, which goes through refreshAfterUnauthorized and the row.
+   */
+  private readonly cache = new Map<string, { token: string; freshUntil: number }>();
   private readonly useNamedLock: boolean;
 
   constructor(
@@ -41,6 +49,7 @@ export class TokenCustodian {
 
   /** Seals a fresh token set onto a connection row (does not save). */
   applyTokens(connection: ConnectionEntity, tokens: TokenSet, now = new Date()): void {
+    this.cache.delete(connection.id);
     const sealed = this.cipher.seal(
       JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken } satisfies Tokens),
       connection.id,
@@ -56,6 +65,7 @@ export class TokenCustodian {
 
   /** Removes every trace of the tokens from a row (does not save). */
   clearTokens(connection: ConnectionEntity): void {
+    this.cache.delete(connection.id);
     connection.tokenCiphertext = null;
     connection.tokenKeyId = null;
     connection.tokenVersion += 1;
@@ -69,19 +79,35 @@ export class TokenCustodian {
 
   /** A valid access token for the connection, refreshed first when it is close to expiry. */
   async getAccessToken(connectionId: string): Promise<string> {
+    const cached = this.cache.get(connectionId);
+    if (cached && cached.freshUntil > Date.now()) return cached.token;
     const connection = await this.load(connectionId);
     const tokens = this.open(connection);
-    if (this.fresh(connection)) return tokens.accessToken;
+    if (this.fresh(connection))
+      return this.remember(connectionId, tokens.accessToken, connection.accessTokenExpiresAt);
     return this.refresh(connectionId, tokens.accessToken);
+  }
+
+  /** Forgets the cached access token (disconnect, reconnect). */
+  forget(connectionId: string): void {
+    this.cache.delete(connectionId);
+  }
+
+  private remember(connectionId: string, token: string, expiresAt: Date | null): string {
+    const freshUntil = Math.min((expiresAt?.getTime() ?? 0) - PROACTIVE_REFRESH_MS, Date.now() + CACHE_MS);
+    this.cache.set(connectionId, { token, freshUntil });
+    return token;
   }
 
   /** QuickBooks refused `rejected` (401): refresh, unless someone already has. */
   async refreshAfterUnauthorized(connectionId: string, rejected: string): Promise<string> {
+    this.cache.delete(connectionId);
     return this.refresh(connectionId, rejected);
   }
 
   /** Marks the connection as needing the user to reconnect, with the hint, and tells subscribers. */
   async markNeedsReauthorization(connectionId: string, reason: string): Promise<void> {
+    this.cache.delete(connectionId);
     const lastError: StoredSyncError = {
       code: 'invalid_grant',
       message: reason,
@@ -105,9 +131,14 @@ export class TokenCustodian {
   private refresh(connectionId: string, stale: string): Promise<string> {
     const running = this.inflight.get(connectionId);
     if (running) return running;
-    const work = this.withLock(connectionId, () => this.refreshLocked(connectionId, stale)).finally(() => {
-      this.inflight.delete(connectionId);
-    });
+    const work = this.withLock(connectionId, () => this.refreshLocked(connectionId, stale))
+      .then(async (token) => {
+        const row = await this.connections.findOneBy({ id: connectionId });
+        return this.remember(connectionId, token, row?.accessTokenExpiresAt ?? null);
+      })
+      .finally(() => {
+        this.inflight.delete(connectionId);
+      });
     this.inflight.set(connectionId, work);
     return work;
   }
