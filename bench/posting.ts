@@ -43,14 +43,14 @@ async function startEmulator(): Promise<Emulator> {
   );
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const match = /emulator on (http:\/\/\S+)/.exec(buffer);
-      if (match) resolve(match[1]!);
+      if (match) resolve(match[1]);
     });
     child.once('exit', () => reject(new Error('emulator exited')));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return {
     url,
     process: child,
@@ -138,7 +138,7 @@ async function ingest(
   const ids: string[] = [];
   for (let offset = 0; offset < shape.orders; offset += 1000) {
     const batch = buildOrders(shape, offset, Math.min(1000, shape.orders - offset));
-    const result = await core.services.orders.upsert(tenantId, connectionId, 'bench', batch as never);
+    const result = await core.services.orders.upsert(tenantId, connectionId, 'bench', batch);
     ids.push(...result.orders.map((o) => o.id));
   }
   return { ids, seconds: (performance.now() - started) / 1000 };

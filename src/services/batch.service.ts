@@ -185,10 +185,10 @@ export class BatchService {
       const run = async (tx: EntityManager) => {
         // Only items still open are recorded (and counted): a re-run after a crash cannot count an item twice.
         const seqs = outcomes.map((o) => o.seq);
-        const open = (await tx.query(
+        const open = await tx.query<Array<Pick<BatchItemEntity, 'seq' | 'entityType' | 'entityId' | 'label'>>>(
           `SELECT \`seq\`, \`entityType\`, \`entityId\`, \`label\` FROM \`batch_items\` WHERE \`batchId\` = ? AND \`seq\` IN (${placeholders(seqs.length)}) AND \`status\` IN ('PENDING', 'RUNNING')`,
           [batchId, ...seqs],
-        )) as Array<Pick<BatchItemEntity, 'seq' | 'entityType' | 'entityId' | 'label'>>;
+        );
         if (open.length === 0) return undefined;
         const bySeq = new Map(outcomes.map((o) => [o.seq, o]));
         const recorded = open
@@ -217,18 +217,16 @@ export class BatchService {
           'UPDATE `sync_batches` SET `processed` = `processed` + ?, `succeeded` = `succeeded` + ?, `failed` = `failed` + ?, `updatedAt` = ? WHERE `id` = ?',
           [recorded.length, succeeded, failed, toDbTime(this.dialect, finishedAt), batchId],
         );
-        const [row] = (await tx.query(
+        const [row] = await tx.query<Array<BatchCounts>>(
           'SELECT `id`, `kind`, `status`, `total`, `processed`, `succeeded`, `failed` FROM `sync_batches` WHERE `id` = ?',
           [batchId],
-        )) as Array<
-          Pick<SyncBatchEntity, 'id' | 'kind' | 'status' | 'total' | 'processed' | 'succeeded' | 'failed'>
-        >;
+        );
         const after = {
-          ...row!,
-          total: Number(row!.total),
-          processed: Number(row!.processed),
-          succeeded: Number(row!.succeeded),
-          failed: Number(row!.failed),
+          ...row,
+          total: Number(row.total),
+          processed: Number(row.processed),
+          succeeded: Number(row.succeeded),
+          failed: Number(row.failed),
         };
         return { recorded, after };
       };
