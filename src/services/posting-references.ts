@@ -228,6 +228,8 @@ export class PostingReferences {
     if (existingId) {
       try {
         let customer = await this.client.read('Customer', existingId);
+        // Ids are per list: the clash may be a vendor or employee whose id is also some other customer's.
+        if (text(customer.DisplayName).toLowerCase() !== name.toLowerCase()) throw new NotThisCustomer();
         if (customer.Active === false) {
           customer = await this.client.update('Customer', {
             Id: existingId,
@@ -241,7 +243,8 @@ export class PostingReferences {
         );
         return { id: existingId };
       } catch (error) {
-        if (!(error instanceof QuickBooksError) || error.category === 'RETRYABLE') throw error;
+        if (error instanceof QuickBooksError && error.category === 'RETRYABLE') throw error;
+        if (!(error instanceof QuickBooksError) && !(error instanceof NotThisCustomer)) throw error;
         // Not a customer: a vendor or an employee holds the name.
       }
     }
@@ -322,6 +325,8 @@ export class PostingReferences {
     };
   }
 }
+
+class NotThisCustomer extends Error {}
 
 /** The lower-cased display name an order's customer matches on. */
 export const customerKey = (name: string): string => cleanDisplayName(name).toLowerCase();

@@ -409,8 +409,10 @@ export class PostingService {
         );
         continue;
       }
-      const onlyEarlierPostings = same.every((t) =>
-        text(t.PrivateNote).includes(orderMarkerPrefix(order.id)),
+      // Earlier postings of this order (any generation) and voided transactions (QuickBooks replaces a voided one's
+      // PrivateNote with "Voided", so their marker is gone) may keep the number; anything else is someone else's.
+      const onlyEarlierPostings = same.every(
+        (t) => text(t.PrivateNote).includes(orderMarkerPrefix(order.id)) || /^Voided\b/.test(text(t.PrivateNote)),
       );
       if (!onlyEarlierPostings) {
         await this.recordFailures(context, [
