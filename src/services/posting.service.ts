@@ -42,6 +42,19 @@ const CHUNKS_IN_FLIGHT = 10;
 /** Passes over items that failed with a retryable fault inside an otherwise successful batch call. */
 const ITEM_RETRY_PASSES = 2;
 export const POSTABLE_STATUSES = ['NEW', 'FAILED', 'ARCHIVED'] as const;
+/** Largest batch postOrders accepts (the worker streams through it, so memory does not grow with it). */
+const MAX_BATCH_ORDERS = 100_000;
+/** Ids per `IN (...)`: SQLite allows 32,766 parameters a statement. */
+const ID_CHUNK = 1000;
+
+interface OrderSummary {
+  id: string;
+  connectionId: string;
+  status: OrderEntity['status'];
+  orderNumber: string;
+  customerName: string;
+  posted: boolean;
+}
 
 const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -102,8 +115,9 @@ export class PostingService {
   async postOrders(tenantId: string, orderIds: string[]): Promise<SyncBatchEntity> {
     const ids = [...new Set(orderIds)];
     if (ids.length === 0) throw badInput('orderIds', 'must name at least one order');
-    if (ids.length > 100_000) throw badInput('orderIds', 'at most 100,000 orders a batch');
-    const orders = await this.loadOrders(tenantId, ids);
+    if (ids.length > MAX_BATCH_ORDERS)
+      throw badInput('orderIds', `at most ${MAX_BATCH_ORDERS} orders a batch`);
+    const orders = await this.loadSummaries(tenantId, ids);
     const connectionIds = new Set(orders.map((o) => o.connectionId));
     if (connectionIds.size > 1) {
       throw badInput(
@@ -119,7 +133,7 @@ export class PostingService {
           order.status === 'POSTED' ? 'undo the posting first to post it again' : undefined,
         );
       }
-      if (order.postedTransaction) {
+      if (order.posted) {
         throw badInput(
           `orderIds.${index}`,
           `order ${order.orderNumber} is already in QuickBooks`,
@@ -131,34 +145,39 @@ export class PostingService {
     assertReady(connection);
 
     return this.dataSource.transaction(async (manager) => {
-      const claimed = await manager
-        .createQueryBuilder()
-        .update(OrderEntity)
-        .set({
-          status: 'QUEUED',
-          postingGeneration: () => 'postingGeneration + 1',
-          sentAt: null,
-          lastError: null,
-        })
-        .where('tenantId = :tenantId AND id IN (:...ids) AND status IN (:...postable)', {
-          tenantId,
-          ids,
-          postable: POSTABLE_STATUSES,
-        })
-        .execute();
-      if (claimed.affected !== ids.length) {
-        throw new AppError(
-          'CONFLICT',
-          'some of these orders were changed or queued by another request; reload and retry',
-        );
-      }
       const batch = await this.batches.create(manager, {
         tenantId,
         connectionId: connection.id,
         kind: 'POST_ORDERS',
         items: orders.map((order) => ({ entityType: 'Order', entityId: order.id, label: label(order) })),
       });
-      await manager.update(OrderEntity, { id: In(ids) }, { postingBatchId: batch.id });
+      let claimed = 0;
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const chunk = ids.slice(i, i + ID_CHUNK);
+        const result = await manager
+          .createQueryBuilder()
+          .update(OrderEntity)
+          .set({
+            status: 'QUEUED',
+            postingGeneration: () => 'postingGeneration + 1',
+            postingBatchId: batch.id,
+            sentAt: null,
+            lastError: null,
+          })
+          .where('tenantId = :tenantId AND id IN (:...chunk) AND status IN (:...postable)', {
+            tenantId,
+            chunk,
+            postable: POSTABLE_STATUSES,
+          })
+          .execute();
+        claimed += result.affected ?? 0;
+      }
+      if (claimed !== ids.length) {
+        throw new AppError(
+          'CONFLICT',
+          'some of these orders were changed or queued by another request; reload and retry',
+        );
+      }
       await this.jobs.enqueue('orders.post', { batchId: batch.id }, { manager, maxAttempts: 25 });
       return batch;
     });
@@ -412,7 +431,8 @@ export class PostingService {
       // Earlier postings of this order (any generation) and voided transactions (QuickBooks replaces a voided one's
       // PrivateNote with "Voided", so their marker is gone) may keep the number; anything else is someone else's.
       const onlyEarlierPostings = same.every(
-        (t) => text(t.PrivateNote).includes(orderMarkerPrefix(order.id)) || /^Voided\b/.test(text(t.PrivateNote)),
+        (t) =>
+          text(t.PrivateNote).includes(orderMarkerPrefix(order.id)) || /^Voided\b/.test(text(t.PrivateNote)),
       );
       if (!onlyEarlierPostings) {
         await this.recordFailures(context, [
@@ -653,11 +673,20 @@ export class PostingService {
     };
   }
 
-  private async loadOrders(tenantId: string, ids: string[]): Promise<OrderEntity[]> {
-    const found = new Map<string, OrderEntity>();
-    for (let i = 0; i < ids.length; i += 1000) {
-      const rows = await this.orders.findBy({ tenantId, id: In(ids.slice(i, i + 1000)) });
-      for (const row of rows) found.set(row.id, row);
+  /** What postOrders checks, without loading whole orders (a batch may hold 100,000). */
+  private async loadSummaries(tenantId: string, ids: string[]): Promise<OrderSummary[]> {
+    const found = new Map<string, OrderSummary>();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = ids.slice(i, i + ID_CHUNK);
+      const rows = await this.dataSource.query<
+        Array<Omit<OrderSummary, 'posted'> & { posted: number | string }>
+      >(
+        'SELECT `id`, `connectionId`, `status`, `orderNumber`, `customerName`, ' +
+          'CASE WHEN `postedTransaction` IS NULL THEN 0 ELSE 1 END AS `posted` ' +
+          `FROM \`orders\` WHERE \`tenantId\` = ? AND \`id\` IN (${placeholders(chunk.length)})`,
+        [tenantId, ...chunk],
+      );
+      for (const row of rows) found.set(row.id, { ...row, posted: Number(row.posted) === 1 });
     }
     return ids.map((id, index) => {
       const order = found.get(id);
