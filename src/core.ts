@@ -12,7 +12,7 @@ import { JobQueue, JobWorker } from './jobs';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { createGatewayPubSub, type PubSubHandle } from './pubsub';
-import { GovernorRegistry } from './quickbooks';
+import { GovernorRegistry, type RetryOptions } from './quickbooks';
 import { createSandbox, type Sandbox } from './sandbox';
 import { createTokenCipher } from './security/token-cipher';
 import { ApiKeyService } from './services/api-key.service';
@@ -75,6 +75,8 @@ export interface CoreOptions {
   collectDefaultMetrics?: boolean;
   /** Worker tuning (tests use short leases). */
   worker?: { concurrency?: number; leaseMs?: number; pollMs?: number };
+  /** QuickBooks retry policy (tests use short waits). */
+  quickbooksRetry?: Partial<RetryOptions>;
 }
 
 /**
@@ -136,6 +138,7 @@ export async function createCore(
         operation: info.operation,
         outcome: info.ok ? 'ok' : String(info.httpStatus ?? 'network'),
       }),
+    options.quickbooksRetry,
   );
   const batches = new BatchService(dataSource, pubSub.pubSub);
   const references = new ReferenceService(

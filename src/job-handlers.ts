@@ -1,12 +1,33 @@
 import type { Services } from './core';
 import type { JobPayloads } from './job-catalogue';
-import type { JobHandlers } from './jobs';
+import type { JobContext, JobHandlers } from './jobs';
+import { toStoredError } from './services/stored-error';
 
 /** One handler per job kind: each is a service method, so the worker holds no business rules of its own. */
 export function createJobHandlers(services: Services): JobHandlers<JobPayloads> {
+  /** A batch job that fails on its last attempt ends its batch FAILED, so no batch waits forever. */
+  const lastChance = async (
+    batchId: string,
+    context: JobContext,
+    work: () => Promise<void>,
+  ): Promise<void> => {
+    try {
+      await work();
+    } catch (error) {
+      if (context.attempt < context.maxAttempts) throw error;
+      context.logger.error(
+        { err: error, batchId },
+        'batch job failed on its last attempt; the batch ends FAILED',
+      );
+      await services.batches.abandon(batchId, toStoredError(error));
+    }
+  };
   return {
-    'reference.import': ({ batchId }) => services.references.runImport(batchId),
-    'orders.post': ({ batchId }, { signal }) => services.posting.runPostBatch(batchId, signal),
-    'orders.undo': ({ batchId }) => services.undo.runUndoBatch(batchId),
+    'reference.import': ({ batchId }, context) =>
+      lastChance(batchId, context, () => services.references.runImport(batchId)),
+    'orders.post': ({ batchId }, { signal, attempt, maxAttempts }) =>
+      services.posting.runPostBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
+    'orders.undo': ({ batchId }, context) =>
+      lastChance(batchId, context, () => services.undo.runUndoBatch(batchId)),
   };
 }

@@ -75,3 +75,11 @@ export async function insertRows(
     rows.flat(),
   );
 }
+
+/** Runs a write inside the caller's transaction and returns how many rows it changed. */
+export async function execute(manager: EntityManager, sql: string, params: unknown[]): Promise<number> {
+  const runner = manager.queryRunner;
+  if (!runner) throw new Error('execute() needs a transaction manager');
+  const result = (await runner.query(sql, params, true)) as { affected?: number };
+  return result.affected ?? 0;
+}

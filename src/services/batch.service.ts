@@ -183,10 +183,13 @@ export class BatchService {
     await this.inOrder(batchId, async () => {
       const finishedAt = new Date();
       const run = async (tx: EntityManager) => {
-        // Only items still open are recorded (and counted): a re-run after a crash cannot count an item twice.
+        // Only items still open are recorded (and counted): a re-run after a crash cannot count an item twice. On
+        // MySQL the rows are locked until commit, so two runs of one batch cannot both count an item.
         const seqs = outcomes.map((o) => o.seq);
-        const open = await tx.query<Array<Pick<BatchItemEntity, 'seq' | 'entityType' | 'entityId' | 'label'>>>(
-          `SELECT \`seq\`, \`entityType\`, \`entityId\`, \`label\` FROM \`batch_items\` WHERE \`batchId\` = ? AND \`seq\` IN (${placeholders(seqs.length)}) AND \`status\` IN ('PENDING', 'RUNNING')`,
+        const open = await tx.query<
+          Array<Pick<BatchItemEntity, 'seq' | 'entityType' | 'entityId' | 'label'>>
+        >(
+          `SELECT \`seq\`, \`entityType\`, \`entityId\`, \`label\` FROM \`batch_items\` WHERE \`batchId\` = ? AND \`seq\` IN (${placeholders(seqs.length)}) AND \`status\` IN ('PENDING', 'RUNNING')${this.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
           [batchId, ...seqs],
         );
         if (open.length === 0) return undefined;
@@ -255,6 +258,19 @@ export class BatchService {
         );
       }
     });
+  }
+
+  /** Gives a batch up: every item still open FAILS with the error, and the batch ends FAILED. */
+  async abandon(batchId: string, error: StoredSyncError): Promise<void> {
+    for (;;) {
+      const items = await this.pendingItemsAfter(batchId, -1, 500);
+      if (items.length === 0) break;
+      await this.recordItems(
+        batchId,
+        items.map((item) => ({ seq: item.seq, status: 'FAILED' as const, error })),
+      );
+    }
+    await this.finish(batchId, error);
   }
 
   /** Closes the batch: COMPLETED, COMPLETED_WITH_ERRORS when some item failed, or FAILED with an error. */

@@ -18,6 +18,7 @@ import {
   QuickBooksClient,
   type AttemptInfo,
   type GovernorRegistry,
+  type RetryOptions,
 } from '../quickbooks';
 import type { ConnectionEvents } from './connection-events';
 import { OAuthGrantError, type IntuitOAuth } from './intuit-oauth';
@@ -113,6 +114,8 @@ export class ConnectionService {
     private readonly governors: GovernorRegistry,
     private readonly logger: Logger,
     private readonly onAttempt?: (info: AttemptInfo) => void,
+    /** Retry policy of the QuickBooks clients (tests shorten the waits). */
+    private readonly retry?: Partial<RetryOptions>,
   ) {
     this.connections = dataSource.getRepository(ConnectionEntity);
     this.states = dataSource.getRepository(OAuthStateEntity);
@@ -286,6 +289,15 @@ export class ConnectionService {
       };
     }
 
+    if (connection.realmId && connection.realmId !== realmId) {
+      await this.oauth.revoke(tokens.refreshToken).catch(() => undefined);
+      return {
+        ok: false,
+        status: 409,
+        connectionId: connection.id,
+        message: `This connection belongs to QuickBooks company ${connection.realmId}, not ${realmId}. Its postings and settings refer to that company: reconnect it to the same company, or create a new connection for the other one.`,
+      };
+    }
     const clash = await this.connections.findOne({ where: { tenantId: connection.tenantId, realmId } });
     if (clash && clash.id !== connection.id) {
       await this.oauth.revoke(tokens.refreshToken).catch(() => undefined);
@@ -406,6 +418,7 @@ export class ConnectionService {
           this.custodian.refreshAfterUnauthorized(connectionId, rejected),
       },
       onAttempt: (info) => this.recordAttempt(connectionId, info),
+      retry: this.retry,
     });
     this.clients.set(connectionId, client);
     return client;

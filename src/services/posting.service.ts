@@ -21,14 +21,13 @@ import {
   itemKey,
   MappingProblem,
   orderMarkerPrefix,
-  postingMarker,
   text,
   transactionBody,
 } from './posting-mapper';
 import { customerKey, PostingReferences, type Resolution } from './posting-references';
 import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
-import { dialectOf, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
+import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
 import { toStoredError } from './stored-error';
 
 export { toStoredError };
@@ -150,6 +149,7 @@ export class PostingService {
         connectionId: connection.id,
         kind: 'POST_ORDERS',
         items: orders.map((order) => ({ entityType: 'Order', entityId: order.id, label: label(order) })),
+        parameters: { postOrdersAs: { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings }.postOrdersAs },
       });
       let claimed = 0;
       for (let i = 0; i < ids.length; i += ID_CHUNK) {
@@ -161,7 +161,6 @@ export class PostingService {
             status: 'QUEUED',
             postingGeneration: () => 'postingGeneration + 1',
             postingBatchId: batch.id,
-            sentAt: null,
             lastError: null,
           })
           .where('tenantId = :tenantId AND id IN (:...chunk) AND status IN (:...postable)', {
@@ -183,8 +182,15 @@ export class PostingService {
     });
   }
 
-  /** The job: posts every pending order of the batch, resuming safely after any interruption. */
-  async runPostBatch(batchId: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * The job: posts every pending order of the batch, resuming safely after any interruption. On the job's last
+   * attempt, or when authorization is lost, the batch ends FAILED and its pending orders FAIL with the reason (orders
+   * whose outcome is unknown keep `sentAt`, so posting them again first looks for them in QuickBooks).
+   */
+  async runPostBatch(
+    batchId: string,
+    options: { signal?: AbortSignal; finalAttempt?: boolean } = {},
+  ): Promise<void> {
     const batch = await this.batches.findById(batchId);
     if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
     const connection = await this.connectionRows.findOneByOrFail({ id: batch.connectionId });
@@ -197,36 +203,34 @@ export class PostingService {
     }
     const settings = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
     const client = this.connections.clientFor(connection);
-    const references = new PostingReferences(
-      connection,
-      client,
-      this.referenceService,
-      this.syncLogs,
-      batchId,
-    );
-    const preferences = await client.preferences();
+    // The kind of transaction was fixed when the batch was queued, so recovery looks where the orders were sent.
+    const postAs = (batch.parameters?.postOrdersAs as string | undefined) ?? settings.postOrdersAs;
     const context: RunContext = {
       batch,
       connection,
       settings,
       client,
-      references,
-      entity: settings.postOrdersAs === 'INVOICE' ? 'Invoice' : 'SalesReceipt',
-      allowShipping:
-        (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true,
+      references: new PostingReferences(connection, client, this.referenceService, this.syncLogs, batchId),
+      entity: postAs === 'INVOICE' ? 'Invoice' : 'SalesReceipt',
+      allowShipping: false,
       customers: new Map(),
       items: new Map(),
-      signal,
+      signal: options.signal,
     };
     try {
+      const [preferences] = await Promise.all([client.preferences(), context.references.load()]);
+      context.allowShipping =
+        (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
       await this.resolveReferences(context);
       await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) => this.postChunk(context, chunk));
     } catch (error) {
-      if (error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION') {
-        await this.failRemaining(batch, error);
-        return;
-      }
-      throw error; // retryable: the job runs again and resumes
+      const authorizationLost =
+        error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION';
+      if (!authorizationLost && !options.finalAttempt) throw error; // the job runs again and resumes
+      if (!authorizationLost)
+        this.logger.error({ err: error, batchId }, 'posting gave up after its last attempt');
+      await this.failRemaining(batch, error, authorizationLost ? undefined : context);
+      return;
     }
     await this.batches.finish(batchId);
   }
@@ -333,7 +337,9 @@ export class PostingService {
       `SELECT * FROM ${context.entity} WHERE DocNumber IN (${numbers.map(quote).join(', ')}) MAXRESULTS 1000`,
     );
     for (const order of orders) {
-      const marker = postingMarker(order);
+      // Any generation: a live transaction carrying this order's marker is this order's (undo deletes or voids, and
+      // QuickBooks replaces a voided transaction's note), whichever posting sent it.
+      const marker = orderMarkerPrefix(order.id);
       const match = found.items.find(
         (t) => t.DocNumber === order.orderNumber && text(t.PrivateNote).includes(marker),
       );
@@ -349,29 +355,59 @@ export class PostingService {
     let pending = await this.prepare(context, chunk);
     for (let pass = 0; pending.length > 0; pass++) {
       context.signal?.throwIfAborted();
+      // Same orders, same pass: same requestid, so a re-send after a lost answer is replayed, never re-executed.
+      // The pass is part of it: a retry of faulted items must run again, not replay the faults.
       const requestId = createHash('sha256')
         .update(
-          `${context.batch.id}|${pending.map((p) => `${p.order.id}:${p.order.postingGeneration}`).join(',')}`,
+          `${context.batch.id}|${pass}|${pending.map((p) => `${p.order.id}:${p.order.postingGeneration}`).join(',')}`,
         )
         .digest('hex')
         .slice(0, 32);
-      // The durable record: from here on, these orders' outcome must be checked in QuickBooks before re-sending.
+      // The durable record, in its own commit: from here on these orders' outcome must be checked in QuickBooks
+      // before anything is sent again. Fenced on the batch: a run that lost its lease cannot claim them back.
       const sentAt = toDbTime(this.dialect, new Date());
       const sentIds = pending.map((p) => p.order.id);
-      await this.dataSource.query(
-        `UPDATE \`orders\` SET \`status\` = 'POSTING', \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(sentIds.length)})`,
-        [sentAt, sentAt, ...sentIds],
+      const marked = await this.dataSource.transaction((manager) =>
+        execute(
+          manager,
+          `UPDATE \`orders\` SET \`status\` = 'POSTING', \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(sentIds.length)}) AND \`postingBatchId\` = ? AND \`status\` IN ('QUEUED', 'POSTING')`,
+          [sentAt, sentAt, ...sentIds, context.batch.id],
+        ),
       );
+      if (marked !== sentIds.length) {
+        throw new AppError(
+          'CONFLICT',
+          'these orders were taken over by another run of the batch; stopping here',
+        );
+      }
+      context.signal?.throwIfAborted();
       const started = performance.now();
-      const outcomes = await context.client.batch(
-        pending.map((p, index) => ({
-          bId: String(index + 1),
-          operation: 'create',
-          entity: context.entity,
-          body: p.body,
-        })),
-        { requestId },
-      );
+      let outcomes;
+      try {
+        outcomes = await context.client.batch(
+          pending.map((p, index) => ({
+            bId: String(index + 1),
+            operation: 'create',
+            entity: context.entity,
+            body: p.body,
+          })),
+          { requestId },
+        );
+      } catch (error) {
+        // QuickBooks refused the whole call (not a network or throttling failure): nothing was created.
+        if (
+          !(error instanceof QuickBooksError) ||
+          error.category === 'RETRYABLE' ||
+          error.category === 'NEEDS_REAUTHORIZATION'
+        ) {
+          throw error;
+        }
+        await this.recordFailures(
+          context,
+          pending.map((prepared) => ({ ...prepared, error, requestId })),
+        );
+        return;
+      }
       const durationMs = Math.round(performance.now() - started);
       const retry: PreparedOrder[] = [];
       const succeeded: Array<{ prepared: PreparedOrder; value: QuickBooksEntity }> = [];
@@ -419,7 +455,8 @@ export class PostingService {
     for (const prepared of duplicates) {
       const { order } = prepared;
       const same = existing.items.filter((t) => t.DocNumber === order.orderNumber);
-      const ours = same.find((t) => text(t.PrivateNote).includes(postingMarker(order)));
+      // A live transaction of this order, from any posting: adopt it rather than create another.
+      const ours = same.find((t) => text(t.PrivateNote).includes(orderMarkerPrefix(order.id)));
       if (ours) {
         await this.recordResults(
           context,
@@ -428,13 +465,10 @@ export class PostingService {
         );
         continue;
       }
-      // Earlier postings of this order (any generation) and voided transactions (QuickBooks replaces a voided one's
-      // PrivateNote with "Voided", so their marker is gone) may keep the number; anything else is someone else's.
-      const onlyEarlierPostings = same.every(
-        (t) =>
-          text(t.PrivateNote).includes(orderMarkerPrefix(order.id)) || /^Voided\b/.test(text(t.PrivateNote)),
-      );
-      if (!onlyEarlierPostings) {
+      // Only voided transactions hold the number (an undo by VOID keeps the number in QuickBooks; QuickBooks replaces
+      // a voided transaction's note with "Voided"): the number may be used again. Anything else is someone else's.
+      const onlyVoided = same.every((t) => /^Voided\b/.test(text(t.PrivateNote)));
+      if (!onlyVoided) {
         await this.recordFailures(context, [
           {
             ...prepared,
@@ -509,8 +543,14 @@ export class PostingService {
         });
         prepared.push({ order, seq, body, customerId: customer.id, itemIds });
       } catch (error) {
-        if (!(error instanceof MappingProblem) && !(error instanceof QuickBooksError)) throw error;
-        failures.push({ order, seq, error });
+        // One order that cannot be mapped fails alone; an unexpected error is logged as the bug it is.
+        if (!(error instanceof MappingProblem) && !(error instanceof QuickBooksError)) {
+          this.logger.error(
+            { err: error, orderId: order.id },
+            'could not build the QuickBooks transaction for an order',
+          );
+        }
+        failures.push({ order, seq, error: error instanceof Error ? error : new Error(String(error)) });
       }
     }
     await this.recordFailures(context, failures);
@@ -592,6 +632,7 @@ export class PostingService {
           postedAt: (r) => (r.order.postedAt ? toDbTime(this.dialect, r.order.postedAt) : now),
         },
         { status: 'POSTED', sentAt: null, lastError: null, updatedAt: now },
+        { sql: '`postingBatchId` = ?', params: [context.batch.id] },
       );
       await this.batches.recordItems(context.batch.id, outcomes, manager);
       await this.syncLogs.recordIn(manager, logs);
@@ -604,7 +645,13 @@ export class PostingService {
     failures: Array<{ order: OrderEntity; seq: number; error: Error; requestId?: string }>,
   ): Promise<void> {
     if (failures.length === 0) return;
-    const stored = failures.map((f) => ({ ...f, stored: toStoredError(f.error) }));
+    const stored = failures.map((f) => ({
+      ...f,
+      stored: toStoredError(f.error),
+      // A retryable fault after the retries leaves the outcome unknown: `sentAt` stays, so the next posting of the
+      // order looks for it in QuickBooks before sending it again.
+      unknown: f.error instanceof QuickBooksError && f.error.category === 'RETRYABLE',
+    }));
     const logs = stored.map(({ order, stored: error, requestId }) =>
       this.log(context, order, {
         action: 'CREATE',
@@ -614,16 +661,21 @@ export class PostingService {
         requestId,
       }),
     );
+    const now = toDbTime(this.dialect, new Date());
+    const fence = { sql: '`postingBatchId` = ?', params: [context.batch.id] };
     await this.dataSource.transaction(async (manager) => {
-      await updateEach(
-        manager,
-        'orders',
-        'id',
-        stored,
-        (f) => f.order.id,
-        { lastError: (f) => JSON.stringify(f.stored) },
-        { status: 'FAILED', sentAt: null, updatedAt: toDbTime(this.dialect, new Date()) },
-      );
+      for (const unknown of [true, false]) {
+        await updateEach(
+          manager,
+          'orders',
+          'id',
+          stored.filter((f) => f.unknown === unknown),
+          (f) => f.order.id,
+          { lastError: (f) => JSON.stringify(f.stored) },
+          { status: 'FAILED', updatedAt: now, ...(unknown ? {} : { sentAt: null }) },
+          fence,
+        );
+      }
       await this.batches.recordItems(
         context.batch.id,
         stored.map(({ seq, stored: error }) => ({ seq, status: 'FAILED' as const, error })),
@@ -633,19 +685,38 @@ export class PostingService {
     });
   }
 
-  /** Ends a batch that cannot go on (connection not ready, authorization lost): every pending order FAILS with why. */
-  private async failRemaining(batch: SyncBatchEntity, error: unknown): Promise<void> {
+  /**
+   * Ends a batch that cannot go on (connection not ready, authorization lost, last attempt used): pending orders FAIL
+   * with the reason. When QuickBooks can still be asked, orders sent without a recorded outcome are looked up first;
+   * any still unknown keep `sentAt`, so posting them again looks for them before sending.
+   */
+  private async failRemaining(batch: SyncBatchEntity, error: unknown, context?: RunContext): Promise<void> {
     const stored = toStoredError(error);
+    if (context) {
+      try {
+        for await (const window of this.windows(batch.id)) {
+          await this.recover(
+            context,
+            window.filter(({ order }) => order.sentAt && order.status !== 'POSTED'),
+          );
+        }
+      } catch (lookupError) {
+        this.logger.warn(
+          { err: lookupError, batchId: batch.id },
+          'could not look up sent orders before failing the batch',
+        );
+      }
+    }
     for (;;) {
       const items = await this.batches.pendingItemsAfter(batch.id, -1, 500);
       if (items.length === 0) break;
       const ids = items.map((i) => i.entityId);
       await this.dataSource.transaction(async (manager) => {
-        await manager.update(OrderEntity, { id: In(ids), status: In(['QUEUED', 'POSTING']) }, {
-          status: 'FAILED',
-          sentAt: null,
-          lastError: stored,
-        } as never);
+        await manager.update(
+          OrderEntity,
+          { id: In(ids), postingBatchId: batch.id, status: In(['QUEUED', 'POSTING']) },
+          { status: 'FAILED', lastError: stored } as never,
+        );
         await this.batches.recordItems(
           batch.id,
           items.map((i) => ({ seq: i.seq, status: 'FAILED' as const, error: stored })),

@@ -81,15 +81,31 @@ export class UndoService {
       });
       throw failure;
     }
-    await this.orders.update({ id: order.id }, {
-      status: 'NEW',
-      postedTransaction: null,
-      postedAt: null,
-      sentAt: null,
-      lastError: null,
-      modifiedAfterPosting: false,
-      postingBatchId: null,
-    } as never);
+    // Only if the order is still the posting we removed (not undone and re-posted meanwhile by another request).
+    const reset = await this.orders
+      .createQueryBuilder()
+      .update(OrderEntity)
+      .set({
+        status: 'NEW',
+        postedTransaction: null,
+        postedAt: null,
+        sentAt: null,
+        lastError: null,
+        modifiedAfterPosting: false,
+        postingBatchId: null,
+      } as never)
+      .where('id = :id AND postingGeneration = :generation AND status = :status', {
+        id: order.id,
+        generation: order.postingGeneration,
+        status: order.status,
+      })
+      .execute();
+    if (!reset.affected) {
+      throw new AppError(
+        'CONFLICT',
+        `order ${order.orderNumber} changed while its posting was being removed; reload it`,
+      );
+    }
     await this.syncLogs.record({
       tenantId,
       connectionId: connection.id,

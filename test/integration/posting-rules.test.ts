@@ -2,9 +2,22 @@ import { OrderEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { collect, connectCompany, wsClient } from '../support/connect';
-import { buildOrders, configurePosting, postAndFollow, upsertOrders, type OrderInputShape } from '../support/orders';
+import {
+  buildOrders,
+  configurePosting,
+  postAndFollow,
+  upsertOrders,
+  type OrderInputShape,
+} from '../support/orders';
 
-type Txn = { Id: string; DocNumber: string; TotalAmt: number; SyncToken: string; status?: string; CustomerRef: { value: string; name?: string } };
+type Txn = {
+  Id: string;
+  DocNumber: string;
+  TotalAmt: number;
+  SyncToken: string;
+  status?: string;
+  CustomerRef: { value: string; name?: string };
+};
 
 describe.each(DIALECTS)('posting rules on %s', (dialect) => {
   let t: TestGateway;
@@ -21,12 +34,15 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     const realmId = t.gateway.sandbox!.createRealm({ companyName: name });
     const connected = await connectCompany(t, key, { realmId, name });
     const client = wsClient(t, key);
-    await collect(client, 'subscription($id: ID!) { batchProgress(batchId: $id) { status } }', { id: connected.body.importBatchId });
+    await collect(client, 'subscription($id: ID!) { batchProgress(batchId: $id) { status } }', {
+      id: connected.body.importBatchId,
+    });
     await client.dispose();
     const configured = settings ? await configurePosting(t, key, connected.connectionId, settings) : {};
     return { key, tenantId, realmId, connectionId: connected.connectionId, settings: configured };
   }
-  const entities = (realmId: string, entity: string) => t.gateway.sandbox!.accounting.adminEntities(realmId, entity) as Txn[];
+  const entities = (realmId: string, entity: string) =>
+    t.gateway.sandbox!.accounting.adminEntities(realmId, entity) as Txn[];
   const orderRow = (id: string) => t.gateway.dataSource.getRepository(OrderEntity).findOneByOrFail({ id });
 
   it('fails orders whose settings are missing, naming the setting, and retries them from the Errors view', async () => {
@@ -36,13 +52,22 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     const failedEvent = first.events[first.events.length - 1]!;
     expect(failedEvent).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', failed: 1 });
 
-    const errors = await t.graphql<{ orders: { edges: Array<{ node: { id: string; status: string; lastError: { code: string; hint: string; direction: string } } }> } }>(
+    const errors = await t.graphql<{
+      orders: {
+        edges: Array<{
+          node: { id: string; status: string; lastError: { code: string; hint: string; direction: string } };
+        }>;
+      };
+    }>(
       c.key,
       '{ orders(filter: { view: ERRORS }) { edges { node { id status lastError { code message hint direction } } } } }',
     );
     const failed = errors.data!.orders.edges.map((e) => e.node);
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.lastError).toMatchObject({ hint: expect.stringContaining('incomeAccountId'), direction: 'TO_QUICKBOOKS' });
+    expect(failed[0]!.lastError).toMatchObject({
+      hint: expect.stringContaining('incomeAccountId'),
+      direction: 'TO_QUICKBOOKS',
+    });
     expect(entities(c.realmId, 'SalesReceipt')).toHaveLength(0);
 
     await configurePosting(t, c.key, c.connectionId);
@@ -61,25 +86,36 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     const [order] = await upsertOrders(t, c.key, c.connectionId, [input]);
     const { events } = await postAndFollow(t, c.key, [order!.id]);
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
-    const customers = entities(c.realmId, 'Customer').map((x) => (x as unknown as { DisplayName: string }).DisplayName);
+    const customers = entities(c.realmId, 'Customer').map(
+      (x) => (x as unknown as { DisplayName: string }).DisplayName,
+    );
     expect(customers).toContain('Acme Supplies (2)');
     const receipt = entities(c.realmId, 'SalesReceipt')[0]!;
     expect(receipt.CustomerRef.name).toBe('Acme Supplies (2)');
-    const logs = await t.graphql<{ syncLogs: { edges: Array<{ node: { entityType: string; action: string; message: string } }> } }>(
+    const logs = await t.graphql<{
+      syncLogs: { edges: Array<{ node: { entityType: string; action: string; message: string } }> };
+    }>(
       c.key,
       '{ syncLogs(filter: { entityType: "Customer" }) { edges { node { entityType action message } } } }',
     );
-    expect(logs.data!.syncLogs.edges.map((e) => e.node.message).join(' ')).toContain('used by a vendor or employee');
+    expect(logs.data!.syncLogs.edges.map((e) => e.node.message).join(' ')).toContain(
+      'used by a vendor or employee',
+    );
   });
 
   it('posts charges on their items, the discount on its account and the tax total; QuickBooks totals match', async () => {
     const c = await company('Charges Co');
-    const items = await t.graphql<{ connection: { referenceData: { edges: Array<{ node: { quickbooksId: string; data: { Type: string } } }> } } }>(
+    const items = await t.graphql<{
+      connection: {
+        referenceData: { edges: Array<{ node: { quickbooksId: string; data: { Type: string } } }> };
+      };
+    }>(
       c.key,
       'query($id: ID!) { connection(id: $id) { referenceData(type: ITEM, first: 100) { edges { node { quickbooksId data } } } } }',
       { id: c.connectionId },
     );
-    const service = items.data!.connection.referenceData.edges.find((e) => e.node.data.Type === 'Service')!.node.quickbooksId;
+    const service = items.data!.connection.referenceData.edges.find((e) => e.node.data.Type === 'Service')!
+      .node.quickbooksId;
     await configurePosting(t, c.key, c.connectionId, { handlingItemId: service, packagingItemId: service });
     const input: OrderInputShape = {
       ...buildOrders(1, { prefix: 'CH' })[0]!,
@@ -94,14 +130,24 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     const [order] = await upsertOrders(t, c.key, c.connectionId, [input]);
     await postAndFollow(t, c.key, [order!.id]);
     const receipt = entities(c.realmId, 'SalesReceipt')[0]! as Txn & {
-      Line: Array<{ DetailType: string; Amount: number; SalesItemLineDetail?: { ItemRef: { value: string } } }>;
+      Line: Array<{
+        DetailType: string;
+        Amount: number;
+        SalesItemLineDetail?: { ItemRef: { value: string } };
+      }>;
       TxnTaxDetail: { TotalTax: number };
     };
     expect(receipt.TotalAmt.toFixed(2)).toBe(order!.total);
     expect(receipt.TxnTaxDetail.TotalTax).toBe(3.33);
     expect(receipt.Line.find((l) => l.DetailType === 'DiscountLineDetail')?.Amount).toBe(5);
-    expect(receipt.Line.find((l) => l.SalesItemLineDetail?.ItemRef.value === 'SHIPPING_ITEM_ID')?.Amount).toBe(7.25);
-    expect(receipt.Line.filter((l) => l.SalesItemLineDetail?.ItemRef.value === service).map((l) => l.Amount).sort()).toEqual([1.1, 2]);
+    expect(
+      receipt.Line.find((l) => l.SalesItemLineDetail?.ItemRef.value === 'SHIPPING_ITEM_ID')?.Amount,
+    ).toBe(7.25);
+    expect(
+      receipt.Line.filter((l) => l.SalesItemLineDetail?.ItemRef.value === service)
+        .map((l) => l.Amount)
+        .sort(),
+    ).toEqual([1.1, 2]);
   });
 
   it('refuses to undo an invoice with a payment applied, keeping the order POSTED; undoes after the payment is removed', async () => {
@@ -119,7 +165,11 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
       },
     }).body as { Payment: { Id: string; SyncToken: string } };
 
-    const refused = await t.graphql(c.key, 'mutation($id: ID!) { undoSync(orderId: $id) { order { status } } }', { id: order!.id });
+    const refused = await t.graphql(
+      c.key,
+      'mutation($id: ID!) { undoSync(orderId: $id) { order { status } } }',
+      { id: order!.id },
+    );
     expect(refused.errors?.[0]?.extensions).toMatchObject({
       code: 'QUICKBOOKS_ERROR',
       quickbooksCode: '6000',
@@ -129,7 +179,11 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     expect(entities(c.realmId, 'Invoice').filter((i) => i.status !== 'Deleted')).toHaveLength(1);
 
     // The person removes the payment in QuickBooks, which also changes the invoice's SyncToken: undo re-reads it.
-    t.gateway.sandbox!.accounting.adminChange(c.realmId, { entity: 'Payment', operation: 'delete', data: { Id: payment.Payment.Id } });
+    t.gateway.sandbox!.accounting.adminChange(c.realmId, {
+      entity: 'Payment',
+      operation: 'delete',
+      data: { Id: payment.Payment.Id },
+    });
     const undone = await t.graphql<{ undoSync: { order: { status: string } } }>(
       c.key,
       'mutation($id: ID!) { undoSync(orderId: $id) { order { status } } }',
@@ -148,7 +202,10 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     t.gateway.sandbox!.accounting.adminChange(c.realmId, {
       entity: 'SalesReceipt',
       operation: 'update',
-      data: { Id: receipt.Id, PrivateNote: `${(receipt as unknown as { PrivateNote: string }).PrivateNote} (edited in QuickBooks)` },
+      data: {
+        Id: receipt.Id,
+        PrivateNote: `${(receipt as unknown as { PrivateNote: string }).PrivateNote} (edited in QuickBooks)`,
+      },
     });
     const undone = await t.graphql<{ undoSync: { removedTransaction: { id: string } } }>(
       c.key,
@@ -161,14 +218,20 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     expect(after.status).not.toBe('Deleted');
     // Posting again after a void reuses the order number: one live (non-void) receipt with it.
     await postAndFollow(t, c.key, [order!.id]);
-    const live = entities(c.realmId, 'SalesReceipt').filter((r) => r.DocNumber === receipt.DocNumber && r.TotalAmt > 0);
+    const live = entities(c.realmId, 'SalesReceipt').filter(
+      (r) => r.DocNumber === receipt.DocNumber && r.TotalAmt > 0,
+    );
     expect(live).toHaveLength(1);
   });
 
   it('undoes a whole batch as an UNDO_ORDERS batch', async () => {
     const c = await company('Undo Batch Co');
     const orders = await upsertOrders(t, c.key, c.connectionId, buildOrders(12, { prefix: 'UB' }));
-    const { batchId } = await postAndFollow(t, c.key, orders.map((o) => o.id));
+    const { batchId } = await postAndFollow(
+      t,
+      c.key,
+      orders.map((o) => o.id),
+    );
     const started = await t.graphql<{ undoBatch: { id: string; kind: string; total: number } }>(
       c.key,
       'mutation($id: ID!) { undoBatch(batchId: $id) { id kind total } }',
@@ -197,11 +260,20 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     expect(again.errors?.[0]?.message).toContain('RF1000');
     expect((await orderRow(orders[1]!.id)).status).toBe('NEW');
 
-    await t.graphql(c.key, 'mutation($id: ID!) { updateConnectionSettings(connectionId: $id, input: { enabled: false }) { id } }', {
-      id: c.connectionId,
+    await t.graphql(
+      c.key,
+      'mutation($id: ID!) { updateConnectionSettings(connectionId: $id, input: { enabled: false }) { id } }',
+      {
+        id: c.connectionId,
+      },
+    );
+    const disabled = await t.graphql(c.key, 'mutation($ids: [ID!]!) { postOrders(orderIds: $ids) { id } }', {
+      ids: [orders[1]!.id],
     });
-    const disabled = await t.graphql(c.key, 'mutation($ids: [ID!]!) { postOrders(orderIds: $ids) { id } }', { ids: [orders[1]!.id] });
-    expect(disabled.errors?.[0]?.extensions).toMatchObject({ code: 'CONNECTION_NOT_READY', hint: expect.stringContaining('enabled') });
+    expect(disabled.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONNECTION_NOT_READY',
+      hint: expect.stringContaining('enabled'),
+    });
     expect((await orderRow(orders[1]!.id)).status).toBe('NEW');
   });
 
