@@ -590,6 +590,9 @@ function refuseInFlight(ids: readonly string[], byId: Map<string, OrderEntity>):
  * exact decimals, amounts that fit, a discount no larger than what it discounts, no external id twice. Also
  * computes each order's stored content: line amounts, total and the hash that tells a changed re-send.
  */
+/** What one order's lines may take as stored JSON (the MySQL TEXT column holds 65,535 bytes). */
+const MAX_LINES_JSON_BYTES = 60_000;
+
 function prepareOrders(inputs: readonly OrderInputData[]): PreparedOrder[] {
   const seen = new Map<string, number>();
   return inputs.map((input, index) => {
@@ -628,6 +631,10 @@ function prepareOrders(inputs: readonly OrderInputData[]): PreparedOrder[] {
         quickbooksItemId: null,
       };
     });
+    // Lines are kept as JSON in a TEXT column (64 KiB on MySQL), with room for the QuickBooks item ids posting adds.
+    if (Buffer.byteLength(JSON.stringify(lines)) + lines.length * 40 > MAX_LINES_JSON_BYTES) {
+      throw badInput(`${path}.lines`, 'are too large to store: shorten the descriptions or split the order');
+    }
     const charges: OrderChargeData[] = (input.charges ?? []).map((charge, chargeIndex) => ({
       kind: charge.kind,
       description: charge.description ?? null,
