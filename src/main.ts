@@ -2,20 +2,11 @@
 import 'reflect-metadata';
 import { createGateway } from './app';
 import { ensureBootstrapKeys } from './bootstrap';
-import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { exitOnSignals, loadConfigOrExit, run } from './process';
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+run(async () => {
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const gateway = await createGateway(config, { logger });
   const { demoKey } = await ensureBootstrapKeys(config, gateway.services, logger);
@@ -39,27 +30,5 @@ async function main(): Promise<void> {
       ].join('\n') + '\n',
     );
   }
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining requests and closing the database');
-    const force = setTimeout(() => process.exit(1), 15_000);
-    force.unref();
-    gateway.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  exitOnSignals(logger, 'gateway', () => gateway.close());
 });

@@ -176,8 +176,10 @@ export function transactionBody(order: OrderEntity, context: TransactionContext)
         }
       : {}),
     ...(order.customer?.email ? { BillEmail: { Address: order.customer.email } } : {}),
-    ...(order.customer?.billingAddress ? { BillAddr: address(order.customer.billingAddress) } : {}),
-    ...(order.customer?.shippingAddress ? { ShipAddr: address(order.customer.shippingAddress) } : {}),
+    ...(order.customer?.billingAddress ? { BillAddr: quickbooksAddress(order.customer.billingAddress) } : {}),
+    ...(order.customer?.shippingAddress
+      ? { ShipAddr: quickbooksAddress(order.customer.shippingAddress) }
+      : {}),
     ...(settings.defaultClassId ? { ClassRef: { value: settings.defaultClassId } } : {}),
     ...(settings.defaultLocationId ? { DepartmentRef: { value: settings.defaultLocationId } } : {}),
     ...(order.notes ? { CustomerMemo: { value: order.notes.slice(0, 1000) } } : {}),
@@ -222,7 +224,10 @@ function chargeLine(
   };
 }
 
-function address(a: NonNullable<OrderEntity['customer']['billingAddress']>): QuickBooksEntity {
+/** An order address as a QuickBooks PhysicalAddress. */
+export function quickbooksAddress(
+  a: NonNullable<OrderEntity['customer']['billingAddress']>,
+): QuickBooksEntity {
   return {
     ...(a.line1 ? { Line1: a.line1 } : {}),
     ...(a.line2 ? { Line2: a.line2 } : {}),

@@ -5,7 +5,7 @@ import {
   type QuickBooksClient,
   type QuickBooksEntity,
 } from '../quickbooks';
-import { cleanDisplayName, MappingProblem, newItemBody, text } from './posting-mapper';
+import { cleanDisplayName, MappingProblem, newItemBody, quickbooksAddress, text } from './posting-mapper';
 import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
 
@@ -333,23 +333,12 @@ export const customerKey = (name: string): string => cleanDisplayName(name).toLo
 
 function customerBody(name: string, order: OrderEntity): QuickBooksEntity {
   const c = order.customer ?? { name };
-  const addr = (a: typeof c.billingAddress) =>
-    a
-      ? {
-          ...(a.line1 ? { Line1: a.line1 } : {}),
-          ...(a.line2 ? { Line2: a.line2 } : {}),
-          ...(a.city ? { City: a.city } : {}),
-          ...(a.region ? { CountrySubDivisionCode: a.region } : {}),
-          ...(a.postalCode ? { PostalCode: a.postalCode } : {}),
-          ...(a.country ? { Country: a.country } : {}),
-        }
-      : undefined;
   return {
     DisplayName: name,
     ...(c.name && c.email ? { PrimaryEmailAddr: { Address: c.email } } : {}),
     ...(c.name && c.company ? { CompanyName: c.company.slice(0, 100) } : {}),
     ...(c.name && c.phone ? { PrimaryPhone: { FreeFormNumber: c.phone.slice(0, 30) } } : {}),
-    ...(c.name && c.billingAddress ? { BillAddr: addr(c.billingAddress) } : {}),
-    ...(c.name && c.shippingAddress ? { ShipAddr: addr(c.shippingAddress) } : {}),
+    ...(c.name && c.billingAddress ? { BillAddr: quickbooksAddress(c.billingAddress) } : {}),
+    ...(c.name && c.shippingAddress ? { ShipAddr: quickbooksAddress(c.shippingAddress) } : {}),
   };
 }

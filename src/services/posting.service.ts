@@ -395,13 +395,7 @@ export class PostingService {
         );
       } catch (error) {
         // QuickBooks refused the whole call (not a network or throttling failure): nothing was created.
-        if (
-          !(error instanceof QuickBooksError) ||
-          error.category === 'RETRYABLE' ||
-          error.category === 'NEEDS_REAUTHORIZATION'
-        ) {
-          throw error;
-        }
+        if (!isRefusal(error)) throw error;
         await this.recordFailures(
           context,
           pending.map((prepared) => ({ ...prepared, error, requestId })),
@@ -496,13 +490,7 @@ export class PostingService {
           { order, seq: prepared.seq, posted: toPosted(context.entity, created), prepared, requestId },
         ]);
       } catch (error) {
-        if (
-          !(error instanceof QuickBooksError) ||
-          error.category === 'RETRYABLE' ||
-          error.category === 'NEEDS_REAUTHORIZATION'
-        ) {
-          throw error;
-        }
+        if (!isRefusal(error)) throw error;
         await this.recordFailures(context, [{ ...prepared, error, requestId }]);
       }
     }
@@ -784,6 +772,18 @@ export function toPosted(
         ? new Decimal(transaction.TotalAmt).toFixed(2)
         : null,
   };
+}
+
+/**
+ * QuickBooks refused the request itself (bad data, our bug): nothing was created and retrying will not help, so the
+ * orders fail. Network trouble, throttling and lost authorization are for the job to retry or end.
+ */
+function isRefusal(error: unknown): error is QuickBooksError {
+  return (
+    error instanceof QuickBooksError &&
+    error.category !== 'RETRYABLE' &&
+    error.category !== 'NEEDS_REAUTHORIZATION'
+  );
 }
 
 /** Runs `work` over what `source` yields, at most `limit` at a time, pulling lazily (memory stays bounded). */

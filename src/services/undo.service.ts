@@ -13,7 +13,7 @@ import { QuickBooksError, type QuickBooksClient } from '../quickbooks';
 import type { BatchService } from './batch.service';
 import { assertReady, type ConnectionService } from './connection.service';
 import { label, toStoredError } from './posting.service';
-import type { SyncLogService } from './sync-log.service';
+import type { SyncLogEntry, SyncLogService } from './sync-log.service';
 
 export interface UndoResult {
   order: OrderEntity;
@@ -58,13 +58,8 @@ export class UndoService {
     const entity = posted.kind === 'INVOICE' ? 'Invoice' : 'SalesReceipt';
     const mode = settings.undoMode;
     const started = performance.now();
-    let requestId: string | undefined;
-    let note: string | null = null;
-    try {
-      ({ requestId, note } = await this.remove(client, entity, posted, mode, order));
-    } catch (error) {
-      const failure = error instanceof QuickBooksError ? withUndoHint(error) : error;
-      await this.syncLogs.record({
+    const log = (entry: Pick<SyncLogEntry, 'status'> & Partial<SyncLogEntry>) =>
+      this.syncLogs.record({
         tenantId,
         connectionId: connection.id,
         batchId: batchId ?? null,
@@ -74,10 +69,19 @@ export class UndoService {
         entityId: order.id,
         label: label(order),
         quickbooksId: posted.id,
+        durationMs: Math.round(performance.now() - started),
+        ...entry,
+      });
+    let requestId: string | undefined;
+    let note: string | null = null;
+    try {
+      ({ requestId, note } = await this.remove(client, entity, posted, mode, order));
+    } catch (error) {
+      const failure = error instanceof QuickBooksError ? withUndoHint(error) : error;
+      await log({
         status: 'FAILED',
         code: failure instanceof QuickBooksError ? (failure.quickbooksCode ?? null) : null,
         message: failure instanceof Error ? failure.message : String(failure),
-        durationMs: Math.round(performance.now() - started),
       });
       throw failure;
     }
@@ -106,21 +110,7 @@ export class UndoService {
         `order ${order.orderNumber} changed while its posting was being removed; reload it`,
       );
     }
-    await this.syncLogs.record({
-      tenantId,
-      connectionId: connection.id,
-      batchId: batchId ?? null,
-      direction: 'TO_QUICKBOOKS',
-      action: mode === 'VOID' ? 'VOID' : 'DELETE',
-      entityType: 'Order',
-      entityId: order.id,
-      label: label(order),
-      quickbooksId: posted.id,
-      status: 'SUCCEEDED',
-      message: note,
-      requestId: requestId ?? null,
-      durationMs: Math.round(performance.now() - started),
-    });
+    await log({ status: 'SUCCEEDED', message: note, requestId: requestId ?? null });
     const updated = await this.orders.findOneByOrFail({ id: order.id });
     return {
       order: updated,
