@@ -6,16 +6,13 @@ import { loadConfig, type Config } from '../src/config';
 import type { Core } from '../src/core';
 import type { Sandbox } from '../src/sandbox';
 
-/** A scratch database for a benchmark: SQLite by default, MySQL when BENCH_DATABASE_URL is set. */
-export async function scratchDatabase(): Promise<{
-  url: string;
-  dataDir: string;
-  dialect: string;
-  drop(): Promise<void>;
-}> {
+/** A scratch database for a benchmark: SQLite, or MySQL on BENCH_DATABASE_URL's server (the default when it is set). */
+export async function scratchDatabase(
+  dialect: 'sqlite' | 'mysql' = process.env.BENCH_DATABASE_URL ? 'mysql' : 'sqlite',
+): Promise<{ url: string; dataDir: string; dialect: string; drop(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbg-bench-'));
   const base = process.env.BENCH_DATABASE_URL;
-  if (!base) {
+  if (dialect === 'sqlite' || !base) {
     return {
       url: `sqlite:${path.join(dataDir, 'bench.sqlite')}`,
       dataDir,
