@@ -100,15 +100,19 @@ async function setUp(emulator: Emulator, databaseUrl: string, dataDir: string) {
   const { realmId } = (await emulator.admin('POST', 'realms', { companyName: 'Bench Posting Co' })) as {
     realmId: string;
   };
-  const core = await createCore(benchConfig(databaseUrl, dataDir, emulator.url), createLogger('silent'), {
-    runWorker: false,
-    collectDefaultMetrics: false,
-  });
+  const core = await createCore(
+    benchConfig(databaseUrl, dataDir, emulator.url),
+    createLogger((process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
+    {
+      runWorker: false,
+      collectDefaultMetrics: false,
+    },
+  );
   const tenant = await core.services.tenants.create('bench');
   const worker = new JobWorker(core.queue, {
     kinds: JOB_KINDS,
     handlers: createJobHandlers(core.services),
-    logger: createLogger('silent'),
+    logger: createLogger((process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
     pollMs: 20,
   });
   await worker.start();

@@ -79,7 +79,7 @@ export class PostingReferences {
         const found = await this.client.query(
           `SELECT * FROM Customer WHERE DisplayName IN (${names.map((n) => quote(n.name)).join(', ')}) MAXRESULTS 1000`,
         );
-        await this.remember('CUSTOMER', found.items);
+        this.remember('CUSTOMER', found.items);
       }),
     );
     const toCreate = missing.filter(({ key }) => {
@@ -101,7 +101,7 @@ export class PostingReferences {
           group.map(async ({ key, name, order }, index) => {
             const outcome = outcomes[index];
             if (outcome.ok && 'value' in outcome) {
-              await this.remember('CUSTOMER', [outcome.value]);
+              this.remember('CUSTOMER', [outcome.value]);
               result.set(key, { id: String(outcome.value.Id) });
               logs.push(this.log('Customer', 'CREATE', name, String(outcome.value.Id)));
               return;
@@ -144,7 +144,7 @@ export class PostingReferences {
     await Promise.all(
       lookups.map(async (where) => {
         const found = await this.client.query(`SELECT * FROM Item WHERE ${where} MAXRESULTS 1000`);
-        await this.remember('ITEM', found.items);
+        this.remember('ITEM', found.items);
       }),
     );
     const toCreate: Array<[string, OrderLineData, QuickBooksEntity]> = [];
@@ -173,7 +173,7 @@ export class PostingReferences {
         for (const [index, [key, line, body]] of group.entries()) {
           const outcome = outcomes[index];
           if (outcome.ok && 'value' in outcome) {
-            await this.remember('ITEM', [outcome.value]);
+            this.remember('ITEM', [outcome.value]);
             result.set(key, { id: String(outcome.value.Id) });
             logs.push(this.log('Item', 'CREATE', String(body.Name), String(outcome.value.Id)));
             continue;
@@ -186,7 +186,7 @@ export class PostingReferences {
                 ...body,
                 Name: `${String(body.Name).slice(0, 80)} (${line.sku})`.slice(0, 100),
               });
-              await this.remember('ITEM', [created]);
+              this.remember('ITEM', [created]);
               result.set(key, { id: String(created.Id) });
               logs.push(
                 this.log(
@@ -237,7 +237,7 @@ export class PostingReferences {
             Active: true,
           });
         }
-        await this.remember('CUSTOMER', [customer]);
+        this.remember('CUSTOMER', [customer]);
         await this.syncLogs.record(
           this.log('Customer', 'MATCH', name, existingId, undefined, 'matched an existing customer by name'),
         );
@@ -254,7 +254,7 @@ export class PostingReferences {
       if (known) return { id: known };
       try {
         const created = await this.client.create('Customer', customerBody(candidate, order));
-        await this.remember('CUSTOMER', [created]);
+        this.remember('CUSTOMER', [created]);
         this.renamed.set(name, candidate);
         await this.syncLogs.record(
           this.log(
@@ -280,8 +280,9 @@ export class PostingReferences {
 
   /** Mirror writes one at a time: parallel look-ups may return the same object, and MySQL would deadlock on it. */
   private mirrorWrites: Promise<unknown> = Promise.resolve();
+  private mirrorError: unknown;
 
-  private async remember(type: 'CUSTOMER' | 'ITEM', objects: QuickBooksEntity[]): Promise<void> {
+  private remember(type: 'CUSTOMER' | 'ITEM', objects: QuickBooksEntity[]): void {
     if (objects.length === 0) return;
     for (const object of objects) {
       if (object.Active === false) continue;
@@ -296,9 +297,18 @@ export class PostingReferences {
         this.itemsByKey.set(`name:${text(object.Name).toLowerCase()}`, id);
       }
     }
-    const write = this.mirrorWrites.then(() => this.references.upsert(this.connection, type, objects));
-    this.mirrorWrites = write.catch(() => undefined);
-    await write;
+    // The mirror is a cache of QuickBooks: it is written behind the posting (see `flush`), not in its way.
+    this.mirrorWrites = this.mirrorWrites
+      .then(() => this.references.upsert(this.connection, type, objects))
+      .catch((error: unknown) => {
+        this.mirrorError ??= error;
+      });
+  }
+
+  /** Waits for the mirror writes; a failed one only means the next import refreshes those objects. */
+  async flush(): Promise<void> {
+    await this.mirrorWrites;
+    if (this.mirrorError) throw this.mirrorError;
   }
 
   private log(

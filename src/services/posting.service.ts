@@ -36,8 +36,11 @@ export { toStoredError };
 const WINDOW = 300;
 /** QuickBooks' batch endpoint takes at most 30 operations. */
 const CHUNK = 30;
-/** Batch calls in flight at once; the realm's governor keeps QuickBooks' limits whatever this is. */
-const CHUNKS_IN_FLIGHT = 10;
+/**
+ * Batch calls under way at once. More than the governor's 10 slots, so that while some chunks record their results
+ * others keep all 10 busy; the realm's governor keeps QuickBooks' limits whatever this is.
+ */
+const CHUNKS_IN_FLIGHT = 16;
 /** Passes over items that failed with a retryable fault inside an otherwise successful batch call. */
 const ITEM_RETRY_PASSES = 2;
 export const POSTABLE_STATUSES = ['NEW', 'FAILED', 'ARCHIVED'] as const;
@@ -221,8 +224,24 @@ export class PostingService {
       const [preferences] = await Promise.all([client.preferences(), context.references.load()]);
       context.allowShipping =
         (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
+      const started = performance.now();
       await this.resolveReferences(context);
+      const resolved = performance.now();
       await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) => this.postChunk(context, chunk));
+      this.logger.info(
+        {
+          batchId,
+          referencesMs: Math.round(resolved - started),
+          postingMs: Math.round(performance.now() - resolved),
+        },
+        'posting batch finished its pass',
+      );
+      await context.references.flush().catch((error: unknown) => {
+        this.logger.warn(
+          { err: error, batchId },
+          'could not update the reference mirror; the next import will',
+        );
+      });
     } catch (error) {
       const authorizationLost =
         error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION';
