@@ -280,7 +280,7 @@ export class PostingReferences {
 
   /** Mirror writes one at a time: parallel look-ups may return the same object, and MySQL would deadlock on it. */
   private mirrorWrites: Promise<unknown> = Promise.resolve();
-  private mirrorError: unknown;
+  private mirrorError?: Error;
 
   private remember(type: 'CUSTOMER' | 'ITEM', objects: QuickBooksEntity[]): void {
     if (objects.length === 0) return;
@@ -301,7 +301,7 @@ export class PostingReferences {
     this.mirrorWrites = this.mirrorWrites
       .then(() => this.references.upsert(this.connection, type, objects))
       .catch((error: unknown) => {
-        this.mirrorError ??= error;
+        this.mirrorError ??= error instanceof Error ? error : new Error(String(error));
       });
   }
 

@@ -19,7 +19,12 @@ describe.each(DIALECTS)('order size on %s', (dialect) => {
     const [small, big] = buildOrders(2, { prefix: 'SZ' });
     const huge = {
       ...big!,
-      lines: Array.from({ length: 20 }, (_, i) => ({ name: `Line ${i}`, description: 'x'.repeat(4000), quantity: '1', unitPrice: '1.00' })),
+      lines: Array.from({ length: 20 }, (_, i) => ({
+        name: `Line ${i}`,
+        description: 'x'.repeat(4000),
+        quantity: '1',
+        unitPrice: '1.00',
+      })),
     };
     const result = await t.graphql(
       key,
