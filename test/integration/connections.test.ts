@@ -1,4 +1,4 @@
-import { ConnectionEntity } from '../../src/entities';
+import { ConnectionEntity, OAuthStateEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { collect, connectCompany, wsClient } from '../support/connect';
@@ -104,6 +104,44 @@ describe.each(DIALECTS)('connections on %s', (dialect) => {
     expect(again.status).toBe(400);
     const html = await (await fetch(`${t.url}/oauth/callback?state=nonsense&code=x&realmId=1`)).text();
     expect(html).toContain('Not connected');
+  });
+
+  it('refuses an expired state and a second use of a state, storing nothing', async () => {
+    const { key } = await t.newTenantKey(['ADMIN']);
+    // Expired: the state is older than its ten minutes when the person comes back.
+    const started = await t.graphql<{ connect: { connection: { id: string }; authorizationUrl: string } }>(
+      key,
+      'mutation { connect(input: { name: "Late" }) { connection { id } authorizationUrl } }',
+    );
+    const { connection, authorizationUrl } = started.data!.connect;
+    await t.gateway.dataSource
+      .getRepository(OAuthStateEntity)
+      .update({ connectionId: connection.id }, { expiresAt: new Date(Date.now() - 1000) });
+    const consent = new URL(authorizationUrl);
+    consent.searchParams.set('sandbox_consent', 'approve');
+    const redirect = new URL((await fetch(consent, { redirect: 'manual' })).headers.get('location')!);
+    const late = await fetch(`${t.url}${redirect.pathname}${redirect.search}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(late.status).toBe(400);
+    expect(await late.json()).toMatchObject({ ok: false, message: expect.stringContaining('expired') });
+    const row = await t.gateway.dataSource
+      .getRepository(ConnectionEntity)
+      .findOneByOrFail({ id: connection.id });
+    expect(row).toMatchObject({ status: 'PENDING_AUTHORIZATION', tokenCiphertext: null });
+
+    // Reused: the same callback URL a second time, after it connected once.
+    const realmId = t.gateway.sandbox!.createRealm({ companyName: 'Replay Co' });
+    const first = await connectCompany(t, key, { realmId });
+    expect(first.body.ok).toBe(true);
+    const consentAgain = new URL(first.authorizationUrl);
+    consentAgain.searchParams.set('sandbox_consent', 'approve');
+    consentAgain.searchParams.set('sandbox_realm', realmId);
+    const again = new URL((await fetch(consentAgain, { redirect: 'manual' })).headers.get('location')!);
+    const replay = await fetch(`${t.url}${again.pathname}${again.search}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(replay.status).toBe(400);
   });
 
   it('does not connect one realm twice for a tenant (CONFLICT message), and hides connections across tenants', async () => {
