@@ -1,7 +1,7 @@
-import type { EntitySubscriberInterface } from 'typeorm';
 import { OrderEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
+import { countStatements } from '../support/statements';
 
 interface OrderShape {
   externalId: string;
@@ -55,27 +55,6 @@ const order = (n: number, overrides: Partial<OrderShape> = {}): OrderShape => ({
   charges: [{ kind: 'FREIGHT', amount: '4.95' }],
   ...overrides,
 });
-
-/** Counts SQL statements through TypeORM's query events while `work` runs. */
-async function countStatements<T>(
-  t: TestGateway,
-  work: () => Promise<T>,
-): Promise<{ result: T; statements: number }> {
-  let statements = 0;
-  const counter: EntitySubscriberInterface = {
-    beforeQuery: () => {
-      statements += 1;
-    },
-  };
-  const subscribers = t.gateway.dataSource.subscribers;
-  subscribers.push(counter);
-  try {
-    const result = await work();
-    return { result, statements };
-  } finally {
-    subscribers.splice(subscribers.indexOf(counter), 1);
-  }
-}
 
 describe.each(DIALECTS)('order ingest on %s', (dialect) => {
   let t: TestGateway;

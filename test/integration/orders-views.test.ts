@@ -1,8 +1,8 @@
-import type { EntitySubscriberInterface } from 'typeorm';
 import { InvoiceEntity, OrderEntity, type OrderStatus } from '../../src/entities';
 import { newId } from '../../src/ids';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
+import { countStatements } from '../support/statements';
 
 interface OrderPage {
   orders: {
@@ -28,27 +28,6 @@ interface Seed {
   email?: string;
   date?: string;
   status?: OrderStatus;
-}
-
-/** Counts SQL statements through TypeORM's query events while `work` runs. */
-async function countStatements<T>(
-  t: TestGateway,
-  work: () => Promise<T>,
-): Promise<{ result: T; statements: number }> {
-  let statements = 0;
-  const counter: EntitySubscriberInterface = {
-    beforeQuery: () => {
-      statements += 1;
-    },
-  };
-  const subscribers = t.gateway.dataSource.subscribers;
-  subscribers.push(counter);
-  try {
-    const result = await work();
-    return { result, statements };
-  } finally {
-    subscribers.splice(subscribers.indexOf(counter), 1);
-  }
 }
 
 describe.each(DIALECTS)('order views on %s', (dialect) => {
