@@ -254,7 +254,11 @@ export class PostingService {
     await this.batches.finish(batchId);
   }
 
-  /** Phase one: every customer and item the batch needs, found or created in bulk before any transaction is sent. */
+  /**
+   * Phase one: every customer and item the batch needs, found or created in bulk before any transaction is sent. It
+   * reads the orders once here and again while posting: keeping them between the phases would make memory grow with
+   * the batch (100,000 orders are fine as it is).
+   */
   private async resolveReferences(context: RunContext): Promise<void> {
     const customers = new Map<string, { name: string; order: OrderEntity }>();
     const items = new Map<string, OrderLineData>();
