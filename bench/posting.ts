@@ -17,6 +17,7 @@
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCore, type Core } from '../src/core';
 import { JOB_KINDS } from '../src/job-catalogue';
@@ -62,6 +63,16 @@ async function startEmulator(): Promise<Emulator> {
       return response.json();
     },
   };
+}
+
+/** CPU seconds used so far by a process (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
 }
 
 interface Shape {
@@ -219,7 +230,15 @@ async function scenario(name: 'limited' | 'saturated' | 'overhead' | 'memory', d
     try {
       const { ids, seconds: ingestSeconds } = await ingest(core, tenantId, connectionId, shape);
       await emulator.admin('DELETE', 'stats');
+      const emulatorCpuBefore = cpuSeconds(emulator.process.pid);
+      const processCpuBefore = process.cpuUsage();
       const result = await post(core, tenantId, ids, name === 'memory');
+      const processCpu = process.cpuUsage(processCpuBefore);
+      const cpu = {
+        // Where the time went: the gateway's own CPU, and the emulator's (the "QuickBooks" side, on the same 2 cores).
+        gatewayCpuSeconds: round((processCpu.user + processCpu.system) / 1e6),
+        emulatorCpuSeconds: round(cpuSeconds(emulator.process.pid) - emulatorCpuBefore),
+      };
       const stats = (await emulator.admin('GET', 'stats')) as {
         requests: { total: number; byOperation: Record<string, number> };
         throttled: number;
@@ -231,6 +250,7 @@ async function scenario(name: 'limited' | 'saturated' | 'overhead' | 'memory', d
         newCustomers: shape.customers,
         newItems: shape.skus,
         ...result,
+        ...cpu,
         ordersPerMinute: Math.round((shape.orders / result.seconds) * 60),
         ordersPerSecond: Math.round(shape.orders / result.seconds),
         ingestSeconds: round(ingestSeconds),
