@@ -68,7 +68,7 @@ async function startEmulator(): Promise<Emulator> {
 /** CPU seconds used so far by a process (Linux /proc; 0 elsewhere). */
 function cpuSeconds(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
   } catch {
     return 0;
