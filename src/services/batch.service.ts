@@ -11,7 +11,7 @@ import { notFound } from '../errors';
 import { newId } from '../ids';
 import type { BatchItemEvent, BatchProgressEvent, GatewayPubSub } from '../pubsub';
 import { paginate, type Page, type PageArgs } from './pagination';
-import { placeholders, toDbTime, updateEach, dialectOf, type Dialect } from '../sql';
+import { dialectOf, insertRows, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
 
 export interface NewBatchItem {
   entityType: string;
@@ -31,6 +31,7 @@ export const isTerminal = (status: BatchStatus): boolean => TERMINAL.has(status)
 /** How long a progress stream waits for an event before re-reading the batch (a safety net for lost events). */
 const STREAM_RECHECK_MS = 5_000;
 const INSERT_CHUNK = 500;
+const ITEM_COLUMNS = ['id', 'batchId', 'seq', 'entityType', 'entityId', 'label', 'status'] as const;
 
 /**
  * Batches: creation (inside the caller's transaction, with their items), per-item results, counters, and the
@@ -80,20 +81,20 @@ export class BatchService {
     });
     // The JSON column's type defeats TypeORM's deep-partial typing; the entity itself is complete.
     await manager.insert(SyncBatchEntity, batch as never);
+    // Raw multi-row inserts: a batch may hold 100,000 items, and TypeORM's builder costs more than the database here.
     for (let start = 0; start < input.items.length; start += INSERT_CHUNK) {
-      const rows = input.items.slice(start, start + INSERT_CHUNK).map((item, offset) => ({
-        id: newId('batchItem'),
-        batchId: batch.id,
-        seq: start + offset,
-        entityType: item.entityType,
-        entityId: item.entityId,
-        label: item.label.slice(0, 255),
-        status: 'PENDING' as const,
-        quickbooksId: null,
-        error: null,
-        finishedAt: null,
-      }));
-      await manager.insert(BatchItemEntity, rows);
+      const rows = input.items
+        .slice(start, start + INSERT_CHUNK)
+        .map((item, offset) => [
+          newId('batchItem'),
+          batch.id,
+          start + offset,
+          item.entityType,
+          item.entityId,
+          item.label.slice(0, 255),
+          'PENDING',
+        ]);
+      await insertRows(manager, 'batch_items', ITEM_COLUMNS, rows);
     }
     return batch;
   }
