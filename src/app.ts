@@ -19,17 +19,7 @@ import { createCore, type Core, type CoreOptions } from './core';
 import { createLoaders } from './loaders';
 import type { Metrics } from './metrics';
 import { createLogger, type Logger } from './logger';
-import {
-  ApiKeyResolver,
-  BatchResolver,
-  ConnectionResolver,
-  InvoiceFieldResolver,
-  NodeResolver,
-  OrderResolver,
-  PostingResolver,
-  SyncLogResolver,
-  ViewerResolver,
-} from './resolvers';
+import { createResolvers } from './resolvers';
 import { createSchema } from './schema/build-schema';
 import { depthLimit } from './schema/depth-limit';
 import { createFormatError } from './schema/format-error';
@@ -62,20 +52,7 @@ export async function createGateway(
   const { dataSource, services, metrics } = core;
 
   const schema = createSchema({
-    resolvers: new Map<Function, object>([
-      [ViewerResolver, new ViewerResolver()],
-      [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
-      [
-        NodeResolver,
-        new NodeResolver(services.connections, services.batches, services.references, services.orders),
-      ],
-      [ConnectionResolver, new ConnectionResolver(services.connections, services.references)],
-      [BatchResolver, new BatchResolver(services.batches)],
-      [SyncLogResolver, new SyncLogResolver(services.syncLogs)],
-      [OrderResolver, new OrderResolver(services.orders)],
-      [InvoiceFieldResolver, new InvoiceFieldResolver()],
-      [PostingResolver, new PostingResolver(services.posting, services.undo)],
-    ]),
+    resolvers: createResolvers(services),
   });
   const streams: SubscriptionStreams = {
     batchProgress: (tenantId, batchId) => services.batches.progress(tenantId, batchId),

@@ -338,19 +338,7 @@ export class QuickBooksClient {
     body: QuickBooksEntity,
     options: WriteOptions = {},
   ): Promise<T> {
-    checkEntity(entity);
-    const json = await this.execute({
-      operation: 'create',
-      entity,
-      kind: 'single',
-      method: 'POST',
-      path: entity.toLowerCase(),
-      params: options.params,
-      body: JSON.stringify(body),
-      requestId: checkRequestId(options.requestId, MAX_REQUEST_ID),
-      direction: 'TO_QUICKBOOKS',
-    });
-    return this.entityOf<T>(json, entity, 'create');
+    return this.write<T>('create', entity, options.params, body, options.requestId);
   }
 
   /** `GET /{entity}/{id}`. A deleted transaction answers 610 (FIX_DATA). */
@@ -374,20 +362,14 @@ export class QuickBooksClient {
     body: QuickBooksEntity,
     options: UpdateOptions = {},
   ): Promise<T> {
-    checkEntity(entity);
     checkVersion('update', body);
-    const json = await this.execute({
-      operation: 'update',
+    return this.write<T>(
+      'update',
       entity,
-      kind: 'single',
-      method: 'POST',
-      path: entity.toLowerCase(),
-      params: { operation: 'update', ...options.params },
-      body: JSON.stringify({ ...body, sparse: options.sparse ?? true }),
-      requestId: checkRequestId(options.requestId, MAX_REQUEST_ID),
-      direction: 'TO_QUICKBOOKS',
-    });
-    return this.entityOf<T>(json, entity, 'update');
+      { operation: 'update', ...options.params },
+      { ...body, sparse: options.sparse ?? true },
+      options.requestId,
+    );
   }
 
   /** `POST /{entity}?operation=delete` (transactions only; name lists are made inactive instead). */
@@ -396,19 +378,13 @@ export class QuickBooksClient {
     version: EntityVersion,
     options: WriteOptions = {},
   ): Promise<QuickBooksEntity> {
-    checkEntity(entity);
-    const json = await this.execute({
-      operation: 'delete',
+    return this.write(
+      'delete',
       entity,
-      kind: 'single',
-      method: 'POST',
-      path: entity.toLowerCase(),
-      params: { operation: 'delete', ...options.params },
-      body: JSON.stringify(checkVersion('delete', version)),
-      requestId: checkRequestId(options.requestId, MAX_REQUEST_ID),
-      direction: 'TO_QUICKBOOKS',
-    });
-    return this.entityOf(json, entity, 'delete');
+      { operation: 'delete', ...options.params },
+      checkVersion('delete', version),
+      options.requestId,
+    );
   }
 
   /**
@@ -420,23 +396,40 @@ export class QuickBooksClient {
     version: EntityVersion,
     options: WriteOptions = {},
   ): Promise<T> {
-    checkEntity(entity);
     const v = checkVersion('void', version);
     const invoice = entity === 'Invoice';
+    return this.write<T>(
+      'void',
+      entity,
+      invoice
+        ? { operation: 'void', ...options.params }
+        : { operation: 'update', include: 'void', ...options.params },
+      invoice ? v : { ...v, sparse: true },
+      options.requestId,
+    );
+  }
+
+  /** The one shape of every single-object write: `POST /{entity}` with its requestid, answered by the object. */
+  private async write<T extends QuickBooksEntity = QuickBooksEntity>(
+    operation: 'create' | 'update' | 'delete' | 'void',
+    entity: string,
+    params: Record<string, string> | undefined,
+    body: object,
+    requestId: string | undefined,
+  ): Promise<T> {
+    checkEntity(entity);
     const json = await this.execute({
-      operation: 'void',
+      operation,
       entity,
       kind: 'single',
       method: 'POST',
       path: entity.toLowerCase(),
-      params: invoice
-        ? { operation: 'void', ...options.params }
-        : { operation: 'update', include: 'void', ...options.params },
-      body: JSON.stringify(invoice ? v : { ...v, sparse: true }),
-      requestId: checkRequestId(options.requestId, MAX_REQUEST_ID),
+      params,
+      body: JSON.stringify(body),
+      requestId: checkRequestId(requestId, MAX_REQUEST_ID),
       direction: 'TO_QUICKBOOKS',
     });
-    return this.entityOf<T>(json, entity, 'void');
+    return this.entityOf<T>(json, entity, operation);
   }
 
   /** Runs one query statement (GET, or POST `application/text` when long). */

@@ -1,3 +1,4 @@
+import type { Services } from '../core';
 import { ApiKeyResolver } from './api-key.resolver';
 import { BatchResolver } from './batch.resolver';
 import { ConnectionResolver } from './connection.resolver';
@@ -7,7 +8,7 @@ import { PostingResolver } from './posting.resolver';
 import { SyncLogResolver } from './sync-log.resolver';
 import { ViewerResolver } from './viewer.resolver';
 
-/** Every resolver class of the API; `src/app.ts` registers one instance of each. */
+/** Every resolver class of the API (the schema's shape). */
 export const RESOLVER_CLASSES = [
   ViewerResolver,
   ApiKeyResolver,
@@ -20,14 +21,21 @@ export const RESOLVER_CLASSES = [
   PostingResolver,
 ] as const;
 
-export {
-  ApiKeyResolver,
-  BatchResolver,
-  ConnectionResolver,
-  InvoiceFieldResolver,
-  NodeResolver,
-  OrderResolver,
-  PostingResolver,
-  SyncLogResolver,
-  ViewerResolver,
-};
+/** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
+export function createResolvers(services: Services): Map<Function, object> {
+  const instances: Array<[(typeof RESOLVER_CLASSES)[number], object]> = [
+    [ViewerResolver, new ViewerResolver()],
+    [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
+    [
+      NodeResolver,
+      new NodeResolver(services.connections, services.batches, services.references, services.orders),
+    ],
+    [ConnectionResolver, new ConnectionResolver(services.connections, services.references)],
+    [BatchResolver, new BatchResolver(services.batches)],
+    [SyncLogResolver, new SyncLogResolver(services.syncLogs)],
+    [OrderResolver, new OrderResolver(services.orders)],
+    [InvoiceFieldResolver, new InvoiceFieldResolver()],
+    [PostingResolver, new PostingResolver(services.posting, services.undo)],
+  ];
+  return new Map(instances);
+}

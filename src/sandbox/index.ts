@@ -10,7 +10,7 @@ import type { OffsetClock } from './clock';
 import type { AccountingApi, AccountingOptions } from './contracts';
 import type { ActiveRule, FaultConfig } from './faults';
 import type { LimitSettings } from './limits';
-import { SandboxPlatform, resolveConfig } from './platform';
+import { SandboxPlatform, resolveConfig, type PlatformOptions } from './platform';
 import { createRequestListener } from './server';
 import type { StatsSnapshot } from './stats';
 import type { WebhookSettings } from './webhooks';
@@ -28,38 +28,11 @@ export type { WebhookSettings, DeliveryAttempt } from './webhooks';
 export { signWebhook, RETRY_SCHEDULE_SECONDS } from './webhooks';
 
 /** Options of `createSandbox`. Every field is optional; the defaults are Intuit's behaviour. */
-export interface SandboxOptions {
+export interface SandboxOptions extends PlatformOptions {
   /** TCP port; 0 (the default) picks a free one. `npm run sandbox` uses 4100. */
   port?: number;
   /** Interface to listen on; 127.0.0.1 by default (the admin API has no authentication). */
   host?: string;
-  /** Snapshot file: loaded at start when present, saved shortly after every change and on close. */
-  dataFile?: string;
-  /** Throttles: `{enabled, perMinute: 500, concurrent: 10, batchPerMinute: 120, latencyMs: 0, retryAfterSeconds?, format: 'json'}`. */
-  limits?: Partial<LimitSettings>;
-  /** Latency added to every accounting request while it counts as in flight (same as `limits.latencyMs`). */
-  latencyMs?: number;
-  /** How long a superseded refresh token keeps working, in seconds (default 86400). */
-  refreshTokenGraceSeconds?: number;
-  /** `'every-refresh'` (default) or a number of hours a refresh token is handed back unchanged before rotating. */
-  rotateRefreshTokens?: 'every-refresh' | number;
-  /** Access token lifetime in seconds (default 3600). */
-  accessTokenTtlSeconds?: number;
-  /** Factor applied to Intuit's webhook retry schedule (default 1; 0.001 turns 10 s into 10 ms). */
-  webhookRetryScale?: number;
-  /** Webhook aggregation window in ms (default 0 = near real time). */
-  webhookWindowMs?: number;
-  /** A webhook receiver slower than this fails the attempt (default 3000, Intuit's rule). */
-  webhookTimeoutMs?: number;
-  /** Other webhook settings and drills (ordered, duplicateProbability, outOfOrder, reorderHoldMs, seed). */
-  webhooks?: Partial<WebhookSettings>;
-  /** Overrides of the demo app (clientId, clientSecret, redirectUris, webhookUrl, verifierToken, webhookFormat, ...). */
-  demoApp?: AppInput;
-  /** Realm id of the demo company (default `DEMO_REALM_ID`). */
-  demoRealmId?: string;
-  demoCompanyName?: string;
-  /** Receives one line per notable event (start, snapshot, webhook failures, internal errors). Silent by default. */
-  logger?: (line: string) => void;
   /** Replaces the accounting half (tests of the platform alone). */
   accounting?: (opts: AccountingOptions) => AccountingApi;
 }

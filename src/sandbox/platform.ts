@@ -42,24 +42,40 @@ export const DEFAULT_WEBHOOKS: Readonly<WebhookSettings> = Object.freeze({
   reorderHoldMs: 250,
 });
 
+/** The emulator's behaviour settings (SandboxOptions adds where to listen). */
+export interface PlatformOptions {
+  /** Snapshot file: loaded at start when present, saved shortly after every change and on close. */
+  dataFile?: string;
+  /** Throttles: `{enabled, perMinute: 500, concurrent: 10, batchPerMinute: 120, latencyMs: 0, retryAfterSeconds?, format: 'json'}`. */
+  limits?: Partial<LimitSettings>;
+  /** Latency added to every accounting request while it counts as in flight (same as `limits.latencyMs`). */
+  latencyMs?: number;
+  /** How long a superseded refresh token keeps working, in seconds (default 86400). */
+  refreshTokenGraceSeconds?: number;
+  /** `'every-refresh'` (default) or a number of hours a refresh token is handed back unchanged before rotating. */
+  rotateRefreshTokens?: 'every-refresh' | number;
+  /** Access token lifetime in seconds (default 3600). */
+  accessTokenTtlSeconds?: number;
+  /** Factor applied to Intuit's webhook retry schedule (default 1; 0.001 turns 10 s into 10 ms). */
+  webhookRetryScale?: number;
+  /** Webhook aggregation window in ms (default 0 = near real time). */
+  webhookWindowMs?: number;
+  /** A webhook receiver slower than this fails the attempt (default 3000, Intuit's rule). */
+  webhookTimeoutMs?: number;
+  /** Other webhook settings and drills (ordered, duplicateProbability, outOfOrder, reorderHoldMs, seed). */
+  webhooks?: Partial<WebhookSettings>;
+  /** Overrides of the demo app (clientId, clientSecret, redirectUris, webhookUrl, verifierToken, webhookFormat, ...). */
+  demoApp?: AppInput;
+  /** Realm id of the demo company (default `DEMO_REALM_ID`). */
+  demoRealmId?: string;
+  demoCompanyName?: string;
+  /** Receives one line per notable event (start, snapshot, webhook failures, internal errors). Silent by default. */
+  logger?: (line: string) => void;
+}
+
 /** Builds a `PlatformConfig` from loosely typed options, validating the nested objects. */
 export function resolveConfig(
-  opts: {
-    dataFile?: string;
-    limits?: Partial<LimitSettings>;
-    latencyMs?: number;
-    refreshTokenGraceSeconds?: number;
-    rotateRefreshTokens?: 'every-refresh' | number;
-    accessTokenTtlSeconds?: number;
-    webhookRetryScale?: number;
-    webhookWindowMs?: number;
-    webhookTimeoutMs?: number;
-    webhooks?: Partial<WebhookSettings>;
-    demoApp?: AppInput;
-    demoRealmId?: string;
-    demoCompanyName?: string;
-    logger?: (line: string) => void;
-  },
+  opts: PlatformOptions,
   accountingFactory: (opts: AccountingOptions) => AccountingApi,
 ): PlatformConfig {
   const limits = mergeLimits(

@@ -7,7 +7,7 @@ import type { ApiScope } from '../entities';
 import { AppError } from '../errors';
 import type { GatewayContext } from '../context';
 import { RESOLVER_CLASSES } from '../resolvers';
-import { DateScalar, DateTimeScalar, DecimalScalar, JSONObjectScalar } from './scalars';
+import { DateTimeScalar } from './scalars';
 import { hasScope } from './scopes';
 import { validateInput } from './validate-input';
 
@@ -64,5 +64,3 @@ export function printGatewaySchema(schema: GraphQLSchema): string {
 export function emitSchemaFile(schema: GraphQLSchema): void {
   fs.writeFileSync(SCHEMA_FILE, printGatewaySchema(schema));
 }
-
-export { DateScalar, DecimalScalar, JSONObjectScalar };

@@ -56,14 +56,8 @@ const WRITE_ATTEMPTS = 5;
 const CHANNEL_MAX = 100;
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
-export interface AddressInputData {
-  line1?: string | null;
-  line2?: string | null;
-  city?: string | null;
-  region?: string | null;
-  postalCode?: string | null;
-  country?: string | null;
-}
+/** An address as a channel sends it: the stored shape. */
+export type AddressInputData = AddressData;
 
 /** An order as a channel sends it (the shape of the GraphQL `OrderInput`). */
 export interface OrderInputData {

@@ -132,10 +132,7 @@ export class TokenCustodian {
     const running = this.inflight.get(connectionId);
     if (running) return running;
     const work = this.withLock(connectionId, () => this.refreshLocked(connectionId, stale))
-      .then(async (token) => {
-        const row = await this.connections.findOneBy({ id: connectionId });
-        return this.remember(connectionId, token, row?.accessTokenExpiresAt ?? null);
-      })
+      .then(({ token, expiresAt }) => this.remember(connectionId, token, expiresAt))
       .finally(() => {
         this.inflight.delete(connectionId);
       });
@@ -143,11 +140,16 @@ export class TokenCustodian {
     return work;
   }
 
-  private async refreshLocked(connectionId: string, stale: string): Promise<string> {
+  private async refreshLocked(
+    connectionId: string,
+    stale: string,
+  ): Promise<{ token: string; expiresAt: Date | null }> {
     const connection = await this.load(connectionId);
     const tokens = this.open(connection);
     // Someone (another process, or an earlier caller here) refreshed while we waited for the lock.
-    if (tokens.accessToken !== stale && this.fresh(connection)) return tokens.accessToken;
+    if (tokens.accessToken !== stale && this.fresh(connection)) {
+      return { token: tokens.accessToken, expiresAt: connection.accessTokenExpiresAt };
+    }
 
     let next: TokenSet;
     try {
@@ -186,7 +188,7 @@ export class TokenCustodian {
     );
     if (!saved.affected)
       throw new AppError('CONFLICT', "the connection's tokens changed during refresh; retry");
-    return next.accessToken;
+    return { token: next.accessToken, expiresAt: connection.accessTokenExpiresAt };
   }
 
   private async withLock<T>(connectionId: string, work: () => Promise<T>): Promise<T> {
