@@ -11,7 +11,7 @@ import {
 } from 'graphql';
 import { createSchema } from '../../src/schema/build-schema';
 
-const CONTRACT = path.join(__dirname, '..', '..', '..', 'shared', 'spec', 'gateway.graphql');
+const CONTRACT = path.join(__dirname, '..', '..', 'spec', 'gateway.graphql');
 
 /**
  * Parts of the contract that later issues build (invoices, export, the sync wizard, retry). Everything else must
