@@ -1,6 +1,5 @@
 /**
- * Real Chromium for the console's browser tests: Debian's /usr/bin/chromium driven by playwright-core (which cannot
- * download browsers here). Every page is guarded: requests and WebSockets to anything but this machine are blocked and
+ * Real Chromium for the console's browser tests (bench/chromium.ts launches it). Every page is guarded: requests and WebSockets to anything but this machine are blocked and
  * recorded, console errors and uncaught exceptions are recorded. The console and GraphiQL pages carry their own strict
  * Content-Security-Policy (script-src 'self', connect-src 'self'), so an inline script or a foreign origin in them
  * would be refused by Chromium and show up here as a console error.
@@ -8,37 +7,18 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { launchChromium } from '../../bench/chromium';
+
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'artifacts', 'console');
 export const WIDTHS = [390, 1280] as const;
-
-/** Flags that keep Chromium off the network it has no business with (it is refused here, many times a second). */
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const isLocal = (url: string | URL): boolean => {
   const parsed = typeof url === 'string' ? new URL(url) : url;
   return parsed.protocol === 'data:' || parsed.protocol === 'blob:' || LOCAL_HOSTS.has(parsed.hostname);
 };
-
-/** Chromium with a fresh, empty profile (Playwright's launch makes a new --user-data-dir every time). */
-export function launchChromium(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-}
 
 /** A port nobody listens on now, for a gateway whose OAuth redirect URI must name its own port. */
 export function freePort(): Promise<number> {

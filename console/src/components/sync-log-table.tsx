@@ -1,3 +1,4 @@
+import { Link } from 'wouter';
 import type { SyncLogRowFragment } from '../gql/graphql';
 import { formatDateTime, humanize } from '../lib/format';
 import { StatusBadge } from './badges';
@@ -29,8 +30,11 @@ export function SyncLogTable({ logs, caption }: { logs: SyncLogRowFragment[]; ca
               </td>
               <td className="wide">{log.direction === 'TO_QUICKBOOKS' ? 'To QuickBooks' : 'From QuickBooks'}</td>
               <td>
-                {log.entityType}
-                {log.label ? ` ${log.label}` : ''}
+                {log.entityType === 'Order' && log.entityId ? (
+                  <Link href={`/orders/${log.entityId}`}>Order {log.label ?? ''}</Link>
+                ) : (
+                  `${log.entityType}${log.label ? ` ${log.label}` : ''}`
+                )}
               </td>
               <td>
                 <StatusBadge status={log.status} />

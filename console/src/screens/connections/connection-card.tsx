@@ -19,11 +19,12 @@ import { useCan } from '../../lib/viewer';
 export function ConnectionCard({
   connection,
   onChanged,
-  headingLevel = 2,
+  onDetailPage = false,
 }: {
   connection: ConnectionSummaryFragment;
   onChanged: () => void;
-  headingLevel?: 2 | 3;
+  /** On the connection's own page the card is its status section (no link to itself). */
+  onDetailPage?: boolean;
 }) {
   const admin = useCan('ADMIN');
   const tracker = useBatchTracker();
@@ -32,7 +33,6 @@ export function ConnectionCard({
   const [sync, runSync] = useMutation(SyncReferenceDataDocument);
   const [reconnect, runReconnect] = useMutation(ConnectDocument);
   const connected = connection.status === 'CONNECTED';
-  const Heading = headingLevel === 2 ? 'h2' : 'h3';
 
   const startSync = async () => {
     const result = await runSync({ id: connection.id });
@@ -55,7 +55,7 @@ export function ConnectionCard({
   return (
     <article className="card connection" aria-labelledby={`connection-${connection.id}`}>
       <header className="card-header">
-        <Heading id={`connection-${connection.id}`}>{connection.name}</Heading>
+        <h2 id={`connection-${connection.id}`}>{onDetailPage ? 'Status' : connection.name}</h2>
         <StatusBadge status={connection.status} />
       </header>
       <dl className="facts">
@@ -94,9 +94,11 @@ export function ConnectionCard({
       ) : null}
       <Problems error={sync.error ?? reconnect.error} />
       <div className="actions">
-        <Link href={`/connections/${connection.id}`} className="button">
-          Settings<span className="visually-hidden"> of {connection.name}</span>
-        </Link>
+        {onDetailPage ? null : (
+          <Link href={`/connections/${connection.id}`} className="button">
+            Settings<span className="visually-hidden"> of {connection.name}</span>
+          </Link>
+        )}
         {connected ? (
           <button type="button" onClick={() => void startSync()} disabled={sync.fetching || tracker.busy}>
             Sync<span className="visually-hidden"> {connection.name} from QuickBooks</span>

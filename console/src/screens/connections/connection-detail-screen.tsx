@@ -33,7 +33,7 @@ export function ConnectionDetailScreen() {
       {data && !connection ? <p role="alert">There is no such connection.</p> : null}
       {connection ? (
         <>
-          <ConnectionCard connection={connection} onChanged={refresh} headingLevel={2} />
+          <ConnectionCard connection={connection} onChanged={refresh} onDetailPage />
           <SettingsForm key={connection.id} connectionId={connection.id} settings={connection.settings} />
         </>
       ) : null}

@@ -142,7 +142,7 @@ export function OrdersScreen() {
                 </th>
                 <th scope="col">Order</th>
                 <th scope="col" className="wide">Date</th>
-                <th scope="col">Customer</th>
+                <th scope="col" className="wide">Customer</th>
                 <th scope="col" className="number">Total</th>
                 <th scope="col">Status</th>
                 <th scope="col" className="wide">{current.view === 'ERRORS' ? 'Error' : 'QuickBooks'}</th>
@@ -170,9 +170,14 @@ export function OrdersScreen() {
                         changed
                       </span>
                     ) : null}
+                    {/* On a phone the customer and the error go under the number (their columns are hidden). */}
+                    <span className="narrow-only muted">{order.customer.name}</span>
+                    {current.view === 'ERRORS' && order.lastError ? (
+                      <span className="narrow-only error-text">{order.lastError.message}</span>
+                    ) : null}
                   </td>
                   <td className="wide">{formatDate(order.orderDate)}</td>
-                  <td>{order.customer.name || '—'}</td>
+                  <td className="wide">{order.customer.name || '—'}</td>
                   <td className="number">{formatMoney(order.total, order.currency)}</td>
                   <td>
                     <StatusBadge status={order.status} />
