@@ -27,12 +27,15 @@ const BUDGET_KB = 250;
  */
 interface InPage {
   sessionStorage: { setItem(key: string, value: string): void };
-  performance: { getEntriesByName(name: string): Array<{ startTime: number }>; getEntriesByType(type: string): Array<{ loadEventEnd?: number }> };
+  performance: {
+    getEntriesByName(name: string): Array<{ startTime: number }>;
+    getEntriesByType(type: string): Array<{ loadEventEnd?: number }>;
+  };
 }
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return sorted[Math.floor(sorted.length / 2)];
 };
 
 /** Loads `url` in a fresh context; resolves to the page's `console:interactive` mark and the JavaScript it fetched. */
@@ -44,7 +47,10 @@ async function firstScreen(
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     if (apiKey) {
-      await context.addInitScript((key) => (globalThis as unknown as InPage).sessionStorage.setItem('qbg.apiKey', key), apiKey);
+      await context.addInitScript(
+        (key) => (globalThis as unknown as InPage).sessionStorage.setItem('qbg.apiKey', key),
+        apiKey,
+      );
     }
     const page = await context.newPage();
     const scripts: Array<Promise<number>> = [];
@@ -53,9 +59,10 @@ async function firstScreen(
     });
     await page.goto(url);
     const handle = await page.waitForFunction(
-      () => (globalThis as unknown as InPage).performance.getEntriesByName('console:interactive')[0]?.startTime,
+      () =>
+        (globalThis as unknown as InPage).performance.getEntriesByName('console:interactive')[0]?.startTime,
     );
-    const interactiveMs = (await handle.jsonValue()) as number;
+    const interactiveMs = await handle.jsonValue();
     return { interactiveMs, jsGzipBytes: (await Promise.all(scripts)).reduce((a, b) => a + b, 0) };
   } finally {
     await context.close();
@@ -69,7 +76,7 @@ async function plainPage(browser: Browser, url: string): Promise<number> {
     const page = await context.newPage();
     await page.goto(url, { waitUntil: 'load' });
     return await page.evaluate(
-      () => (globalThis as unknown as InPage).performance.getEntriesByType('navigation')[0]!.loadEventEnd!,
+      () => (globalThis as unknown as InPage).performance.getEntriesByType('navigation')[0].loadEventEnd!,
     );
   } finally {
     await context.close();
@@ -87,11 +94,19 @@ async function main(): Promise<void> {
     { PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: database.url },
     database.dataDir,
   );
-  const gateway = await createGateway(config, { logger: createLogger('silent'), collectDefaultMetrics: false });
+  const gateway = await createGateway(config, {
+    logger: createLogger('silent'),
+    collectDefaultMetrics: false,
+  });
   const base = (await gateway.listen()).replace('127.0.0.1', 'localhost');
   const tenant = await gateway.services.tenants.create('bench');
   const { key } = await gateway.services.apiKeys.create(tenant.id, 'bench', ['ADMIN']);
-  const { importBatchId } = await connectRealm(gateway, gateway.sandbox!, tenant.id, gateway.sandbox!.createRealm({ companyName: 'Bench Console Co' }));
+  const { importBatchId } = await connectRealm(
+    gateway,
+    gateway.sandbox!,
+    tenant.id,
+    gateway.sandbox!.createRealm({ companyName: 'Bench Console Co' }),
+  );
   await waitForBatch(gateway, importBatchId);
 
   const browser = await launchChromium();

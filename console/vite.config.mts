@@ -17,7 +17,9 @@ function consoleSizeReport(): Plugin {
   return {
     name: 'console-size-report',
     writeBundle(_options, bundle) {
-      const entry = Object.values(bundle).find((file) => file.type === 'chunk' && file.isEntry && file.name === 'console');
+      const entry = Object.values(bundle).find(
+        (file) => file.type === 'chunk' && file.isEntry && file.name === 'console',
+      );
       if (!entry || entry.type !== 'chunk') return;
       // The entry, everything it imports and every screen it may load later.
       const seen = new Set<string>();

@@ -46,14 +46,20 @@ async function main(): Promise<void> {
     config: {
       enumsAsTypes: true,
       useTypeImports: true,
-      scalars: { DateTime: 'string', Date: 'string', Decimal: 'string', JSONObject: 'Record<string, unknown>' },
+      scalars: {
+        DateTime: 'string',
+        Date: 'string',
+        Decimal: 'string',
+        JSONObject: 'Record<string, unknown>',
+      },
     },
     plugins: [{ typescriptOperations: {} }, { typedDocumentNode: {} }],
     pluginMap: { typescriptOperations, typedDocumentNode },
   });
 
-  const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) =>
-    type && isObjectType(type) ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : [],
+  const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap(
+    (type) =>
+      type && isObjectType(type) ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : [],
   );
   const capabilities =
     '/** Every root field of the schema the console was built against ("Query.orders", ...). */\n' +

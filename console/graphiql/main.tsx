@@ -13,7 +13,11 @@ import { session, websocketUrl } from '../src/lib/session';
 import './graphiql.css';
 
 const key = session.apiKey();
-const headers = JSON.stringify({ authorization: `Bearer ${key ?? '<your API key: sign in to /console first>'}` }, null, 2);
+const headers = JSON.stringify(
+  { authorization: `Bearer ${key ?? '<your API key: sign in to /console first>'}` },
+  null,
+  2,
+);
 
 const http = createGraphiQLFetcher({ url: '/graphql', enableIncrementalDelivery: false });
 /** One WebSocket per Authorization value, so editing the header switches keys. */
@@ -45,7 +49,11 @@ const fetcher: Fetcher = (params, options) => {
   }
   // graphql-ws yields formatted results (errors as plain objects), which is what GraphiQL renders; only the
   // toolkit's type says GraphQLError.
-  const results = socket.iterate({ query: params.query, operationName: params.operationName, variables: params.variables });
+  const results = socket.iterate({
+    query: params.query,
+    operationName: params.operationName,
+    variables: params.variables,
+  });
   return results as unknown as ReturnType<Fetcher>;
 };
 

@@ -53,8 +53,8 @@ function SignIn({ notice, onSignIn }: { notice: string; onSignIn: (key: string) 
       <form onSubmit={submit} className="card" aria-labelledby="sign-in-heading">
         <h2 id="sign-in-heading">Sign in with an API key</h2>
         <p>
-          The key stays in this browser tab only (session storage) and is sent with every request. <code>npm start</code>{' '}
-          prints a demo key; <code>npm run cli -- api-key create</code> makes others.
+          The key stays in this browser tab only (session storage) and is sent with every request.{' '}
+          <code>npm start</code> prints a demo key; <code>npm run cli -- api-key create</code> makes others.
         </p>
         {notice ? <Problems problems={[{ message: notice }]} /> : null}
         <label>

@@ -67,7 +67,8 @@ describe(`the console in Chromium (${dialect})`, () => {
   };
 
   beforeAll(async () => {
-    if (!fs.existsSync(BUILT)) throw new Error('dist/console is missing: `npm test` builds it (npm run build:console)');
+    if (!fs.existsSync(BUILT))
+      throw new Error('dist/console is missing: `npm test` builds it (npm run build:console)');
     const port = await freePort();
     // The OAuth redirect URI (http://localhost:<PORT>/oauth/callback) must name the port the gateway listens on.
     t = await startTestGateway(dialect, { PORT: String(port), RUN_WORKER: 'false' });
@@ -113,7 +114,9 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.keyboard.type(key);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
-    expect(await page.evaluate(() => (globalThis as unknown as InPage).sessionStorage.getItem('qbg.apiKey'))).toBe(key);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as InPage).sessionStorage.getItem('qbg.apiKey')),
+    ).toBe(key);
     expect(await page.evaluate(() => (globalThis as unknown as InPage).localStorage.length)).toBe(0);
     expect(page.url()).not.toContain(key);
     await page.getByText('No QuickBooks company is connected yet.').waitFor();
@@ -172,9 +175,13 @@ describe(`the console in Chromium (${dialect})`, () => {
 
     const saved = await t.graphql<{
       connection: { settings: { incomeAccountId: string; defaultTermId: string; autoInvoice: boolean } };
-    }>(key, 'query($id: ID!) { connection(id: $id) { settings { incomeAccountId defaultTermId autoInvoice } } }', {
-      id: connectionId,
-    });
+    }>(
+      key,
+      'query($id: ID!) { connection(id: $id) { settings { incomeAccountId defaultTermId autoInvoice } } }',
+      {
+        id: connectionId,
+      },
+    );
     expect(saved.data!.connection.settings).toMatchObject({ autoInvoice: true });
     expect(saved.data!.connection.settings.incomeAccountId).toMatch(/^\d+$/);
     expect(saved.data!.connection.settings.defaultTermId).toMatch(/^\d+$/);
@@ -260,7 +267,9 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.keyboard.press('Enter');
     const confirm = dialog('Undo sync of order #W1000?');
     await confirm.waitFor();
-    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent)).toBe('No');
+    expect(
+      await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent),
+    ).toBe('No');
     await screenshots(page, '09-undo-confirm');
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached' });
@@ -270,12 +279,19 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.getByRole('status').filter({ hasText: 'from QuickBooks. The order is new again.' }).waitFor();
     await page.getByRole('heading', { name: /Order #W1000\s*New/ }).waitFor();
     const realmId = (
-      await t.graphql<{ connection: { realmId: string } }>(key, 'query($id: ID!) { connection(id: $id) { realmId } }', {
-        id: connectionId,
-      })
+      await t.graphql<{ connection: { realmId: string } }>(
+        key,
+        'query($id: ID!) { connection(id: $id) { realmId } }',
+        {
+          id: connectionId,
+        },
+      )
     ).data!.connection.realmId;
     const receipt = (
-      t.gateway.sandbox!.accounting.adminEntities(realmId, 'SalesReceipt') as Array<{ Id: string; status?: string }>
+      t.gateway.sandbox!.accounting.adminEntities(realmId, 'SalesReceipt') as Array<{
+        Id: string;
+        status?: string;
+      }>
     ).find((r) => r.Id === transactionId);
     expect(receipt?.status ?? 'Deleted').toBe('Deleted');
     await screenshots(page, '10-order-undone');
@@ -290,7 +306,10 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.getByRole('checkbox', { name: 'Select order W1000' }).check();
     await page.getByRole('button', { name: 'Archive' }).click();
     await page.getByText('No orders match “W1000”.').waitFor();
-    await page.getByRole('navigation', { name: 'Order views' }).getByRole('link', { name: 'Archived' }).click();
+    await page
+      .getByRole('navigation', { name: 'Order views' })
+      .getByRole('link', { name: 'Archived' })
+      .click();
     await page.getByRole('heading', { name: 'Archived', level: 1 }).waitFor();
     await page.getByRole('table', { name: 'Archived' }).getByRole('link', { name: '#W1000' }).waitFor();
     await screenshots(page, '11-archived');

@@ -104,7 +104,12 @@ export async function unnamedControls(page: Page): Promise<string[]> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   try {
     const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
-      nodes: Array<{ ignored: boolean; role?: { value: string }; name?: { value: string }; backendDOMNodeId?: number }>;
+      nodes: Array<{
+        ignored: boolean;
+        role?: { value: string };
+        name?: { value: string };
+        backendDOMNodeId?: number;
+      }>;
     };
     return nodes
       .filter((node) => !node.ignored && INTERACTIVE.has(node.role?.value ?? '') && !node.name?.value?.trim())

@@ -12,7 +12,10 @@ function builtConsole(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbg-console-'));
   fs.mkdirSync(path.join(dir, 'assets'));
   fs.mkdirSync(path.join(dir, 'graphiql'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>console</title><div id="root"></div>');
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><title>console</title><div id="root"></div>',
+  );
   fs.writeFileSync(path.join(dir, 'graphiql', 'index.html'), '<!doctype html><title>GraphiQL</title>');
   fs.writeFileSync(path.join(dir, 'assets', 'console-abc123.js'), 'console.log(1)');
   return dir;
@@ -33,7 +36,12 @@ describe('console routes', () => {
     const app = appWith({ graphiql: true, directory });
     await request(app).get('/console').expect(301).expect('location', '/console/');
     await request(app).get('/console?x=1').expect(301).expect('location', '/console/?x=1');
-    for (const screen of ['/console/', '/console/orders', '/console/orders/ord_1', '/console/connections/con_1']) {
+    for (const screen of [
+      '/console/',
+      '/console/orders',
+      '/console/orders/ord_1',
+      '/console/connections/con_1',
+    ]) {
       const page = await request(app).get(screen).expect(200).expect('cache-control', 'no-cache');
       expect(page.text).toContain('<div id="root">');
     }
@@ -77,7 +85,9 @@ describe.each(DIALECTS)('the gateway in production on %s', (dialect) => {
         expect(body).not.toContain('apollographql.com');
         // `npm test` builds the console first, so the real GraphiQL page is there.
         expect(page.status).toBe(GRAPHIQL === 'true' ? 200 : 400);
-        expect(page.headers.get('content-type')).toContain(GRAPHIQL === 'true' ? 'text/html' : 'application/json');
+        expect(page.headers.get('content-type')).toContain(
+          GRAPHIQL === 'true' ? 'text/html' : 'application/json',
+        );
         const introspection = await t.graphql(undefined, '{ __schema { queryType { name } } }');
         expect(introspection.errors === undefined).toBe(GRAPHIQL === 'true');
       } finally {

@@ -1,4 +1,13 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { Link } from 'wouter';
 import {
@@ -21,7 +30,11 @@ const RESULTS_PAGE = 200;
 /** How each kind of batch is worded: the bar while it runs, the results dialog, and a success. */
 const WORDING: Record<BatchKind, { running: string; results: string; succeeded: string }> = {
   POST_ORDERS: { running: 'Posting to QuickBooks', results: 'Posting results', succeeded: 'Posted' },
-  REFERENCE_IMPORT: { running: 'Importing from QuickBooks', results: 'Import results', succeeded: 'Imported' },
+  REFERENCE_IMPORT: {
+    running: 'Importing from QuickBooks',
+    results: 'Import results',
+    succeeded: 'Imported',
+  },
   UNDO_ORDERS: { running: 'Undoing sync', results: 'Undo results', succeeded: 'Removed' },
   SEND_INVOICES: { running: 'Sending invoices', results: 'Send results', succeeded: 'Sent' },
   EXPORT: { running: 'Exporting to QuickBooks', results: 'Export results', succeeded: 'Exported' },
@@ -67,11 +80,20 @@ export function BatchTrackerProvider({ children }: { children: ReactNode }) {
 }
 
 /** The bottom bar: how far the batch is and which item it just worked on. */
-function BatchProgressBar({ batch, onFinished }: { batch: TrackedBatch; onFinished: (batch: TrackedBatch) => void }) {
+function BatchProgressBar({
+  batch,
+  onFinished,
+}: {
+  batch: TrackedBatch;
+  onFinished: (batch: TrackedBatch) => void;
+}) {
   const [{ data, error }] = useSubscription<BatchProgressSubscription, Progress | undefined>(
     { query: BatchProgressDocument, variables: { id: batch.id } },
     // The last event (the batch's end) names no item: keep showing the last one that finished.
-    (previous, event) => ({ ...event.batchProgress, item: event.batchProgress.item ?? previous?.item ?? null }),
+    (previous, event) => ({
+      ...event.batchProgress,
+      item: event.batchProgress.item ?? previous?.item ?? null,
+    }),
   );
   const progress = data;
   const finished = progress ? TERMINAL.has(progress.status) : false;
@@ -118,6 +140,8 @@ function BatchResults({ batch, onClose }: { batch: TrackedBatch; onClose: () => 
     setItems((previous) => (after === null ? nodes : [...previous, ...nodes]));
   }, [page, after]);
   const summary = data?.batch;
+  // What needs a person comes first: failures, then the rest in batch order.
+  const ordered = [...items].sort((a, b) => Number(b.status === 'FAILED') - Number(a.status === 'FAILED'));
   return (
     <Dialog
       title={wording.results}
@@ -135,13 +159,19 @@ function BatchResults({ batch, onClose }: { batch: TrackedBatch; onClose: () => 
           <span className="badge badge-good">
             {summary.succeeded} {wording.succeeded.toLowerCase()}
           </span>{' '}
-          <span className={summary.failed > 0 ? 'badge badge-bad' : 'badge badge-neutral'}>{summary.failed} failed</span>{' '}
+          <span className={summary.failed > 0 ? 'badge badge-bad' : 'badge badge-neutral'}>
+            {summary.failed} failed
+          </span>{' '}
           of {summary.total}
           {summary.error ? <Problems problems={[summary.error]} /> : null}
           {summary.failed > 0 && batch.kind === 'POST_ORDERS' ? (
             <>
               {' '}
-              · Failed orders wait in the <Link href="/errors" onClick={onClose}>Errors view</Link>.
+              · Failed orders wait in the{' '}
+              <Link href="/errors" onClick={onClose}>
+                Errors view
+              </Link>
+              .
             </>
           ) : null}
         </div>
@@ -149,11 +179,15 @@ function BatchResults({ batch, onClose }: { batch: TrackedBatch; onClose: () => 
         <p role="status">Loading results…</p>
       )}
       <ul className="results" aria-label={wording.results}>
-        {items.map((item) => (
+        {ordered.map((item) => (
           <li key={item.entityId} className={`result result-${item.status.toLowerCase()}`}>
             <span className="result-label">{item.label}</span>
             <span className="result-status">
-              {item.status === 'SUCCEEDED' ? wording.succeeded : item.status === 'FAILED' ? 'Failed' : item.status.toLowerCase()}
+              {item.status === 'SUCCEEDED'
+                ? wording.succeeded
+                : item.status === 'FAILED'
+                  ? 'Failed'
+                  : item.status.toLowerCase()}
             </span>
             {item.error ? (
               <span className="result-error">

@@ -1,5 +1,15 @@
 /** A labelled progress bar: screen readers hear the percentage and the text. */
-export function ProgressBar({ label, done, total, text }: { label: string; done: number; total: number; text: string }) {
+export function ProgressBar({
+  label,
+  done,
+  total,
+  text,
+}: {
+  label: string;
+  done: number;
+  total: number;
+  text: string;
+}) {
   const percent = total > 0 ? Math.round((done / total) * 100) : 0;
   return (
     <div

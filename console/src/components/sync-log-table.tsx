@@ -13,11 +13,17 @@ export function SyncLogTable({ logs, caption }: { logs: SyncLogRowFragment[]; ca
           <tr>
             <th scope="col">When</th>
             <th scope="col">Action</th>
-            <th scope="col" className="wide">Direction</th>
+            <th scope="col" className="wide">
+              Direction
+            </th>
             <th scope="col">What</th>
             <th scope="col">Result</th>
-            <th scope="col" className="wide">QuickBooks id</th>
-            <th scope="col" className="wide number">Time</th>
+            <th scope="col" className="wide">
+              QuickBooks id
+            </th>
+            <th scope="col" className="wide number">
+              Time
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -28,7 +34,9 @@ export function SyncLogTable({ logs, caption }: { logs: SyncLogRowFragment[]; ca
                 {humanize(log.action)}
                 {log.attempt > 1 ? ` (attempt ${log.attempt})` : ''}
               </td>
-              <td className="wide">{log.direction === 'TO_QUICKBOOKS' ? 'To QuickBooks' : 'From QuickBooks'}</td>
+              <td className="wide">
+                {log.direction === 'TO_QUICKBOOKS' ? 'To QuickBooks' : 'From QuickBooks'}
+              </td>
               <td>
                 {log.entityType === 'Order' && log.entityId ? (
                   <Link href={`/orders/${log.entityId}`}>Order {log.label ?? ''}</Link>
@@ -45,7 +53,9 @@ export function SyncLogTable({ logs, caption }: { logs: SyncLogRowFragment[]; ca
                 ) : null}
               </td>
               <td className="wide">{log.quickbooksId ?? '—'}</td>
-              <td className="wide number">{log.durationMs === null || log.durationMs === undefined ? '—' : `${log.durationMs} ms`}</td>
+              <td className="wide number">
+                {log.durationMs === null || log.durationMs === undefined ? '—' : `${log.durationMs} ms`}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -3,5 +3,6 @@
  * performance.getEntriesByName('console:interactive')).
  */
 export function markInteractive(): void {
-  if (performance.getEntriesByName('console:interactive').length === 0) performance.mark('console:interactive');
+  if (performance.getEntriesByName('console:interactive').length === 0)
+    performance.mark('console:interactive');
 }

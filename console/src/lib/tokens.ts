@@ -15,14 +15,20 @@ const HARD_WARNING_MS = 30 * DAY;
 /** What a person must do about a connection's authorization, most urgent first. */
 export function tokenWarnings(connection: ConnectionSummaryFragment, now = Date.now()): Warning[] {
   if (connection.status === 'NEEDS_REAUTHORIZATION') {
-    return [{ tone: 'bad', text: 'QuickBooks no longer accepts this connection’s authorization. Reconnect to go on.' }];
+    return [
+      {
+        tone: 'bad',
+        text: 'QuickBooks no longer accepts this connection’s authorization. Reconnect to go on.',
+      },
+    ];
   }
   if (connection.status !== 'CONNECTED') return [];
   const warnings: Warning[] = [];
   const check = (at: string | null | undefined, within: number, what: string): void => {
     if (!at) return;
     const left = new Date(at).getTime() - now;
-    if (left <= 0) warnings.push({ tone: 'bad', text: `${what} expired ${relativeTime(at, now)}. Reconnect to go on.` });
+    if (left <= 0)
+      warnings.push({ tone: 'bad', text: `${what} expired ${relativeTime(at, now)}. Reconnect to go on.` });
     else if (left <= within) {
       warnings.push({
         tone: 'warn',

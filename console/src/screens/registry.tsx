@@ -57,6 +57,9 @@ export const SCREENS: Screen[] = [
 ];
 
 /** The screens the schema supports. */
-export function availableScreens(screens: Screen[] = SCREENS, fields: ReadonlySet<string> = ROOT_FIELDS): Screen[] {
+export function availableScreens(
+  screens: Screen[] = SCREENS,
+  fields: ReadonlySet<string> = ROOT_FIELDS,
+): Screen[] {
   return screens.filter((screen) => screen.requires.every((field) => fields.has(field)));
 }

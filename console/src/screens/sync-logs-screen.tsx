@@ -46,7 +46,8 @@ export function SyncLogsScreen() {
   });
   useEffect(() => reset(), [applied, reset]);
   const logs = data?.syncLogs.edges.map((edge) => edge.node) ?? [];
-  const set = <K extends keyof Filters>(key: K, value: Filters[K]) => setDraft((now) => ({ ...now, [key]: value }));
+  const set = <K extends keyof Filters>(key: K, value: Filters[K]) =>
+    setDraft((now) => ({ ...now, [key]: value }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setApplied(draft);
@@ -68,7 +69,10 @@ export function SyncLogsScreen() {
         </label>
         <label>
           Direction
-          <select value={draft.direction} onChange={(event) => set('direction', event.target.value as Filters['direction'])}>
+          <select
+            value={draft.direction}
+            onChange={(event) => set('direction', event.target.value as Filters['direction'])}
+          >
             <option value="">Both</option>
             <option value="TO_QUICKBOOKS">To QuickBooks</option>
             <option value="FROM_QUICKBOOKS">From QuickBooks</option>
@@ -76,7 +80,10 @@ export function SyncLogsScreen() {
         </label>
         <label>
           Result
-          <select value={draft.status} onChange={(event) => set('status', event.target.value as Filters['status'])}>
+          <select
+            value={draft.status}
+            onChange={(event) => set('status', event.target.value as Filters['status'])}
+          >
             <option value="">Any</option>
             <option value="SUCCEEDED">Succeeded</option>
             <option value="FAILED">Failed</option>
@@ -84,7 +91,11 @@ export function SyncLogsScreen() {
         </label>
         <label>
           Entity type
-          <input value={draft.entityType} placeholder="Order, Customer…" onChange={(event) => set('entityType', event.target.value)} />
+          <input
+            value={draft.entityType}
+            placeholder="Order, Customer…"
+            onChange={(event) => set('entityType', event.target.value)}
+          />
         </label>
         <label>
           Batch id

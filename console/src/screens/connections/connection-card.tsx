@@ -90,7 +90,9 @@ export function ConnectionCard({
         </p>
       ))}
       {connection.lastError ? (
-        <Problems problems={[{ ...connection.lastError, message: `Last error: ${connection.lastError.message}` }]} />
+        <Problems
+          problems={[{ ...connection.lastError, message: `Last error: ${connection.lastError.message}` }]}
+        />
       ) : null}
       <Problems error={sync.error ?? reconnect.error} />
       <div className="actions">
@@ -105,7 +107,12 @@ export function ConnectionCard({
           </button>
         ) : null}
         {admin && connection.status !== 'CONNECTED' ? (
-          <button type="button" className="primary" onClick={() => void startReconnect()} disabled={reconnect.fetching}>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void startReconnect()}
+            disabled={reconnect.fetching}
+          >
             Reconnect<span className="visually-hidden"> {connection.name}</span>
           </button>
         ) : null}
@@ -125,8 +132,9 @@ export function ConnectionCard({
           onCancel={() => setConfirming(false)}
         >
           <p>
-            The gateway revokes its access at Intuit and forgets the tokens: nothing more is sent to or read from{' '}
-            {connection.companyName ?? 'this company'} until you reconnect. What is already in QuickBooks stays there.
+            The gateway revokes its access at Intuit and forgets the tokens: nothing more is sent to or read
+            from {connection.companyName ?? 'this company'} until you reconnect. What is already in QuickBooks
+            stays there.
           </p>
           <Problems error={disconnect.error} />
         </ConfirmDialog>

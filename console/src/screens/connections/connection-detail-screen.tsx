@@ -19,7 +19,11 @@ export function ConnectionDetailScreen() {
     // The callback page links here with the import it started: show its progress pop-up (Werx's first import).
     if (importBatch && !followed.current) {
       followed.current = true;
-      tracker.track({ id: importBatch, kind: 'REFERENCE_IMPORT', onDone: () => refetch({ requestPolicy: 'network-only' }) });
+      tracker.track({
+        id: importBatch,
+        kind: 'REFERENCE_IMPORT',
+        onDone: () => refetch({ requestPolicy: 'network-only' }),
+      });
     }
   }, [importBatch, tracker, refetch]);
   const connection = data?.connection;

@@ -47,9 +47,15 @@ function ConnectForm() {
     if (url) window.location.assign(url);
   };
   return (
-    <form className="card connect-form" onSubmit={(event) => void submit(event)} aria-labelledby="connect-heading">
+    <form
+      className="card connect-form"
+      onSubmit={(event) => void submit(event)}
+      aria-labelledby="connect-heading"
+    >
       <h2 id="connect-heading">Connect a QuickBooks company</h2>
-      <p>You approve access on QuickBooks’ page, then come back here; the company’s lists are imported at once.</p>
+      <p>
+        You approve access on QuickBooks’ page, then come back here; the company’s lists are imported at once.
+      </p>
       <label>
         Name for this connection
         <input value={name} required maxLength={100} onChange={(event) => setName(event.target.value)} />

@@ -17,7 +17,15 @@ export interface ReferenceSelectProps {
 }
 
 /** A setting that names a QuickBooks list object, chosen from the mirrored reference data. */
-export function ReferenceSelect({ connectionId, label, type, kinds, value, onChange, error }: ReferenceSelectProps) {
+export function ReferenceSelect({
+  connectionId,
+  label,
+  type,
+  kinds,
+  value,
+  onChange,
+  error,
+}: ReferenceSelectProps) {
   const id = useId();
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState<string | null>(null);

@@ -29,15 +29,30 @@ const REFERENCE_GROUPS: Array<{ title: string; fields: ReferenceField[] }> = [
     title: 'Accounts',
     fields: [
       { key: 'incomeAccountId', label: 'Income account', type: 'ACCOUNT', kinds: ['Income'] },
-      { key: 'depositAccountId', label: 'Deposit account', type: 'ACCOUNT', kinds: ['Bank', 'Other Current Asset'] },
+      {
+        key: 'depositAccountId',
+        label: 'Deposit account',
+        type: 'ACCOUNT',
+        kinds: ['Bank', 'Other Current Asset'],
+      },
       {
         key: 'discountAccountId',
         label: 'Discount account',
         type: 'ACCOUNT',
         kinds: ['Income', 'Other Income', 'Expense', 'Other Expense'],
       },
-      { key: 'inventoryAssetAccountId', label: 'Inventory asset account', type: 'ACCOUNT', kinds: ['Other Current Asset'] },
-      { key: 'costOfGoodsSoldAccountId', label: 'Cost of goods sold account', type: 'ACCOUNT', kinds: ['Cost of Goods Sold'] },
+      {
+        key: 'inventoryAssetAccountId',
+        label: 'Inventory asset account',
+        type: 'ACCOUNT',
+        kinds: ['Other Current Asset'],
+      },
+      {
+        key: 'costOfGoodsSoldAccountId',
+        label: 'Cost of goods sold account',
+        type: 'ACCOUNT',
+        kinds: ['Cost of Goods Sold'],
+      },
     ],
   },
   {
@@ -82,7 +97,13 @@ const toValues = (settings: SettingsFieldsFragment): Values =>
   ) as Values;
 
 /** WindingFlow's settings page and Werx's defaults: switches, posting choices and the objects orders post to. */
-export function SettingsForm({ connectionId, settings }: { connectionId: string; settings: SettingsFieldsFragment }) {
+export function SettingsForm({
+  connectionId,
+  settings,
+}: {
+  connectionId: string;
+  settings: SettingsFieldsFragment;
+}) {
   const admin = useCan('ADMIN');
   const [saved, setSaved] = useState(() => toValues(settings));
   const [values, setValues] = useState(saved);
@@ -112,7 +133,13 @@ export function SettingsForm({ connectionId, settings }: { connectionId: string;
   };
 
   const text = (key: Key, label: string, props: Record<string, string> = {}) => (
-    <TextField label={label} value={String(values[key])} onChange={set(key)} error={fieldError(key)} {...props} />
+    <TextField
+      label={label}
+      value={String(values[key])}
+      onChange={set(key)}
+      error={fieldError(key)}
+      {...props}
+    />
   );
 
   return (
@@ -120,8 +147,18 @@ export function SettingsForm({ connectionId, settings }: { connectionId: string;
       <h2 id="settings-heading">Settings</h2>
       <fieldset disabled={!admin}>
         <legend>Integration</legend>
-        <Toggle label="Enable integrations" hint="Off: nothing is sent to QuickBooks." checked={values.enabled === true} onChange={set('enabled')} />
-        <Toggle label="Auto invoice" hint="Push invoices as soon as they are created." checked={values.autoInvoice === true} onChange={set('autoInvoice')} />
+        <Toggle
+          label="Enable integrations"
+          hint="Off: nothing is sent to QuickBooks."
+          checked={values.enabled === true}
+          onChange={set('enabled')}
+        />
+        <Toggle
+          label="Auto invoice"
+          hint="Push invoices as soon as they are created."
+          checked={values.autoInvoice === true}
+          onChange={set('autoInvoice')}
+        />
         <Toggle
           label="Approve changes from QuickBooks first"
           hint="Reference changes wait in the sync wizard."
@@ -132,7 +169,13 @@ export function SettingsForm({ connectionId, settings }: { connectionId: string;
       <fieldset disabled={!admin}>
         <legend>Posting</legend>
         {(['postOrdersAs', 'undoMode'] as const).map((key) => (
-          <ChoiceField key={key} label={key === 'postOrdersAs' ? 'Post orders as' : 'Undo sync'} options={CHOICES[key]!} value={String(values[key])} onChange={set(key)} />
+          <ChoiceField
+            key={key}
+            label={key === 'postOrdersAs' ? 'Post orders as' : 'Undo sync'}
+            options={CHOICES[key]!}
+            value={String(values[key])}
+            onChange={set(key)}
+          />
         ))}
         {text('defaultCustomerName', 'Customer for orders without one')}
       </fieldset>
@@ -155,7 +198,12 @@ export function SettingsForm({ connectionId, settings }: { connectionId: string;
       ))}
       <fieldset disabled={!admin}>
         <legend>New products</legend>
-        <ChoiceField label="Create new products as" options={CHOICES.newItemKind!} value={String(values.newItemKind)} onChange={set('newItemKind')} />
+        <ChoiceField
+          label="Create new products as"
+          options={CHOICES.newItemKind!}
+          value={String(values.newItemKind)}
+          onChange={set('newItemKind')}
+        />
         {text('defaultInventoryQuantity', 'Default inventory quantity', { inputMode: 'decimal' })}
         {text('defaultInventoryStartDate', 'Default inventory start date', { type: 'date' })}
       </fieldset>
@@ -175,11 +223,28 @@ export function SettingsForm({ connectionId, settings }: { connectionId: string;
   );
 }
 
-function Toggle({ label, hint, checked, onChange }: { label: string; hint: string; checked: boolean; onChange: (value: boolean) => void }) {
+function Toggle({
+  label,
+  hint,
+  checked,
+  onChange,
+}: {
+  label: string;
+  hint: string;
+  checked: boolean;
+  onChange: (value: boolean) => void;
+}) {
   const id = useId();
   return (
     <div className="field field-toggle">
-      <input id={id} type="checkbox" role="switch" checked={checked} onChange={(event) => onChange(event.target.checked)} aria-describedby={`${id}-hint`} />
+      <input
+        id={id}
+        type="checkbox"
+        role="switch"
+        checked={checked}
+        onChange={(event) => onChange(event.target.checked)}
+        aria-describedby={`${id}-hint`}
+      />
       <label htmlFor={id}>{label}</label>
       <span className="field-hint" id={`${id}-hint`}>
         {hint}
@@ -188,7 +253,17 @@ function Toggle({ label, hint, checked, onChange }: { label: string; hint: strin
   );
 }
 
-function ChoiceField({ label, options, value, onChange }: { label: string; options: Array<[string, string]>; value: string; onChange: (value: string) => void }) {
+function ChoiceField({
+  label,
+  options,
+  value,
+  onChange,
+}: {
+  label: string;
+  options: Array<[string, string]>;
+  value: string;
+  onChange: (value: string) => void;
+}) {
   const id = useId();
   return (
     <div className="field">
@@ -204,7 +279,14 @@ function ChoiceField({ label, options, value, onChange }: { label: string; optio
   );
 }
 
-function TextField(props: { label: string; value: string; onChange: (value: string) => void; error?: string; type?: string; inputMode?: string }): ReactNode {
+function TextField(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+  type?: string;
+  inputMode?: string;
+}): ReactNode {
   const id = useId();
   return (
     <div className="field">

@@ -6,7 +6,12 @@ import { useBatchTracker } from '../../components/batch-tracker';
 import { ConfirmDialog } from '../../components/dialog';
 import { Problems } from '../../components/problems';
 import { SyncLogTable } from '../../components/sync-log-table';
-import { OrderDetailDocument, PostOrdersDocument, UndoSyncDocument, type UndoSyncMutation } from '../../gql/graphql';
+import {
+  OrderDetailDocument,
+  PostOrdersDocument,
+  UndoSyncDocument,
+  type UndoSyncMutation,
+} from '../../gql/graphql';
 import { formatDateTime, formatMoney, humanize } from '../../lib/format';
 import { useCan } from '../../lib/viewer';
 
@@ -54,7 +59,9 @@ export function OrderDetailScreen() {
   return (
     <>
       <p className="breadcrumbs">
-        <Link href={order.status === 'FAILED' ? '/errors' : order.status === 'ARCHIVED' ? '/archived' : '/orders'}>
+        <Link
+          href={order.status === 'FAILED' ? '/errors' : order.status === 'ARCHIVED' ? '/archived' : '/orders'}
+        >
           Back to the list
         </Link>
       </p>
@@ -64,15 +71,18 @@ export function OrderDetailScreen() {
       <Problems error={error ?? postState.error} />
       {undone ? (
         <p className="notice notice-good" role="status">
-          Removed {transactionName(undone.removedTransaction.kind)} {undone.removedTransaction.docNumber ?? undone.removedTransaction.id}{' '}
-          from QuickBooks. The order is new again.
+          Removed {transactionName(undone.removedTransaction.kind)}{' '}
+          {undone.removedTransaction.docNumber ?? undone.removedTransaction.id} from QuickBooks. The order is
+          new again.
           {undone.keptCustomerIds.length + undone.keptItemIds.length > 0
             ? ` The customer and ${undone.keptItemIds.length} item(s) the posting used stay in QuickBooks.`
             : ''}
         </p>
       ) : null}
       {order.lastError ? (
-        <Problems problems={[{ ...order.lastError, message: `Posting failed: ${order.lastError.message}` }]} />
+        <Problems
+          problems={[{ ...order.lastError, message: `Posting failed: ${order.lastError.message}` }]}
+        />
       ) : null}
       <div className="columns">
         <section className="card" aria-labelledby="order-facts">
@@ -121,12 +131,19 @@ export function OrderDetailScreen() {
             <p>Not in QuickBooks.</p>
           )}
           {order.modifiedAfterPosting ? (
-            <p className="notice notice-warn">The channel changed this order after it was posted; QuickBooks was not changed.</p>
+            <p className="notice notice-warn">
+              The channel changed this order after it was posted; QuickBooks was not changed.
+            </p>
           ) : null}
           {canWrite ? (
             <div className="actions">
               {POSTABLE.has(order.status) ? (
-                <button type="button" className="primary" disabled={postState.fetching || tracker.busy} onClick={() => void postThis()}>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={postState.fetching || tracker.busy}
+                  onClick={() => void postThis()}
+                >
                   Post to QuickBooks
                 </button>
               ) : null}
@@ -146,11 +163,21 @@ export function OrderDetailScreen() {
             <thead>
               <tr>
                 <th scope="col">Product</th>
-                <th scope="col" className="wide">SKU</th>
-                <th scope="col" className="number">Quantity</th>
-                <th scope="col" className="number">Unit price</th>
-                <th scope="col" className="number">Amount</th>
-                <th scope="col" className="wide">QuickBooks item</th>
+                <th scope="col" className="wide">
+                  SKU
+                </th>
+                <th scope="col" className="number">
+                  Quantity
+                </th>
+                <th scope="col" className="number">
+                  Unit price
+                </th>
+                <th scope="col" className="number">
+                  Amount
+                </th>
+                <th scope="col" className="wide">
+                  QuickBooks item
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -193,7 +220,10 @@ export function OrderDetailScreen() {
         {order.syncLogs.edges.length === 0 ? (
           <p>No QuickBooks call was made for this order yet.</p>
         ) : (
-          <SyncLogTable logs={order.syncLogs.edges.map((edge) => edge.node)} caption={`Sync log of order ${order.orderNumber}`} />
+          <SyncLogTable
+            logs={order.syncLogs.edges.map((edge) => edge.node)}
+            caption={`Sync log of order ${order.orderNumber}`}
+          />
         )}
       </section>
       {confirming && txn ? (
@@ -207,10 +237,12 @@ export function OrderDetailScreen() {
           onCancel={() => setConfirming(false)}
         >
           <p>
-            This removes {transactionName(txn.kind)} {txn.docNumber ?? txn.id} from QuickBooks and makes the order new again.
-            Customers and items created while posting stay in QuickBooks.
+            This removes {transactionName(txn.kind)} {txn.docNumber ?? txn.id} from QuickBooks and makes the
+            order new again. Customers and items created while posting stay in QuickBooks.
           </p>
-          <p className="hint">If a payment was applied to it in QuickBooks, remove that payment there first.</p>
+          <p className="hint">
+            If a payment was applied to it in QuickBooks, remove that payment there first.
+          </p>
           <Problems error={undoState.error} />
         </ConfirmDialog>
       ) : null}

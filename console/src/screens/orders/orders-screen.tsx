@@ -18,7 +18,12 @@ import { useCan } from '../../lib/viewer';
 const PAGE_SIZE = 50;
 
 const VIEWS: Array<{ path: string; view: OrderView; label: string; empty: string }> = [
-  { path: '/orders', view: 'ORDERS', label: 'Orders', empty: 'No orders yet: channels send them through upsertOrders.' },
+  {
+    path: '/orders',
+    view: 'ORDERS',
+    label: 'Orders',
+    empty: 'No orders yet: channels send them through upsertOrders.',
+  },
   { path: '/errors', view: 'ERRORS', label: 'Errors', empty: 'No order failed to post.' },
   { path: '/archived', view: 'ARCHIVED', label: 'Archived', empty: 'No archived orders.' },
 ];
@@ -122,7 +127,9 @@ export function OrdersScreen() {
         </form>
       </div>
       <Problems error={error ?? posting.error ?? archiving.error} />
-      {data && orders.length === 0 ? <p>{applied ? `No ${current.label.toLowerCase()} match “${applied}”.` : current.empty}</p> : null}
+      {data && orders.length === 0 ? (
+        <p>{applied ? `No ${current.label.toLowerCase()} match “${applied}”.` : current.empty}</p>
+      ) : null}
       {fetching && !data ? <p role="status">Loading orders…</p> : null}
       {orders.length > 0 ? (
         <div className="table-wrap">
@@ -141,18 +148,26 @@ export function OrdersScreen() {
                   />
                 </th>
                 <th scope="col">Order</th>
-                <th scope="col" className="wide">Date</th>
-                <th scope="col" className="wide">Customer</th>
-                <th scope="col" className="number">Total</th>
+                <th scope="col" className="wide">
+                  Date
+                </th>
+                <th scope="col" className="wide">
+                  Customer
+                </th>
+                <th scope="col" className="number">
+                  Total
+                </th>
                 <th scope="col">Status</th>
-                <th scope="col" className="wide">{current.view === 'ERRORS' ? 'Error' : 'QuickBooks'}</th>
+                <th scope="col" className="wide">
+                  {current.view === 'ERRORS' ? 'Error' : 'QuickBooks'}
+                </th>
               </tr>
             </thead>
             <tbody>
               {orders.map((order) => (
                 <tr
                   key={order.id}
-                  className={selected.has(order.id) ? "selected" : undefined}
+                  className={selected.has(order.id) ? 'selected' : undefined}
                   onDoubleClick={() => navigate(`/orders/${order.id}`)}
                 >
                   <td className="select">
@@ -166,7 +181,10 @@ export function OrdersScreen() {
                   <td>
                     <Link href={`/orders/${order.id}`}>#{order.orderNumber}</Link>
                     {order.modifiedAfterPosting ? (
-                      <span className="badge badge-warn" title="The channel changed this order after it was posted">
+                      <span
+                        className="badge badge-warn"
+                        title="The channel changed this order after it was posted"
+                      >
                         changed
                       </span>
                     ) : null}
@@ -223,7 +241,11 @@ export function OrdersScreen() {
             Post to QuickBooks
           </button>
           {current.view !== 'ARCHIVED' ? (
-            <button type="button" disabled={selected.size === 0 || archiving.fetching} onClick={() => void archiveSelected()}>
+            <button
+              type="button"
+              disabled={selected.size === 0 || archiving.fetching}
+              onClick={() => void archiveSelected()}
+            >
               Archive
             </button>
           ) : null}
