@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { JOB_KINDS, type JobPayloads } from '../../src/job-catalogue';
 import { createJobHandlers } from '../../src/job-handlers';
 import { JobWorker } from '../../src/jobs';
+import { ConnectionEntity } from '../../src/entities';
 import { createLogger } from '../../src/logger';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -29,6 +30,8 @@ const BUILT = path.join(__dirname, '..', '..', 'dist', 'console', 'index.html');
 const dialect = DIALECTS[DIALECTS.length - 1]!;
 
 jest.setTimeout(120_000);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /**
  * What the functions run in the page use, typed just enough: the tests compile without the DOM library. (Strings would
@@ -153,10 +156,29 @@ describe(`the console in Chromium (${dialect})`, () => {
     connectionId = new URL(page.url()).pathname.split('/').pop()!;
     await page.getByRole('heading', { name: 'Demo books', level: 1 }).waitFor();
     const card = page.getByRole('article', { name: 'Status' });
-    await card.getByText('Connected', { exact: true }).waitFor();
+    await card
+      .locator('.badge')
+      .filter({ hasText: /^Connected$/ })
+      .waitFor();
     for (const fact of ['Company', 'Connected since', 'Last sync', 'Access token'])
       await card.getByRole('term').filter({ hasText: fact }).waitFor();
     expect(await card.getByRole('definition').nth(0).textContent()).not.toBe('—');
+  });
+
+  it('warns before the QuickBooks authorization runs out', async () => {
+    const connections = t.gateway.dataSource.getRepository(ConnectionEntity);
+    const { refreshTokenExpiresAt } = await connections.findOneByOrFail({ id: connectionId });
+    await connections.update(connectionId, { refreshTokenExpiresAt: new Date(Date.now() + 5 * DAY + HOUR) });
+    await page.reload();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'The QuickBooks authorization expires in 5 days' })
+      .waitFor();
+    await screenshots(page, '04-token-warning');
+    await connections.update(connectionId, { refreshTokenExpiresAt });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
   });
 
   it('saves settings chosen from the mirrored accounts, items and terms', async () => {
@@ -169,7 +191,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.getByRole('combobox', { name: 'Terms' }).selectOption({ label: 'Net 30' });
     await page.getByRole('combobox', { name: 'Freight item' }).selectOption({ label: 'Services' });
     await page.getByRole('switch', { name: 'Auto invoice' }).check();
-    await screenshots(page, '04-connection-settings');
+    await screenshots(page, '05-connection-settings');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
 
@@ -199,7 +221,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     const rows = page.getByRole('table', { name: 'Orders' }).locator('tbody tr');
     await page.getByText('1–50 of 50 orders').waitFor();
     expect(await rows.count()).toBe(50);
-    await screenshots(page, '05-orders');
+    await screenshots(page, '06-orders');
 
     await page.getByRole('checkbox', { name: 'Select every order on this page' }).check();
     await page.getByText('50 selected').waitFor();
@@ -229,7 +251,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     const failed = items.filter({ hasText: 'Failed' });
     expect(await failed.count()).toBe(2);
     expect(await failed.first().textContent()).toContain('set handlingItemId in the connection settings');
-    await screenshots(page, '06-posting-results');
+    await screenshots(page, '07-posting-results');
     postingBatchId = (
       await t.graphql<{ batches: { edges: Array<{ node: { id: string } }> } }>(
         key,
@@ -245,7 +267,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.getByRole('heading', { name: 'Errors', level: 1 }).waitFor();
     await page.getByText('1–2 of 2 orders').waitFor();
     await page.getByRole('table', { name: 'Errors' }).getByText('set handlingItemId').first().waitFor();
-    await screenshots(page, '07-errors');
+    await screenshots(page, '08-errors');
   });
 
   it('opens an order with its lines, charges, transaction and sync log, and undoes its sync after confirming', async () => {
@@ -260,7 +282,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     const transactionId = await inQuickBooks.getByRole('definition').nth(1).textContent();
     const log = page.getByRole('table', { name: 'Sync log of order W1000' });
     await log.getByText('Create').first().waitFor();
-    await screenshots(page, '08-order-detail');
+    await screenshots(page, '09-order-detail');
 
     // Keyboard: Enter opens the confirmation with the safe answer focused; Escape keeps everything as it was.
     await page.getByRole('button', { name: 'Undo sync' }).focus();
@@ -270,7 +292,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     expect(
       await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent),
     ).toBe('No');
-    await screenshots(page, '09-undo-confirm');
+    await screenshots(page, '10-undo-confirm');
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached' });
 
@@ -294,7 +316,7 @@ describe(`the console in Chromium (${dialect})`, () => {
       }>
     ).find((r) => r.Id === transactionId);
     expect(receipt?.status ?? 'Deleted').toBe('Deleted');
-    await screenshots(page, '10-order-undone');
+    await screenshots(page, '11-order-undone');
   });
 
   it('archives selected orders into the Archived view', async () => {
@@ -312,7 +334,7 @@ describe(`the console in Chromium (${dialect})`, () => {
       .click();
     await page.getByRole('heading', { name: 'Archived', level: 1 }).waitFor();
     await page.getByRole('table', { name: 'Archived' }).getByRole('link', { name: '#W1000' }).waitFor();
-    await screenshots(page, '11-archived');
+    await screenshots(page, '12-archived');
   });
 
   it('lists the sync log, filtered by direction and result', async () => {
@@ -331,7 +353,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     await table.getByText('Delete').first().waitFor();
     expect(await table.getByText('From QuickBooks').count()).toBe(0);
     expect(await table.getByText('Failed').count()).toBe(0);
-    await screenshots(page, '12-sync-logs');
+    await screenshots(page, '13-sync-logs');
   });
 
   it('serves GraphiQL offline: the key prefilled from the session, subscriptions over graphql-ws', async () => {
@@ -340,12 +362,42 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.waitForURL(`${origin}/graphql`);
     await execute();
     await page.locator('.graphiql-response').getByText(`"console-${process.pid}"`).waitFor();
-    await screenshots(page, '13-graphiql');
+    await screenshots(page, '14-graphiql');
 
     // A subscription over graphql-ws, authenticated with the same header: the batch's state, then completion.
     const subscription = `subscription { batchProgress(batchId: "${postingBatchId}") { status processed total } }`;
     await page.goto(`${origin}/graphql?query=${encodeURIComponent(subscription)}`);
     await execute();
     await page.locator('.graphiql-response').getByText('"COMPLETED_WITH_ERRORS"').waitFor();
+  });
+
+  it('syncs the lists again with live progress, disconnects after confirming, and reconnects', async () => {
+    await page.goto(`${origin}/console/connections`);
+    const card = page.getByRole('article', { name: 'Demo books' });
+    await card.getByRole('button', { name: 'Sync Demo books from QuickBooks' }).click();
+    const results = dialog('Import results');
+    await results.getByText('9 imported').waitFor();
+    await progress('Importing from QuickBooks').and(page.locator('[aria-valuenow="100"]')).waitFor();
+    await results.getByRole('button', { name: 'Close' }).click();
+
+    await card.getByRole('button', { name: 'Disconnect Demo books' }).click();
+    const confirm = dialog('Disconnect Demo books?');
+    await confirm.getByText('revokes its access at Intuit').waitFor();
+    await screenshots(page, '15-disconnect-confirm');
+    await confirm.getByRole('button', { name: 'Disconnect' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await card.locator('.badge').filter({ hasText: 'Disconnected' }).waitFor();
+    await card.getByRole('term').filter({ hasText: 'Disconnected' }).waitFor();
+
+    await card.getByRole('button', { name: 'Reconnect Demo books' }).click();
+    await page.getByRole('button', { name: 'Connect' }).first().click();
+    await page.getByRole('link', { name: 'Back to the console' }).click();
+    await dialog('Import results').getByRole('button', { name: 'Close' }).click();
+    await page
+      .getByRole('article', { name: 'Status' })
+      .locator('.badge')
+      .filter({ hasText: /^Connected$/ })
+      .waitFor();
+    await screenshots(page, '16-reconnected');
   });
 });

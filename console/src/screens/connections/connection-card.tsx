@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { useMutation } from 'urql';
+import { useEffect, useRef, useState } from 'react';
+import { useMutation, useSubscription } from 'urql';
 import { Link } from 'wouter';
 import { StatusBadge } from '../../components/badges';
 import { useBatchTracker } from '../../components/batch-tracker';
@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../../components/dialog';
 import { Problems } from '../../components/problems';
 import {
   ConnectDocument,
+  ConnectionEventsDocument,
   DisconnectDocument,
   SyncReferenceDataDocument,
   type ConnectionSummaryFragment,
@@ -33,6 +34,19 @@ export function ConnectionCard({
   const [sync, runSync] = useMutation(SyncReferenceDataDocument);
   const [reconnect, runReconnect] = useMutation(ConnectDocument);
   const connected = connection.status === 'CONNECTED';
+  // Live: a status change (authorization lost, say) or fresh reference data shows without reloading.
+  const [events] = useSubscription({
+    query: ConnectionEventsDocument,
+    variables: { id: connection.id },
+    pause: connection.status === 'DISCONNECTED',
+  });
+  const event = events.data?.connectionEvents;
+  const handled = useRef(event);
+  useEffect(() => {
+    if (!event || handled.current === event) return;
+    handled.current = event;
+    if (event.kind === 'STATUS_CHANGED' || event.kind === 'REFERENCE_DATA_CHANGED') onChanged();
+  }, [event, onChanged]);
 
   const startSync = async () => {
     const result = await runSync({ id: connection.id });

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useQuery } from 'urql';
-import { Link, useParams, useSearch } from 'wouter';
+import { Link, useLocation, useParams, useSearch } from 'wouter';
 import { useBatchTracker } from '../../components/batch-tracker';
 import { Problems } from '../../components/problems';
 import { ConnectionDetailDocument } from '../../gql/graphql';
@@ -13,10 +13,12 @@ export function ConnectionDetailScreen() {
   const importBatch = new URLSearchParams(useSearch()).get('import');
   const [{ data, error }, refetch] = useQuery({ query: ConnectionDetailDocument, variables: { id } });
   const tracker = useBatchTracker();
+  const [, navigate] = useLocation();
   const followed = useRef(false);
   const refresh = () => refetch({ requestPolicy: 'network-only' });
   useEffect(() => {
-    // The callback page links here with the import it started: show its progress pop-up (Werx's first import).
+    // The callback page links here with the import it started: show its progress pop-up (Werx's first import),
+    // once: the address loses ?import, so reloading the page does not show it again.
     if (importBatch && !followed.current) {
       followed.current = true;
       tracker.track({
@@ -24,8 +26,9 @@ export function ConnectionDetailScreen() {
         kind: 'REFERENCE_IMPORT',
         onDone: () => refetch({ requestPolicy: 'network-only' }),
       });
+      navigate(`/connections/${id}`, { replace: true });
     }
-  }, [importBatch, tracker, refetch]);
+  }, [importBatch, tracker, refetch, navigate, id]);
   const connection = data?.connection;
   return (
     <>
