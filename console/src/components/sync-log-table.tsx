@@ -1,6 +1,6 @@
 import { Link } from 'wouter';
 import type { SyncLogRowFragment } from '../gql/graphql';
-import { formatDateTime, humanize } from '../lib/format';
+import { formatDate, formatTime, humanize } from '../lib/format';
 import { StatusBadge } from './badges';
 
 /** QuickBooks calls and changes, newest first: what, which way, the outcome and QuickBooks' code. */
@@ -12,7 +12,9 @@ export function SyncLogTable({ logs, caption }: { logs: SyncLogRowFragment[]; ca
         <thead>
           <tr>
             <th scope="col">When</th>
-            <th scope="col">Action</th>
+            <th scope="col" className="wide">
+              Action
+            </th>
             <th scope="col" className="wide">
               Direction
             </th>
@@ -29,8 +31,11 @@ export function SyncLogTable({ logs, caption }: { logs: SyncLogRowFragment[]; ca
         <tbody>
           {logs.map((log) => (
             <tr key={log.id}>
-              <td>{formatDateTime(log.createdAt)}</td>
               <td>
+                <span className="nowrap">{formatDate(log.createdAt)}</span>{' '}
+                <span className="nowrap">{formatTime(log.createdAt)}</span>
+              </td>
+              <td className="wide">
                 {humanize(log.action)}
                 {log.attempt > 1 ? ` (attempt ${log.attempt})` : ''}
               </td>
@@ -38,6 +43,7 @@ export function SyncLogTable({ logs, caption }: { logs: SyncLogRowFragment[]; ca
                 {log.direction === 'TO_QUICKBOOKS' ? 'To QuickBooks' : 'From QuickBooks'}
               </td>
               <td>
+                <span className="narrow-only muted">{humanize(log.action)}</span>
                 {log.entityType === 'Order' && log.entityId ? (
                   <Link href={`/orders/${log.entityId}`}>Order {log.label ?? ''}</Link>
                 ) : (

@@ -5,6 +5,10 @@ export function formatDateTime(value: string | null | undefined): string {
   return new Date(value).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+export function formatTime(value: string): string {
+  return new Date(value).toLocaleTimeString(undefined, { timeStyle: 'medium' });
+}
+
 export function formatDate(value: string | null | undefined): string {
   if (!value) return '—';
   return new Date(value).toLocaleDateString(undefined, { dateStyle: 'medium' });
