@@ -73,7 +73,14 @@ export function BatchTrackerProvider({ children }: { children: ReactNode }) {
   return (
     <TrackerContext.Provider value={value}>
       {children}
-      {current ? <BatchProgressBar key={current.batch.id} batch={current.batch} onFinished={done} /> : null}
+      {current ? (
+        <BatchProgressBar
+          key={current.batch.id}
+          batch={current.batch}
+          onFinished={done}
+          onDismiss={() => setCurrent(null)}
+        />
+      ) : null}
       {current?.finished ? <BatchResults batch={current.batch} onClose={() => setCurrent(null)} /> : null}
     </TrackerContext.Provider>
   );
@@ -83,9 +90,12 @@ export function BatchTrackerProvider({ children }: { children: ReactNode }) {
 function BatchProgressBar({
   batch,
   onFinished,
+  onDismiss,
 }: {
   batch: TrackedBatch;
   onFinished: (batch: TrackedBatch) => void;
+  /** When the progress cannot be followed: put the bar away (the batch goes on; its results are in the lists). */
+  onDismiss: () => void;
 }) {
   const [{ data, error }] = useSubscription<BatchProgressSubscription, Progress | undefined>(
     { query: BatchProgressDocument, variables: { id: batch.id } },
@@ -109,16 +119,21 @@ function BatchProgressBar({
   const processed = progress?.processed ?? 0;
   const total = progress?.total ?? 0;
   const current = progress?.item?.label;
-  const text = progress
-    ? `${processed} of ${total}${current ? ` · ${current}` : ''}`
-    : 'Waiting for the worker…';
+  const text = progress ? `${processed} of ${total}${current ? ` · ${current}` : ''}` : 'Starting…';
   return (
     <section className="batch-bar" aria-label={wording.running}>
       <div className="batch-bar-text" role="status">
         <strong>{wording.running}</strong> <span>{text}</span>
       </div>
       <ProgressBar label={wording.running} done={processed} total={total} text={text} />
-      {error ? <Problems error={error} /> : null}
+      {error ? (
+        <>
+          <Problems error={error} />
+          <button type="button" onClick={onDismiss}>
+            Hide progress
+          </button>
+        </>
+      ) : null}
     </section>
   );
 }
