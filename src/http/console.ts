@@ -43,7 +43,7 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
   // Every other console path is a screen of the single-page app: the same page, which routes in the browser.
   router.get(['/console', '/console/{*screen}'], (req, res, next) => {
     if (req.path.startsWith('/console/assets/')) return next();
-    // The app's relative links need the trailing slash.
+    // One address for the start screen: /console/.
     if (req.path === '/console') return res.redirect(301, `/console/${req.url.slice(req.path.length)}`);
     sendPage('index.html', res);
   });

@@ -1,8 +1,9 @@
 /**
- * Real Chromium for the console's browser tests (bench/chromium.ts launches it). Every page is guarded: requests and WebSockets to anything but this machine are blocked and
- * recorded, console errors and uncaught exceptions are recorded. The console and GraphiQL pages carry their own strict
- * Content-Security-Policy (script-src 'self', connect-src 'self'), so an inline script or a foreign origin in them
- * would be refused by Chromium and show up here as a console error.
+ * Guards for the console's browser tests (Chromium itself is launched by bench/chromium.ts). Every page is watched:
+ * requests and WebSockets to anything but this machine are blocked and recorded, console errors and uncaught
+ * exceptions are recorded. The console and GraphiQL pages carry their own strict Content-Security-Policy
+ * (script-src 'self', connect-src 'self'), so an inline script or a foreign origin in them would be refused by
+ * Chromium and show up here as a console error.
  */
 import fs from 'node:fs';
 import net from 'node:net';
