@@ -25,6 +25,7 @@ import { depthLimit } from './schema/depth-limit';
 import { createFormatError } from './schema/format-error';
 import type { Principal } from './services/api-key.service';
 import { renderAuthorizationPage } from './oauth-callback';
+import { consoleRouter } from './http/console';
 
 export type { Services } from './core';
 
@@ -133,7 +134,8 @@ export async function createGateway(
         },
       },
       operationMetrics(metrics),
-      ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // Apollo's landing page loads from the internet; browsers get our bundled GraphiQL (src/http/console.ts).
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -186,6 +188,7 @@ export async function createGateway(
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  app.use(consoleRouter({ graphiql: config.graphql.graphiql }));
   app.use(
     '/graphql',
     express.json({ limit: '5mb' }),

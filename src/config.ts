@@ -62,6 +62,7 @@ class EnvVars {
   @IsOptional() @IsInt() @Min(1) @Max(500) QBO_MAX_PER_MINUTE?: number;
   @IsOptional() @IsInt() @Min(1) @Max(120) QBO_MAX_BATCH_PER_MINUTE?: number;
   @IsOptional() @IsInt() @Min(1) @Max(50) GRAPHQL_MAX_DEPTH?: number;
+  @IsOptional() @IsBooleanString() GRAPHIQL?: string;
 }
 
 const NUMERIC: ReadonlyArray<keyof EnvVars> = [
@@ -107,7 +108,8 @@ export interface Config {
   previousEncryptionKeys: string[];
   runWorker: boolean;
   logLevel: LogLevel;
-  graphql: { maxDepth: number; introspection: boolean };
+  /** `graphiql`: serve GraphiQL to browsers at GET /graphql (and so allow introspection). */
+  graphql: { maxDepth: number; introspection: boolean; graphiql: boolean };
 }
 
 /** Thrown when the environment is invalid; the message names variables and rules only. */
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const port = vars.PORT ?? 4000;
   const dataDir = path.resolve(cwd, 'data');
   const nodeEnv = (vars.NODE_ENV ?? 'development') as Config['env'];
+  const graphiql = vars.GRAPHIQL ? vars.GRAPHIQL === 'true' : nodeEnv !== 'production';
   const config: Config = {
     env: nodeEnv,
     port,
@@ -171,7 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     previousEncryptionKeys: vars.GATEWAY_ENCRYPTION_PREVIOUS_KEYS?.split(',') ?? [],
     runWorker: vars.RUN_WORKER !== 'false',
     logLevel: vars.LOG_LEVEL ?? 'info',
-    graphql: { maxDepth: vars.GRAPHQL_MAX_DEPTH ?? 12, introspection: nodeEnv !== 'production' },
+    graphql: {
+      maxDepth: vars.GRAPHQL_MAX_DEPTH ?? 12,
+      // GraphiQL needs the schema; asking for it in production asks for introspection too.
+      introspection: nodeEnv !== 'production' || graphiql,
+      graphiql,
+    },
   };
   return deepFreeze(config);
 }

@@ -23,6 +23,8 @@ run(async () => {
         '',
         `  QuickBooks Gateway is running at ${graphqlUrl}`,
         `  Demo API key (tenant "demo"): ${demoKey}`,
+        `  Operator console: ${graphqlUrl.replace(/graphql$/, 'console')}` +
+          (config.graphql.graphiql ? `   GraphiQL: ${graphqlUrl}` : ''),
         '',
         `  curl -s ${graphqlUrl} -H 'authorization: Bearer ${demoKey}' \\`,
         `    -H 'content-type: application/json' -d '{"query":"{ viewer { tenantName scopes } }"}'`,

@@ -17,10 +17,15 @@ export function renderAuthorizationPage(outcome: AuthorizationOutcome): string {
       ? `<dt>Import batch</dt><dd><code>${escape(outcome.importBatchId)}</code></dd>`
       : '',
   ].join('');
+  // Back to the console's page of this connection, which follows the import the callback started.
+  const back = outcome.connectionId
+    ? `/console/connections/${encodeURIComponent(outcome.connectionId)}` +
+      (outcome.importBatchId ? `?import=${encodeURIComponent(outcome.importBatchId)}` : '')
+    : '/console/connections';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
 h1{color:${outcome.ok ? '#2c7a2c' : '#a33'}}dt{font-weight:600}dd{margin:0 0 .5rem}</style></head>
 <body><h1>${title}</h1><p>${escape(outcome.message)}</p>${details ? `<dl>${details}</dl>` : ''}
-<p>You can close this window.</p></body></html>`;
+<p><a href="${escape(back)}">Back to the console</a> or close this window.</p></body></html>`;
 }

@@ -72,4 +72,16 @@ describe('config', () => {
       ]),
     );
   });
+
+  it('serves GraphiQL outside production, and in production only with GRAPHIQL=true (which allows introspection)', () => {
+    const graphql = (env: Record<string, string>) => loadConfig(env, '/srv/app').graphql;
+    expect(graphql({})).toMatchObject({ graphiql: true, introspection: true });
+    expect(graphql({ GRAPHIQL: 'false' })).toMatchObject({ graphiql: false, introspection: true });
+    expect(graphql({ NODE_ENV: 'production' })).toMatchObject({ graphiql: false, introspection: false });
+    expect(graphql({ NODE_ENV: 'production', GRAPHIQL: 'true' })).toMatchObject({
+      graphiql: true,
+      introspection: true,
+    });
+    expect(problemsOf({ GRAPHIQL: 'yes please' })).toEqual(['GRAPHIQL: must be a boolean string']);
+  });
 });

@@ -1,0 +1,65 @@
+/**
+ * The console's screens and navigation. A screen appears only when every root field it uses exists in the schema the
+ * console was built against (console/src/gql/capabilities.ts, generated from src/schema/schema.graphql), so screens
+ * for APIs still being built slot in by adding one entry here, and never show made-up data.
+ */
+import type { ComponentType } from 'react';
+import { ROOT_FIELDS } from '../gql/capabilities';
+import { ConnectionsScreen } from './connections/connections-screen';
+import { ConnectionDetailScreen } from './connections/connection-detail-screen';
+import { OrdersScreen } from './orders/orders-screen';
+import { OrderDetailScreen } from './orders/order-detail-screen';
+import { SyncLogsScreen } from './sync-logs-screen';
+
+export interface Screen {
+  /** wouter pattern under /console. */
+  path: string;
+  component: ComponentType;
+  /** Root fields ("Query.orders") the screen needs. */
+  requires: string[];
+  /** Shown in the navigation under this label (detail screens and the order views' tabs have none). */
+  nav?: string;
+  /** Other paths under which the navigation entry is the current one. */
+  section?: RegExp;
+}
+
+/**
+ * Screens waiting on APIs of other issues, and the fields they will need (spec/gateway.graphql):
+ * - Invoices (push status, error badge, Send to QuickBooks): Query.invoices, Mutation.sendInvoice
+ * - Export (three counts, Export, process log): Mutation.exportToQuickBooks (+ Connection.exportPreview)
+ * - Sync wizard (Approve Checked, Pending / Error Log / Failed Syncs, Retry, pending badge): Query.pendingEntities,
+ *   Mutation.approveEntities, Mutation.retrySync
+ */
+export const SCREENS: Screen[] = [
+  {
+    path: '/connections',
+    nav: 'Connections',
+    section: /^\/connections/,
+    component: ConnectionsScreen,
+    requires: ['Query.connections'],
+  },
+  { path: '/connections/:id', component: ConnectionDetailScreen, requires: ['Query.connection'] },
+  {
+    path: '/orders',
+    nav: 'Orders',
+    section: /^\/(orders|errors|archived)/,
+    component: OrdersScreen,
+    requires: ['Query.orders', 'Mutation.postOrders'],
+  },
+  { path: '/errors', component: OrdersScreen, requires: ['Query.orders', 'Mutation.postOrders'] },
+  {
+    path: '/archived',
+    component: OrdersScreen,
+    requires: ['Query.orders', 'Mutation.archiveOrders'],
+  },
+  { path: '/orders/:id', component: OrderDetailScreen, requires: ['Query.order'] },
+  { path: '/logs', nav: 'Sync logs', component: SyncLogsScreen, requires: ['Query.syncLogs'] },
+];
+
+/** The screens the schema supports. */
+export function availableScreens(
+  screens: Screen[] = SCREENS,
+  fields: ReadonlySet<string> = ROOT_FIELDS,
+): Screen[] {
+  return screens.filter((screen) => screen.requires.every((field) => fields.has(field)));
+}
