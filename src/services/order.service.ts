@@ -28,7 +28,15 @@ import {
   sumMoney,
   type DecimalRule,
 } from './money';
-import { decodeCursor, encodeCursor, pageSize, paginate, type Page, type PageArgs } from './pagination';
+import {
+  containsPattern,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  paginate,
+  type Page,
+  type PageArgs,
+} from './pagination';
 
 export const ORDER_VIEWS = ['ORDERS', 'ERRORS', 'ARCHIVED'] as const;
 export type OrderView = (typeof ORDER_VIEWS)[number];
@@ -365,8 +373,7 @@ export class OrderService {
     }
     const search = filter.search?.trim();
     if (search) {
-      // '!' as the escape character: a backslash means different things in MySQL and SQLite string literals.
-      const like = `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      const like = containsPattern(search);
       query.andWhere(
         "(o.orderNumber LIKE :like ESCAPE '!' OR o.customerName LIKE :like ESCAPE '!' OR o.customerEmail LIKE :like ESCAPE '!')",
         { like },

@@ -18,6 +18,12 @@ export interface PageArgs {
 
 export const MAX_PAGE_SIZE = 500;
 
+/**
+ * A pattern for `LIKE :like ESCAPE '!'` that matches values containing `text` literally. '!' is the escape character
+ * because a backslash means different things in MySQL and SQLite string literals.
+ */
+export const containsPattern = (text: string): string => `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+
 export const encodeCursor = (id: string): string => Buffer.from(`c:${id}`).toString('base64url');
 
 export function decodeCursor(cursor: string, field = 'after'): string {

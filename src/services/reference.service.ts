@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import type { QuickBooksClient, QuickBooksEntity } from '../quickbooks';
 import type { BatchService } from './batch.service';
 import type { ConnectionEvents } from './connection-events';
-import { paginate, type Page, type PageArgs } from './pagination';
+import { containsPattern, paginate, type Page, type PageArgs } from './pagination';
 import { syncScope } from './sync-log.service';
 import { toStoredError } from './stored-error';
 
@@ -156,11 +156,10 @@ export class ReferenceService {
       });
     if (!filter.includeInactive) query.andWhere('r.active = :active', { active: true });
     if (filter.search?.trim()) {
-      const like = `%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.andWhere(
-        "(r.name LIKE :like ESCAPE '\\' OR r.sku LIKE :like ESCAPE '\\' OR r.email LIKE :like ESCAPE '\\')",
+        "(r.name LIKE :like ESCAPE '!' OR r.sku LIKE :like ESCAPE '!' OR r.email LIKE :like ESCAPE '!')",
         {
-          like,
+          like: containsPattern(filter.search.trim()),
         },
       );
     }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureBootstrapKeys } from '../../src/bootstrap';
+import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 
 const run = promisify(execFile);
@@ -13,11 +14,11 @@ const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
  * The README's examples run as written against the demo company: the GraphQL walkthrough through
  * `examples/walkthrough.mjs` (which reads its operations from the README), and the quick start's curl call.
  */
-describe('README examples', () => {
+describe.each(DIALECTS)('README examples on %s', (dialect) => {
   let t: TestGateway;
   let demoKey: string;
   beforeAll(async () => {
-    t = await startTestGateway('sqlite');
+    t = await startTestGateway(dialect);
     ({ demoKey } = (await ensureBootstrapKeys(t.gateway.config, t.gateway.services, t.gateway.logger)) as {
       demoKey: string;
     });
