@@ -62,6 +62,9 @@ class EnvVars {
   @IsOptional() @IsInt() @Min(1) @Max(500) QBO_MAX_PER_MINUTE?: number;
   @IsOptional() @IsInt() @Min(1) @Max(120) QBO_MAX_BATCH_PER_MINUTE?: number;
   @IsOptional() @IsInt() @Min(1) @Max(50) GRAPHQL_MAX_DEPTH?: number;
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) GATEWAY_PUBLIC_URL?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(500) QBWC_REQUESTS_PER_MESSAGE?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(86400) DESKTOP_EMULATOR_POLL_SECONDS?: number;
 }
 
 const NUMERIC: ReadonlyArray<keyof EnvVars> = [
@@ -71,6 +74,8 @@ const NUMERIC: ReadonlyArray<keyof EnvVars> = [
   'QBO_MAX_PER_MINUTE',
   'QBO_MAX_BATCH_PER_MINUTE',
   'GRAPHQL_MAX_DEPTH',
+  'QBWC_REQUESTS_PER_MESSAGE',
+  'DESKTOP_EMULATOR_POLL_SECONDS',
 ];
 
 export interface DatabaseConfig {
@@ -108,6 +113,14 @@ export interface Config {
   runWorker: boolean;
   logLevel: LogLevel;
   graphql: { maxDepth: number; introspection: boolean };
+  /** QuickBooks Desktop through the Web Connector. */
+  desktop: {
+    /** The gateway's public base URL: the .qwc file's AppURL is `<publicUrl>/qbwc`. */
+    publicUrl: string;
+    requestsPerMessage: number;
+    /** Local mode: the in-process Desktop emulator's Web Connectors run every N seconds (0 = never on their own). */
+    emulatorPollSeconds: number;
+  };
 }
 
 /** Thrown when the environment is invalid; the message names variables and rules only. */
@@ -172,6 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     runWorker: vars.RUN_WORKER !== 'false',
     logLevel: vars.LOG_LEVEL ?? 'info',
     graphql: { maxDepth: vars.GRAPHQL_MAX_DEPTH ?? 12, introspection: nodeEnv !== 'production' },
+    desktop: {
+      publicUrl: (vars.GATEWAY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+      requestsPerMessage: vars.QBWC_REQUESTS_PER_MESSAGE ?? 100,
+      emulatorPollSeconds: vars.DESKTOP_EMULATOR_POLL_SECONDS ?? 10,
+    },
   };
   return deepFreeze(config);
 }
