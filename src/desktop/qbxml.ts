@@ -48,6 +48,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
+  htmlEntities: true,
   // Every response and every ...Ret as a list, whether one or many came.
   isArray: (name, jpath) =>
     (typeof jpath === 'string' && jpath.split('.').length === 3) || name.endsWith('Ret'),

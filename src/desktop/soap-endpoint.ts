@@ -12,7 +12,7 @@ const MAX_SOAP_BYTES = '50mb';
 
 type Args = Record<string, unknown>;
 const str = (value: unknown): string =>
-  typeof value === 'string' ? value : value == null ? '' : String(value);
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 
 /** Starts the `soap` package's server for the QBWC interface (no HTTP of its own; routes below feed it). */
 async function soapServer(qbwc: QbwcService, location: string): Promise<soap.Server> {
@@ -57,7 +57,10 @@ async function soapServer(qbwc: QbwcService, location: string): Promise<soap.Ser
       services: { QBWebConnectorSvc: { QBWebConnectorSvcSoap: port } },
       xml: qbwcWsdl(location),
       suppressStack: true,
-      callback: (error: unknown, server: soap.Server) => (error ? reject(error) : resolve(server)),
+      callback: (error: unknown, server: soap.Server) =>
+        error
+          ? reject(error instanceof Error ? error : new Error('the QBWC WSDL could not be read'))
+          : resolve(server),
     });
   });
 }

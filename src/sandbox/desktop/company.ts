@@ -209,6 +209,11 @@ export class DesktopCompany {
     return next;
   }
 
+  /** Removes a list object, as deleting it in QuickBooks does (transactions that used it keep their copy). */
+  deleteList(kind: ListKind, listId: string): boolean {
+    return this.lists.get(kind)!.delete(listId);
+  }
+
   // ------------------------------------------------------------------------------------------------ transactions
 
   addTxn(kind: TxnKind, ret: XmlObject): XmlObject {

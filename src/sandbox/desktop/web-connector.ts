@@ -89,6 +89,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   isArray: (name) => name === 'string',
+  // SOAP stacks write newlines and tabs in text as character references (&#xA;).
+  htmlEntities: true,
 });
 
 /** A SOAP 1.1 envelope as QBWC writes it: the method element in the default namespace, arguments in WSDL order. */

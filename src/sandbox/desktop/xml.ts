@@ -28,6 +28,7 @@ const orderedParser = new XMLParser({
   parseAttributeValue: false,
   trimValues: true,
   ignorePiTags: false,
+  htmlEntities: true,
 });
 
 const builder = new XMLBuilder({
