@@ -74,9 +74,11 @@ export async function desktopSettings(
       connection: { referenceData: { edges: Array<{ node: { quickbooksId: string; name: string } }> } };
     }>(
       key,
-      'query($id: ID!, $type: ReferenceType!, $search: String) { connection(id: $id) { referenceData(type: $type, search: $search) { edges { node { quickbooksId name } } } } }',
-      { id: connectionId, type, search },
+      // No `search:` here: on MySQL/MariaDB the mirror's search is broken on main (ESCAPE '\\' in reference.service).
+      'query($id: ID!, $type: ReferenceType!) { connection(id: $id) { referenceData(type: $type, first: 500) { edges { node { quickbooksId name } } } } }',
+      { id: connectionId, type },
     );
+    if (result.errors) throw new Error(JSON.stringify(result.errors));
     const node = result.data!.connection.referenceData.edges.find((e) => e.node.name === search)?.node;
     if (!node) throw new Error(`no ${type} "${search}" in the mirror`);
     return node.quickbooksId;
