@@ -26,7 +26,9 @@ async function validate(xml: string): Promise<string[]> {
 }
 
 /** Records every SOAP exchange between the Web Connector and the gateway. */
-async function recordingProxy(target: string): Promise<{ url: string; exchanges: Array<{ request: string; response: string }>; close(): Promise<void> }> {
+async function recordingProxy(
+  target: string,
+): Promise<{ url: string; exchanges: Array<{ request: string; response: string }>; close(): Promise<void> }> {
   const exchanges: Array<{ request: string; response: string }> = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -35,7 +37,10 @@ async function recordingProxy(target: string): Promise<{ url: string; exchanges:
       const request = Buffer.concat(chunks).toString('utf8');
       void fetch(`${target}${req.url}`, {
         method: req.method,
-        headers: { 'content-type': String(req.headers['content-type']), soapaction: String(req.headers.soapaction) },
+        headers: {
+          'content-type': String(req.headers['content-type']),
+          soapaction: String(req.headers.soapaction),
+        },
         body: request,
       }).then(async (answer) => {
         const response = await answer.text();
@@ -77,16 +82,27 @@ describe('the Web Connector SOAP service at /qbwc', () => {
     } finally {
       await proxy.close();
     }
-    const methods = proxy.exchanges.map((e) => /<(\w+) xmlns="http:\/\/developer\.intuit\.com\/"/.exec(e.request)?.[1]);
+    const methods = proxy.exchanges.map(
+      (e) => /<(\w+) xmlns="http:\/\/developer\.intuit\.com\/"/.exec(e.request)?.[1],
+    );
     expect(new Set(methods)).toEqual(
-      new Set(['serverVersion', 'clientVersion', 'authenticate', 'sendRequestXML', 'receiveResponseXML', 'closeConnection']),
+      new Set([
+        'serverVersion',
+        'clientVersion',
+        'authenticate',
+        'sendRequestXML',
+        'receiveResponseXML',
+        'closeConnection',
+      ]),
     );
     for (const { request, response } of proxy.exchanges) {
       expect(await validate(request)).toEqual([]);
       expect(await validate(response)).toEqual([]);
     }
     // A message the schema refuses is caught (the check is not vacuous).
-    expect(await validate(proxy.exchanges[0].request.replace('serverVersion', 'serverVersions'))).not.toEqual([]);
+    expect(await validate(proxy.exchanges[0].request.replace('serverVersion', 'serverVersions'))).not.toEqual(
+      [],
+    );
   }, 120_000);
 
   it('serves its WSDL to SOAP clients generated from it, and answers connectionError, getLastError and closeConnection', async () => {
@@ -96,35 +112,46 @@ describe('the Web Connector SOAP service at /qbwc', () => {
     const client = await soap.createClientAsync(`${t.url}/qbwc?wsdl`, {}, `${t.url}/qbwc`);
     const [version] = (await client.serverVersionAsync({})) as [{ serverVersionResult: string }];
     expect(version.serverVersionResult).toBe('QuickBooks Gateway');
-    const [none] = (await client.authenticateAsync({ strUserName: desktop.userName, strPassword: desktop.password })) as [
-      { authenticateResult: { string: string[] } },
-    ];
+    const [none] = (await client.authenticateAsync({
+      strUserName: desktop.userName,
+      strPassword: desktop.password,
+    })) as [{ authenticateResult: { string: string[] } }];
     // Everything imported by the first test's run: nothing to do.
     expect(none.authenticateResult.string).toEqual(['', 'none']);
 
     // With work waiting, QuickBooks cannot be opened: the run ends and the connection says why.
-    await t.graphql(key, 'mutation($id: ID!) { syncReferenceData(connectionId: $id, types: [CLASS]) { id } }', {
-      id: desktop.connectionId,
-    });
-    const [auth] = (await client.authenticateAsync({ strUserName: desktop.userName, strPassword: desktop.password })) as [
-      { authenticateResult: { string: string[] } },
-    ];
+    await t.graphql(
+      key,
+      'mutation($id: ID!) { syncReferenceData(connectionId: $id, types: [CLASS]) { id } }',
+      {
+        id: desktop.connectionId,
+      },
+    );
+    const [auth] = (await client.authenticateAsync({
+      strUserName: desktop.userName,
+      strPassword: desktop.password,
+    })) as [{ authenticateResult: { string: string[] } }];
     const [ticket, company] = auth.authenticateResult.string;
     expect(ticket).toMatch(/^[0-9a-f-]{36}$/);
     expect(company ?? '').toBe('');
-    const [done] = (await client.connectionErrorAsync({ ticket, hresult: '0x80040408', message: 'Could not start QuickBooks.' })) as [
-      { connectionErrorResult: string },
-    ];
+    const [done] = (await client.connectionErrorAsync({
+      ticket,
+      hresult: '0x80040408',
+      message: 'Could not start QuickBooks.',
+    })) as [{ connectionErrorResult: string }];
     expect(done.connectionErrorResult).toBe('done');
     const [last] = (await client.getLastErrorAsync({ ticket })) as [{ getLastErrorResult: string }];
     expect(last.getLastErrorResult).toBe('Could not start QuickBooks.');
     const [closed] = (await client.closeConnectionAsync({ ticket })) as [{ closeConnectionResult: string }];
     expect(closed.closeConnectionResult).toContain('Could not start QuickBooks.');
-    const connection = await t.graphql<{ connection: { lastError: { code: string; direction: string; hint: string } } }>(
-      key,
-      'query($id: ID!) { connection(id: $id) { lastError { code direction hint } } }',
-      { id: desktop.connectionId },
-    );
-    expect(connection.data!.connection.lastError).toMatchObject({ code: '0x80040408', direction: 'FROM_QUICKBOOKS' });
+    const connection = await t.graphql<{
+      connection: { lastError: { code: string; direction: string; hint: string } };
+    }>(key, 'query($id: ID!) { connection(id: $id) { lastError { code direction hint } } }', {
+      id: desktop.connectionId,
+    });
+    expect(connection.data!.connection.lastError).toMatchObject({
+      code: '0x80040408',
+      direction: 'FROM_QUICKBOOKS',
+    });
   }, 120_000);
 });

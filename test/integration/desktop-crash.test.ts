@@ -64,7 +64,8 @@ describe.each(scenarios)(
       const url = `http://127.0.0.1:${port}`;
       let target = Infinity;
       let batchId = '';
-      const batch = () => t.gateway.dataSource.getRepository(SyncBatchEntity).findOneByOrFail({ id: batchId });
+      const batch = () =>
+        t.gateway.dataSource.getRepository(SyncBatchEntity).findOneByOrFail({ id: batchId });
       const { company, connector } = desktopWebConnector(url, desktop, {
         faults: { loseResponseProbability: 0.05, seed },
         // Once the batch has come this far, the gateway dies while QuickBooks works on a message, or while it records
@@ -79,7 +80,12 @@ describe.each(scenarios)(
       child = await startGateway(t, port);
       await connector.runUntilIdle();
       await desktopSettings(t, key, desktop.connectionId);
-      const orders = await upsertOrders(t, key, desktop.connectionId, buildOrders(ORDERS, { prefix: `K${seed}`, customers: 60, skus: 40 }));
+      const orders = await upsertOrders(
+        t,
+        key,
+        desktop.connectionId,
+        buildOrders(ORDERS, { prefix: `K${seed}`, customers: 60, skus: 40 }),
+      );
       const posted = await t.graphql<{ postOrders: { id: string } }>(
         key,
         'mutation($ids: [ID!]!) { postOrders(orderIds: $ids) { id } }',

@@ -5,7 +5,13 @@ import { collect, wsClient } from '../support/connect';
 import { buildOrders, expectedTotal, upsertOrders, type ProgressEvent } from '../support/orders';
 import { connectDesktop, desktopSettings, desktopWebConnector, until } from '../support/desktop';
 
-type Receipt = { TxnID: string; RefNumber: string; TotalAmount: string; Memo: string; CustomerRef: { FullName: string } };
+type Receipt = {
+  TxnID: string;
+  RefNumber: string;
+  TotalAmount: string;
+  Memo: string;
+  CustomerRef: { FullName: string };
+};
 
 describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (dialect) => {
   let t: TestGateway;
@@ -42,9 +48,14 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
     expect(desktop.userName).toMatch(/^qbg-/);
     // The .qwc file is for ADMIN keys of the connection's tenant only.
     const stranger = (await t.newTenantKey(['ADMIN'])).key;
-    expect((await fetch(`${t.url}${desktop.qwcPath}`, { headers: { authorization: `Bearer ${stranger}` } })).status).toBe(404);
+    expect(
+      (await fetch(`${t.url}${desktop.qwcPath}`, { headers: { authorization: `Bearer ${stranger}` } }))
+        .status,
+    ).toBe(404);
     const reader = (await t.newTenantKey(['READ'])).key;
-    expect((await fetch(`${t.url}${desktop.qwcPath}`, { headers: { authorization: `Bearer ${reader}` } })).status).toBe(403);
+    expect(
+      (await fetch(`${t.url}${desktop.qwcPath}`, { headers: { authorization: `Bearer ${reader}` } })).status,
+    ).toBe(403);
 
     const { company, connector } = desktopWebConnector(t.url, desktop);
     // A wrong password is "not a valid user"; nothing is done.
@@ -75,12 +86,14 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
       accounts: { totalCount: company.listObjects(['Account']).length },
     });
     expect(info.data!.connection.webConnector.lastPollAt).not.toBeNull();
-    const batches = await t.graphql<{ batches: { edges: Array<{ node: { kind: string; status: string } }> } }>(
-      key,
-      'query($id: ID) { batches(connectionId: $id) { edges { node { kind status } } } }',
-      { id: desktop.connectionId },
-    );
-    expect(batches.data!.batches.edges.map((e) => e.node)).toEqual([{ kind: 'REFERENCE_IMPORT', status: 'COMPLETED' }]);
+    const batches = await t.graphql<{
+      batches: { edges: Array<{ node: { kind: string; status: string } }> };
+    }>(key, 'query($id: ID) { batches(connectionId: $id) { edges { node { kind status } } } }', {
+      id: desktop.connectionId,
+    });
+    expect(batches.data!.batches.edges.map((e) => e.node)).toEqual([
+      { kind: 'REFERENCE_IMPORT', status: 'COMPLETED' },
+    ]);
 
     await desktopSettings(t, key, desktop.connectionId);
     const inputs = buildOrders(300, { prefix: 'D', customers: 40, skus: 25 });
@@ -103,7 +116,8 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
     expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', processed: 300, succeeded: 300, failed: 0 });
     // Progress moved message by message, never backwards.
     expect(new Set(events.map((e) => e.processed)).size).toBeGreaterThan(3);
-    for (let i = 1; i < events.length; i++) expect(events[i].processed).toBeGreaterThanOrEqual(events[i - 1].processed);
+    for (let i = 1; i < events.length; i++)
+      expect(events[i].processed).toBeGreaterThanOrEqual(events[i - 1].processed);
     // Many orders per run: a few runs' worth of messages, not one message per order.
     expect(connector.stats.messages).toBeLessThan(20);
 
@@ -111,7 +125,8 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
     expect(receipts).toHaveLength(300);
     const byNumber = new Map(receipts.map((r) => [r.RefNumber, r]));
     expect(byNumber.size).toBe(300);
-    for (const input of inputs) expect(byNumber.get(input.orderNumber)?.TotalAmount).toBe(expectedTotal(input));
+    for (const input of inputs)
+      expect(byNumber.get(input.orderNumber)?.TotalAmount).toBe(expectedTotal(input));
     expect(receipts.every((r) => /\[qbg:ord_\w+:1\]$/.test(r.Memo))).toBe(true);
     expect(company.listObjects(['Customer']).length).toBe(3 + 40);
 
@@ -127,8 +142,13 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
     await connector.runUntilIdle();
     expect((await batch(brokenBatch)).status).toBe('COMPLETED_WITH_ERRORS');
     const errors = await t.graphql<{
-      order: { status: string; lastError: { code: string; direction: string; hint: string; message: string } };
-      syncLogs: { edges: Array<{ node: { direction: string; code: string; status: string; entityType: string } }> };
+      order: {
+        status: string;
+        lastError: { code: string; direction: string; hint: string; message: string };
+      };
+      syncLogs: {
+        edges: Array<{ node: { direction: string; code: string; status: string; entityType: string } }>;
+      };
     }>(
       key,
       'query($id: ID!, $c: ID!) { order(id: $id) { status lastError { code direction hint message } } syncLogs(filter: { connectionId: $c, statuses: [FAILED] }) { edges { node { direction code status entityType label } } } }',
@@ -138,16 +158,27 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
       status: 'FAILED',
       lastError: { code: '3140', direction: 'TO_QUICKBOOKS' },
     });
-    expect(errors.data!.order.lastError.message).toContain(`invalid reference to QuickBooks Item "${doomed.ret.ListID as string}"`);
+    expect(errors.data!.order.lastError.message).toContain(
+      `invalid reference to QuickBooks Item "${doomed.ret.ListID as string}"`,
+    );
     expect(errors.data!.order.lastError.hint).toMatch(/sync reference data/);
     expect(errors.data!.syncLogs.edges.map((e) => e.node)).toContainEqual(
-      expect.objectContaining({ direction: 'TO_QUICKBOOKS', code: '3140', status: 'FAILED', entityType: 'Order' }),
+      expect.objectContaining({
+        direction: 'TO_QUICKBOOKS',
+        code: '3140',
+        status: 'FAILED',
+        entityType: 'Order',
+      }),
     );
 
     // Undo on Desktop: queued, applied at the next run (TxnDel), then the order is NEW again.
     const target = orders[5];
     const undone = await t.graphql<{
-      undoSync: { order: { status: string }; removedTransaction: { id: string }; batch: { id: string; status: string } };
+      undoSync: {
+        order: { status: string };
+        removedTransaction: { id: string };
+        batch: { id: string; status: string };
+      };
     }>(
       key,
       'mutation($id: ID!) { undoSync(orderId: $id) { order { status } removedTransaction { id } batch { id status } } }',
@@ -198,14 +229,23 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
     expect((await batch(batchId)).status).toBe('COMPLETED');
     const customer = company.findList(['Customer'], { FullName: 'Ina Active' })!.ret;
     expect(customer).toMatchObject({ IsActive: 'true', Phone: '555-0100', ListID: ina.ListID });
-    expect(company.transactions('SalesReceipt')[0].ret.CustomerRef).toEqual({ ListID: ina.ListID, FullName: 'Ina Active' });
-    const logs = await t.graphql<{ syncLogs: { edges: Array<{ node: { action: string; status: string; code: string; message: string } }> } }>(
+    expect(company.transactions('SalesReceipt')[0].ret.CustomerRef).toEqual({
+      ListID: ina.ListID,
+      FullName: 'Ina Active',
+    });
+    const logs = await t.graphql<{
+      syncLogs: { edges: Array<{ node: { action: string; status: string; code: string; message: string } }> };
+    }>(
       key,
       'query($b: ID!) { syncLogs(filter: { batchId: $b, entityType: "Customer" }) { edges { node { action status code message } } } }',
       { b: batchId },
     );
     const customerLogs = logs.data!.syncLogs.edges.map((e) => e.node);
-    expect(customerLogs).toContainEqual(expect.objectContaining({ action: 'UPDATE', status: 'FAILED', code: '3200' }));
-    expect(customerLogs).toContainEqual(expect.objectContaining({ action: 'UPDATE', status: 'SUCCEEDED', code: '0' }));
+    expect(customerLogs).toContainEqual(
+      expect.objectContaining({ action: 'UPDATE', status: 'FAILED', code: '3200' }),
+    );
+    expect(customerLogs).toContainEqual(
+      expect.objectContaining({ action: 'UPDATE', status: 'SUCCEEDED', code: '0' }),
+    );
   }, 120_000);
 });

@@ -18,9 +18,17 @@ export interface DesktopConnection {
 }
 
 /** connect(environment: DESKTOP), then the .qwc file as an ADMIN key downloads it. */
-export async function connectDesktop(t: TestGateway, key: string, name = 'Store PC'): Promise<DesktopConnection> {
+export async function connectDesktop(
+  t: TestGateway,
+  key: string,
+  name = 'Store PC',
+): Promise<DesktopConnection> {
   const result = await t.graphql<{
-    connect: { connection: { id: string; status: string }; authorizationUrl: string; webConnectorPassword: string };
+    connect: {
+      connection: { id: string; status: string };
+      authorizationUrl: string;
+      webConnectorPassword: string;
+    };
   }>(
     key,
     'mutation($input: ConnectInput!) { connect(input: $input) { connection { id status environment } authorizationUrl webConnectorPassword } }',
@@ -34,7 +42,12 @@ export async function connectDesktop(t: TestGateway, key: string, name = 'Store 
   const parsed = new XMLParser({ parseTagValue: false }).parse(await qwc.text()) as {
     QBWCXML: { UserName: string };
   };
-  return { connectionId: connection.id, userName: parsed.QBWCXML.UserName, password: webConnectorPassword, qwcPath };
+  return {
+    connectionId: connection.id,
+    userName: parsed.QBWCXML.UserName,
+    password: webConnectorPassword,
+    qwcPath,
+  };
 }
 
 /** A company file of its own and a Web Connector pointed at the gateway under test. */
@@ -50,7 +63,10 @@ export function desktopWebConnector(
   } = {},
 ): { company: DesktopCompany; connector: WebConnector } {
   const company = seedCompany(new DesktopCompany(options.companyName ?? 'Store Co'));
-  const processor = new QbxmlProcessor(company, { rules: options.rules, beforeRequest: options.beforeRequest });
+  const processor = new QbxmlProcessor(company, {
+    rules: options.rules,
+    beforeRequest: options.beforeRequest,
+  });
   const connector = new WebConnector({
     url: `${url}/qbwc`,
     userName: credentials.userName,
