@@ -12,6 +12,7 @@ import type {
 } from '../entities';
 import type { QuickBooksEntity } from '../quickbooks';
 import {
+  CHARGE_SETTING,
   cleanDisplayName,
   cleanItemName,
   customerNameOf,
@@ -121,13 +122,6 @@ export function itemAdd(
     },
   };
 }
-
-const CHARGE_SETTING = {
-  FREIGHT: 'freightItemId',
-  HANDLING: 'handlingItemId',
-  PACKAGING: 'packagingItemId',
-  OTHER: 'handlingItemId',
-} as const;
 
 /**
  * SalesReceiptAdd / InvoiceAdd for an order: RefNumber = the order number, the posting marker in Memo (what a look-up

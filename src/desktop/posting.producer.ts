@@ -258,13 +258,19 @@ export class DesktopPostingProducer implements DesktopProducer {
             label: labelOf(order),
             dedupeKey: postKey(batchId, order),
             context: context as unknown as Record<string, unknown>,
+            // Sent by an earlier posting whose outcome is still unknown: looked up before it is sent again.
+            ...(order.sentAt ? { status: 'LOST' as const } : {}),
           });
         } catch (error) {
           const stored = error instanceof StoredProblem ? error.stored : toStoredError(error);
           failures.push({ order, seq, error: stored, unknown: false });
         }
       }
-      if (requests.length && !(await this.insertOnce(connection, requests))) return;
+      const ids = requests.length ? await this.insertOnce(connection, requests) : [];
+      if (!ids) return;
+      const unknown = requests.flatMap((r, i) => (r.status === 'LOST' ? [{ ...r, id: ids[i] }] : []));
+      if (unknown.length)
+        await this.dataSource.transaction((m) => this.queue.add(m, connection, lookups(unknown)));
       await this.recordFailures(batchId, connection, failures);
     }
     await this.finishIfDone(batchId);
@@ -316,25 +322,11 @@ export class DesktopPostingProducer implements DesktopProducer {
     await this.dataSource.transaction(async (manager) => {
       for (const request of requests)
         await this.queue.settle(manager, request, request.purpose === 'post' ? 'LOST' : 'PENDING');
-      const lookups: NewDesktopRequest[] = [];
-      for (const type of ['SalesReceiptAdd', 'InvoiceAdd']) {
-        const group = posts.filter((r) => r.type === type);
-        for (let i = 0; i < group.length; i += LOOKUP_SIZE) {
-          const chunk = group.slice(i, i + LOOKUP_SIZE);
-          const numbers = chunk.map((r) => text((bodyOf(r)[type] as QbObject).RefNumber));
-          lookups.push({
-            producer: PRODUCER,
-            purpose: 'lookup',
-            type: type.replace('Add', 'Query'),
-            content: { RefNumber: [...new Set(numbers)], IncludeLineItems: 'false' },
-            batchId: chunk[0].batchId,
-            entityKey: null,
-            label: `look up ${chunk.length} transactions sent without an answer`,
-            context: { lost: chunk.map((r) => r.id) },
-          });
-        }
-      }
-      await this.queue.add(manager, connection, lookups);
+      await this.queue.add(
+        manager,
+        connection,
+        lookups(posts.map((r) => ({ id: r.id, type: r.type, batchId: r.batchId, content: bodyOf(r) }))),
+      );
     });
   }
 
@@ -769,11 +761,13 @@ export class DesktopPostingProducer implements DesktopProducer {
     };
   }
 
-  /** Inserts planned requests once: a concurrent planner's identical plan is refused by the dedupe keys. */
-  private async insertOnce(connection: ConnectionEntity, requests: NewDesktopRequest[]): Promise<boolean> {
+  /** Inserts planned requests once (their ids): a concurrent planner's identical plan is refused by the dedupe keys. */
+  private async insertOnce(
+    connection: ConnectionEntity,
+    requests: NewDesktopRequest[],
+  ): Promise<string[] | false> {
     try {
-      await this.dataSource.transaction((manager) => this.queue.add(manager, connection, requests));
-      return true;
+      return await this.dataSource.transaction((manager) => this.queue.add(manager, connection, requests));
     } catch (error) {
       if (/duplicate|unique/i.test(String((error as Error).message))) return false;
       throw error;
@@ -841,6 +835,31 @@ const entityOf = (batch: SyncBatchEntity, settings: ConnectionSettingsData): Des
   ((batch.parameters?.postOrdersAs as string | undefined) ?? settings.postOrdersAs) === 'INVOICE'
     ? 'Invoice'
     : 'SalesReceipt';
+
+/** Look-ups by RefNumber for transaction adds whose outcome is unknown (50 numbers a query, per transaction type). */
+function lookups(
+  lost: Array<{ id: string; type: string; batchId?: string | null; content: QbObject }>,
+): NewDesktopRequest[] {
+  const out: NewDesktopRequest[] = [];
+  for (const type of ['SalesReceiptAdd', 'InvoiceAdd']) {
+    const group = lost.filter((r) => r.type === type);
+    for (let i = 0; i < group.length; i += LOOKUP_SIZE) {
+      const chunk = group.slice(i, i + LOOKUP_SIZE);
+      const numbers = chunk.map((r) => text((r.content[type] as QbObject).RefNumber));
+      out.push({
+        producer: PRODUCER,
+        purpose: 'lookup',
+        type: type.replace('Add', 'Query'),
+        content: { RefNumber: [...new Set(numbers)], IncludeLineItems: 'false' },
+        batchId: chunk[0].batchId,
+        entityKey: null,
+        label: `look up ${chunk.length} transactions sent without an answer`,
+        context: { lost: chunk.map((r) => r.id) },
+      });
+    }
+  }
+  return out;
+}
 
 /** CustomerMod that makes a customer active again, on its current EditSequence. */
 const reactivate = (ret: QbObject): QbObject => ({

@@ -23,7 +23,7 @@ export interface NewDesktopRequest {
   dedupeKey?: string | null;
   context?: Record<string, unknown> | null;
   /** Queued already settled (a step that cannot be sent, kept so later steps see why). */
-  status?: 'PENDING' | 'FAILED';
+  status?: 'PENDING' | 'FAILED' | 'LOST';
   result?: Record<string, unknown> | null;
 }
 
@@ -91,8 +91,9 @@ export class DesktopQueue {
     manager: EntityManager,
     connection: Pick<ConnectionEntity, 'id' | 'tenantId'>,
     requests: NewDesktopRequest[],
-  ): Promise<void> {
+  ): Promise<string[]> {
     const now = toDbTime(this.dialect, new Date());
+    const ids = requests.map(() => newId('desktopRequest'));
     for (let start = 0; start < requests.length; start += INSERT_CHUNK) {
       const rows = requests
         .slice(start, start + INSERT_CHUNK)
@@ -121,6 +122,7 @@ export class DesktopQueue {
         ]);
       await insertRows(manager, 'desktop_requests', COLUMNS, rows);
     }
+    return ids;
   }
 
   /** Dedupe keys of these that are already queued (planners skip them). */

@@ -171,7 +171,8 @@ export class ConnectionService {
     const reconnecting = input.connectionId
       ? await this.connections.findOneBy({ id: input.connectionId, tenantId })
       : null;
-    const environment = input.environment ?? reconnecting?.environment ?? this.environment;
+    const environment =
+      input.environment ?? (reconnecting?.environment === 'DESKTOP' ? 'DESKTOP' : this.environment);
     // Desktop: no OAuth; the Web Connector authenticates with a user and password of the connection's own.
     const desktop = environment === 'DESKTOP' ? this.desktop : undefined;
     if (reconnecting && (reconnecting.environment === 'DESKTOP') !== (environment === 'DESKTOP')) {
