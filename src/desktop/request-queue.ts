@@ -97,8 +97,8 @@ export class DesktopQueue {
     for (let start = 0; start < requests.length; start += INSERT_CHUNK) {
       const rows = requests
         .slice(start, start + INSERT_CHUNK)
-        .map((r) => [
-          newId('desktopRequest'),
+        .map((r, offset) => [
+          ids[start + offset],
           connection.tenantId,
           connection.id,
           r.batchId ?? null,

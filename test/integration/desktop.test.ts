@@ -197,6 +197,52 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
     expect(after.data!.order).toEqual({ status: 'NEW', postedTransaction: null });
   }, 300_000);
 
+  it('looks up a transaction whose answer was lost, also when the order is posted again after giving up', async () => {
+    const desktop = await connectDesktop(t, key, 'Till');
+    const { company, connector } = desktopWebConnector(t.url, desktop, {
+      companyName: 'Lost Co',
+      // The look-ups after the lost answer are refused three times ("list modified by another user").
+      rules: [{ request: 'SalesReceiptQuery', statusCode: 3170, times: 3 }],
+    });
+    await connector.runUntilIdle();
+    await desktopSettings(t, key, desktop.connectionId);
+    const [order] = await upsertOrders(t, key, desktop.connectionId, [
+      {
+        externalId: 'L-1',
+        orderNumber: 'L1',
+        orderDate: '2026-11-20T10:00:00Z',
+        customer: { name: 'Amy Rice' },
+        lines: [{ sku: 'Installation', name: 'Installation', quantity: '2', unitPrice: '75.00' }],
+      },
+    ]);
+    const first = await post([order.id]);
+    await until(async () => (await pending(desktop.connectionId)) > 0);
+    connector.setFaults({ loseResponses: 1 });
+    expect((await connector.run()).outcome).toBe('lost-response');
+    expect(company.transactions('SalesReceipt')).toHaveLength(1);
+    await connector.runUntilIdle();
+    // The outcome stayed unknown: the order failed with QuickBooks' code, and keeps what was sent.
+    expect((await batch(first)).status).toBe('COMPLETED_WITH_ERRORS');
+    const failed = await t.graphql<{ order: { status: string; lastError: { code: string } } }>(
+      key,
+      'query($id: ID!) { order(id: $id) { status lastError { code } } }',
+      { id: order.id },
+    );
+    expect(failed.data!.order).toEqual({ status: 'FAILED', lastError: { code: '3170' } });
+    // Posting it again looks first, finds the transaction the lost answer was about, and sends nothing new.
+    const second = await post([order.id]);
+    await until(async () => (await pending(desktop.connectionId)) > 0);
+    await connector.runUntilIdle();
+    expect((await batch(second)).status).toBe('COMPLETED');
+    expect(company.transactions('SalesReceipt')).toHaveLength(1);
+    const logs = await t.graphql<{ syncLogs: { edges: Array<{ node: { action: string } }> } }>(
+      key,
+      'query($b: ID!) { syncLogs(filter: { batchId: $b }) { edges { node { action } } } }',
+      { b: second },
+    );
+    expect(logs.data!.syncLogs.edges.map((e) => e.node.action)).toEqual(['MATCH']);
+  }, 120_000);
+
   it('fixes a stale EditSequence by itself when QuickBooks changes a customer between the query and the mod', async () => {
     const desktop = await connectDesktop(t, key, 'Back office');
     let edited = 0;
