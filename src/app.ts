@@ -184,6 +184,9 @@ export async function createGateway(
     else res.type('html').send(renderAuthorizationPage(outcome));
   });
 
+  // The QuickBooks Web Connector's SOAP service and the .qwc files of DESKTOP connections.
+  app.use(await services.desktop.router(authenticate, logger.child({ module: 'qbwc' })));
+
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -225,7 +228,15 @@ export async function createGateway(
 }
 
 function routeLabel(req: Request): string {
-  const known = ['/graphql', '/healthz', '/readyz', '/metrics', '/oauth/callback', '/webhooks/quickbooks'];
+  const known = [
+    '/graphql',
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/oauth/callback',
+    '/webhooks/quickbooks',
+    '/qbwc',
+  ];
   return known.find((route) => req.path === route) ?? 'other';
 }
 

@@ -63,6 +63,9 @@ class EnvVars {
   @IsOptional() @IsInt() @Min(1) @Max(120) QBO_MAX_BATCH_PER_MINUTE?: number;
   @IsOptional() @IsInt() @Min(1) @Max(50) GRAPHQL_MAX_DEPTH?: number;
   @IsOptional() @IsBooleanString() GRAPHIQL?: string;
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) GATEWAY_PUBLIC_URL?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(500) QBWC_REQUESTS_PER_MESSAGE?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(86400) DESKTOP_EMULATOR_POLL_SECONDS?: number;
 }
 
 const NUMERIC: ReadonlyArray<keyof EnvVars> = [
@@ -72,6 +75,8 @@ const NUMERIC: ReadonlyArray<keyof EnvVars> = [
   'QBO_MAX_PER_MINUTE',
   'QBO_MAX_BATCH_PER_MINUTE',
   'GRAPHQL_MAX_DEPTH',
+  'QBWC_REQUESTS_PER_MESSAGE',
+  'DESKTOP_EMULATOR_POLL_SECONDS',
 ];
 
 export interface DatabaseConfig {
@@ -110,6 +115,14 @@ export interface Config {
   logLevel: LogLevel;
   /** `graphiql`: serve GraphiQL to browsers at GET /graphql (and so allow introspection). */
   graphql: { maxDepth: number; introspection: boolean; graphiql: boolean };
+  /** QuickBooks Desktop through the Web Connector. */
+  desktop: {
+    /** The gateway's public base URL: the .qwc file's AppURL is `<publicUrl>/qbwc`. */
+    publicUrl: string;
+    requestsPerMessage: number;
+    /** Local mode: the in-process Desktop emulator's Web Connectors run every N seconds (0 = never on their own). */
+    emulatorPollSeconds: number;
+  };
 }
 
 /** Thrown when the environment is invalid; the message names variables and rules only. */
@@ -179,6 +192,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       // GraphiQL needs the schema; asking for it in production asks for introspection too.
       introspection: nodeEnv !== 'production' || graphiql,
       graphiql,
+    },
+    desktop: {
+      publicUrl: (vars.GATEWAY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+      requestsPerMessage: vars.QBWC_REQUESTS_PER_MESSAGE ?? 100,
+      emulatorPollSeconds: vars.DESKTOP_EMULATOR_POLL_SECONDS ?? 10,
     },
   };
   return deepFreeze(config);

@@ -14,6 +14,8 @@ import { Metrics } from './metrics';
 import { createGatewayPubSub, type PubSubHandle } from './pubsub';
 import { GovernorRegistry, type RetryOptions } from './quickbooks';
 import { createSandbox, type Sandbox } from './sandbox';
+import { createDesktopEmulator, type DesktopEmulator } from './sandbox/desktop';
+import { Desktop } from './desktop';
 import { createTokenCipher } from './security/token-cipher';
 import { ApiKeyService } from './services/api-key.service';
 import { BatchService } from './services/batch.service';
@@ -40,6 +42,7 @@ export interface Services {
   orders: OrderService;
   posting: PostingService;
   undo: UndoService;
+  desktop: Desktop;
 }
 
 export interface Core {
@@ -53,6 +56,8 @@ export interface Core {
   governors: GovernorRegistry;
   /** The in-process QuickBooks emulator (local mode without QBO_SANDBOX_URL). */
   sandbox?: Sandbox;
+  /** The in-process QuickBooks Desktop emulator (with the QuickBooks Online one): new DESKTOP connections join it. */
+  desktopEmulator?: DesktopEmulator;
   /** Present when this process runs jobs (RUN_WORKER). */
   worker?: JobWorker<JobPayloads>;
   close(): Promise<void>;
@@ -150,6 +155,35 @@ export async function createCore(
     logger.child({ module: 'reference' }),
   );
   connections.attachReferenceService(references);
+  // QuickBooks Desktop: the Web Connector's queue behind the same services (dispatch on the connection's environment).
+  const desktopEmulator = sandbox
+    ? await createDesktopEmulator({
+        dataFile: path.join(config.dataDir, 'desktop.json'),
+        logger: (line) => logger.debug({ module: 'desktop-emulator' }, line),
+      })
+    : undefined;
+  const desktop = new Desktop(
+    dataSource,
+    batches,
+    references,
+    syncLogs,
+    events,
+    logger.child({ module: 'desktop' }),
+    {
+      ...config.desktop,
+      onCredentials: desktopEmulator
+        ? ({ appUrl, userName, password }) =>
+            desktopEmulator.attach({
+              url: appUrl,
+              userName,
+              password,
+              everyMs: config.desktop.emulatorPollSeconds * 1000 || undefined,
+            })
+        : undefined,
+    },
+  );
+  connections.desktop = desktop;
+  references.desktop = desktop;
   const services: Services = {
     tenants: new TenantService(dataSource),
     apiKeys: new ApiKeyService(dataSource),
@@ -170,7 +204,10 @@ export async function createCore(
       logger.child({ module: 'posting' }),
     ),
     undo: new UndoService(dataSource, connections, batches, queue, syncLogs),
+    desktop,
   };
+  services.posting.desktop = desktop;
+  services.undo.desktop = desktop;
 
   const worker =
     (options.runWorker ?? config.runWorker)
@@ -195,10 +232,12 @@ export async function createCore(
     governors,
     worker,
     sandbox,
+    desktopEmulator,
     close: () =>
       (closing ??= (async () => {
         await worker?.stop({ graceful: true });
         await pubSub.close();
+        await desktopEmulator?.close();
         if (dataSource.isInitialized) await dataSource.destroy();
         await sandbox?.close();
       })()),

@@ -18,6 +18,8 @@ export const ID_PREFIXES = {
   job: 'job',
   pendingEntity: 'pen',
   webhookEvent: 'whe',
+  desktopSession: 'qws',
+  desktopRequest: 'qbr',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -2,7 +2,8 @@ import { Column, Entity, Index, Unique } from 'typeorm';
 import { CreatedAtColumn, IdColumn, JsonColumn, RefColumn, TimeColumn, UpdatedAtColumn } from './columns';
 import type { StoredSyncError } from './sync-error';
 
-export const QUICKBOOKS_ENVIRONMENTS = ['LOCAL', 'SANDBOX', 'PRODUCTION'] as const;
+/** DESKTOP = QuickBooks Desktop through the Web Connector (no OAuth; see src/desktop). */
+export const QUICKBOOKS_ENVIRONMENTS = ['LOCAL', 'SANDBOX', 'PRODUCTION', 'DESKTOP'] as const;
 export type QuickBooksEnvironment = (typeof QUICKBOOKS_ENVIRONMENTS)[number];
 export const CONNECTION_STATUSES = [
   'PENDING_AUTHORIZATION',

@@ -8,6 +8,7 @@ import { ReferenceEntityRow } from './reference-entity.entity';
 import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
 import { SyncLogEntity } from './sync-log.entity';
 import { TenantEntity } from './tenant.entity';
+import { DesktopRequestEntity, DesktopSessionEntity, WebConnectorEntity } from './web-connector.entity';
 
 export * from './api-key.entity';
 export * from './connection.entity';
@@ -19,6 +20,7 @@ export * from './reference-entity.entity';
 export * from './sync-batch.entity';
 export * from './sync-log.entity';
 export * from './tenant.entity';
+export * from './web-connector.entity';
 export type { StoredSyncError } from './sync-error';
 
 /** Every entity the DataSource knows; migrations must match them (a test checks). */
@@ -34,4 +36,7 @@ export const ENTITIES = [
   JobEntity,
   OrderEntity,
   InvoiceEntity,
+  WebConnectorEntity,
+  DesktopSessionEntity,
+  DesktopRequestEntity,
 ];

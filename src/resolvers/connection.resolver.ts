@@ -76,11 +76,11 @@ export class ConnectionResolver {
     @Arg('input', () => ConnectInput) input: ConnectInput,
     @Ctx() context: GatewayContext,
   ): Promise<ConnectPayload> {
-    const { connection, authorizationUrl } = await this.connectionService.connect(
+    const { connection, authorizationUrl, webConnectorPassword } = await this.connectionService.connect(
       principalOf(context).tenantId,
       input,
     );
-    return { connection: toConnectionType(connection), authorizationUrl };
+    return { connection: toConnectionType(connection), authorizationUrl, webConnectorPassword };
   }
 
   @Mutation(() => Connection, { description: 'Revokes the grant at Intuit and forgets the tokens.' })

@@ -2,6 +2,7 @@ import type { Services } from '../core';
 import { ApiKeyResolver } from './api-key.resolver';
 import { BatchResolver } from './batch.resolver';
 import { ConnectionResolver } from './connection.resolver';
+import { DesktopResolver } from './desktop.resolver';
 import { NodeResolver } from './node.resolver';
 import { InvoiceFieldResolver, OrderResolver } from './order.resolver';
 import { PostingResolver } from './posting.resolver';
@@ -19,6 +20,7 @@ export const RESOLVER_CLASSES = [
   OrderResolver,
   InvoiceFieldResolver,
   PostingResolver,
+  DesktopResolver,
 ] as const;
 
 /** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
@@ -36,6 +38,7 @@ export function createResolvers(services: Services): Map<Function, object> {
     [OrderResolver, new OrderResolver(services.orders)],
     [InvoiceFieldResolver, new InvoiceFieldResolver()],
     [PostingResolver, new PostingResolver(services.posting, services.undo)],
+    [DesktopResolver, new DesktopResolver(services.desktop)],
   ];
   return new Map(instances);
 }

@@ -42,6 +42,7 @@ export class PostingResolver {
       removedTransaction: result.removedTransaction,
       keptCustomerIds: result.keptCustomerIds,
       keptItemIds: result.keptItemIds,
+      batch: result.batch ? toSyncBatchType(result.batch) : null,
     };
   }
 

@@ -16,7 +16,8 @@ import { DateScalar, DecimalScalar, JSONObjectScalar } from './scalars';
 export const QuickBooksEnvironmentEnum = enumOf(QUICKBOOKS_ENVIRONMENTS);
 registerEnumType(QuickBooksEnvironmentEnum, {
   name: 'QuickBooksEnvironment',
-  description: "LOCAL is the built-in QuickBooks emulator; SANDBOX and PRODUCTION are Intuit's.",
+  description:
+    "LOCAL is the built-in QuickBooks emulator; SANDBOX and PRODUCTION are Intuit's; DESKTOP is QuickBooks Desktop through the Web Connector.",
 });
 export const ConnectionStatusEnum = enumOf(CONNECTION_STATUSES);
 registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus' });
@@ -100,10 +101,21 @@ export class ConnectInput {
 @ObjectType()
 export class ConnectPayload {
   @Field(() => Connection) connection!: Connection;
-  @Field({ description: 'Send the person here to approve access in QuickBooks.' }) authorizationUrl!: string;
+  @Field({
+    description:
+      'Send the person here to approve access in QuickBooks. DESKTOP: the .qwc file to add to the Web Connector (an ADMIN key downloads it).',
+  })
+  authorizationUrl!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'DESKTOP only: the password to enter in the Web Connector for this connection. Shown this once; stored only as a hash (connect again with connectionId for a new one).',
+  })
+  webConnectorPassword?: string | null;
 }
 
-const ID_RULE = /^\d{1,20}$|^(TAX|NON)$/;
+/** QuickBooks Online ids (digits, TAX, NON) and QuickBooks Desktop ListIDs (`80000001-1193769384`). */
+const ID_RULE = /^\d{1,20}$|^(TAX|NON)$|^[0-9A-F]{1,16}-\d{1,12}$/;
 
 @InputType({ description: 'Settings to change; fields left out stay as they are, null clears.' })
 export class ConnectionSettingsInput {

@@ -1,4 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
+import { SyncBatch } from './batch.types';
 import { Order, QuickBooksTransaction } from './order.types';
 
 @ObjectType({
@@ -9,4 +10,10 @@ export class UndoSyncPayload {
   @Field(() => QuickBooksTransaction) removedTransaction!: QuickBooksTransaction;
   @Field(() => [String]) keptCustomerIds!: string[];
   @Field(() => [String]) keptItemIds!: string[];
+  @Field(() => SyncBatch, {
+    nullable: true,
+    description:
+      'QuickBooks Desktop: the batch that removes the transaction at the next Web Connector run (the order stays POSTED until then).',
+  })
+  batch?: SyncBatch | null;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { QuickBooksConfig } from '../config';
 import {
   ConnectionEntity,
@@ -122,6 +122,15 @@ export class ConnectionService {
     this.references = dataSource.getRepository(ReferenceEntityRow);
   }
 
+  /** QuickBooks Desktop connections get a Web Connector user instead of OAuth (src/desktop); wired at start-up. */
+  desktop?: {
+    credentials(
+      manager: EntityManager,
+      connection: ConnectionEntity,
+      existing: boolean,
+    ): Promise<{ password: string; qwcUrl: string }>;
+  };
+
   /** The reference service needs clients from here and this needs it to start imports: wired after construction. */
   attachReferenceService(service: ReferenceService): void {
     this.referenceService = service;
@@ -158,9 +167,18 @@ export class ConnectionService {
   async connect(
     tenantId: string,
     input: { name: string; environment?: QuickBooksEnvironment | null; connectionId?: string | null },
-  ): Promise<{ connection: ConnectionEntity; authorizationUrl: string }> {
-    const environment = input.environment ?? this.environment;
-    if (environment !== this.environment) {
+  ): Promise<{ connection: ConnectionEntity; authorizationUrl: string; webConnectorPassword?: string }> {
+    const reconnecting = input.connectionId
+      ? await this.connections.findOneBy({ id: input.connectionId, tenantId })
+      : null;
+    const environment =
+      input.environment ?? (reconnecting?.environment === 'DESKTOP' ? 'DESKTOP' : this.environment);
+    // Desktop: no OAuth; the Web Connector authenticates with a user and password of the connection's own.
+    const desktop = environment === 'DESKTOP' ? this.desktop : undefined;
+    if (reconnecting && (reconnecting.environment === 'DESKTOP') !== (environment === 'DESKTOP')) {
+      throw badInput('input.environment', `connection ${reconnecting.id} is ${reconnecting.environment}`);
+    }
+    if (environment !== this.environment && !desktop) {
       throw badInput(
         'input.environment',
         `this gateway is configured for ${this.environment}`,
@@ -201,6 +219,7 @@ export class ConnectionService {
         });
         await manager.insert(ConnectionEntity, row);
       }
+      if (desktop) return { row, ...(await desktop.credentials(manager, row, Boolean(input.connectionId))) };
       await manager.insert(OAuthStateEntity, {
         id: newId('oauthState'),
         stateHash: sha256(state),
@@ -209,9 +228,15 @@ export class ConnectionService {
         expiresAt: new Date(Date.now() + STATE_TTL_MS),
         usedAt: null,
       });
-      return row;
+      return { row, password: undefined, qwcUrl: undefined };
     });
-    return { connection, authorizationUrl: this.oauth.authorizationUrl(state) };
+    if (connection.qwcUrl)
+      return {
+        connection: connection.row,
+        authorizationUrl: connection.qwcUrl,
+        webConnectorPassword: connection.password,
+      };
+    return { connection: connection.row, authorizationUrl: this.oauth.authorizationUrl(state) };
   }
 
   /**

@@ -193,7 +193,8 @@ export function transactionBody(order: OrderEntity, context: TransactionContext)
   return body;
 }
 
-const CHARGE_SETTING = {
+/** The setting naming the item each kind of charge posts on. */
+export const CHARGE_SETTING = {
   FREIGHT: 'freightItemId',
   HANDLING: 'handlingItemId',
   PACKAGING: 'packagingItemId',

@@ -92,6 +92,8 @@ interface RunContext {
  * answered from QuickBooks' replay store instead of being executed twice.
  */
 export class PostingService {
+  /** DESKTOP connections post through the Web Connector's queue instead (src/desktop); wired at start-up. */
+  desktop?: { plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> };
   private readonly orders: Repository<OrderEntity>;
   private readonly connectionRows: Repository<ConnectionEntity>;
   private readonly dialect: Dialect;
@@ -197,6 +199,7 @@ export class PostingService {
     const batch = await this.batches.findById(batchId);
     if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
     const connection = await this.connectionRows.findOneByOrFail({ id: batch.connectionId });
+    if (connection.environment === 'DESKTOP' && this.desktop) return this.desktop.plan(batch, connection);
     await this.batches.start(batchId);
     try {
       assertReady(connection);

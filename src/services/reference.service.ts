@@ -1,5 +1,11 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import { ConnectionEntity, REFERENCE_TYPES, ReferenceEntityRow, type ReferenceType } from '../entities';
+import {
+  ConnectionEntity,
+  REFERENCE_TYPES,
+  ReferenceEntityRow,
+  type ReferenceType,
+  type SyncBatchEntity,
+} from '../entities';
 import { AppError, notFound } from '../errors';
 import { newId } from '../ids';
 import type { JobEnqueuer } from '../job-catalogue';
@@ -55,6 +61,8 @@ export interface ClientProvider {
  * and flagged.
  */
 export class ReferenceService {
+  /** DESKTOP connections import through the Web Connector's queue instead (src/desktop); wired at start-up. */
+  desktop?: { plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> };
   private readonly rows: Repository<ReferenceEntityRow>;
   private readonly connections: Repository<ConnectionEntity>;
 
@@ -101,6 +109,7 @@ export class ReferenceService {
     if (!batch) return;
     const connection = await this.connections.findOneBy({ id: batch.connectionId });
     if (!connection) return;
+    if (connection.environment === 'DESKTOP' && this.desktop) return this.desktop.plan(batch, connection);
     await this.batches.start(batchId);
     const client = this.clients.clientFor(connection);
     const pending = await this.batches.pendingItems(batchId);

@@ -21,6 +21,8 @@ export interface UndoResult {
   /** Customers and items the posting used stay in QuickBooks (as in Webgility: undo removes the transaction only). */
   keptCustomerIds: string[];
   keptItemIds: string[];
+  /** QuickBooks Desktop: the batch that removes the transaction at the next Web Connector run. */
+  batch?: SyncBatchEntity;
 }
 
 const CLOSE_FIRST_HINT =
@@ -30,6 +32,11 @@ const STALE_RETRIES = 3;
 
 /** Undo sync: removes a posted order's transaction from QuickBooks (delete or void, per settings) and makes it NEW. */
 export class UndoService {
+  /** DESKTOP connections undo through the Web Connector's queue instead (src/desktop); wired at start-up. */
+  desktop?: {
+    plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void>;
+    undoOrder(order: OrderEntity, connection: ConnectionEntity): Promise<SyncBatchEntity>;
+  };
   private readonly orders: Repository<OrderEntity>;
   private readonly connectionRows: Repository<ConnectionEntity>;
 
@@ -53,6 +60,11 @@ export class UndoService {
     }
     const connection = await this.connectionRows.findOneByOrFail({ id: order.connectionId });
     assertReady(connection);
+    if (connection.environment === 'DESKTOP' && this.desktop) {
+      // Applied at the next Web Connector run: the order stays POSTED until then; the batch shows the outcome.
+      const batch = await this.desktop.undoOrder(order, connection);
+      return { order, removedTransaction: posted, batch, ...kept(order) };
+    }
     const settings = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
     const client = this.connections.clientFor(connection);
     const entity = posted.kind === 'INVOICE' ? 'Invoice' : 'SalesReceipt';
@@ -112,14 +124,7 @@ export class UndoService {
     }
     await log({ status: 'SUCCEEDED', message: note, requestId: requestId ?? null });
     const updated = await this.orders.findOneByOrFail({ id: order.id });
-    return {
-      order: updated,
-      removedTransaction: posted,
-      keptCustomerIds: order.customer?.quickbooksId ? [order.customer.quickbooksId] : [],
-      keptItemIds: [
-        ...new Set(order.lines.map((l) => l.quickbooksItemId).filter((id): id is string => Boolean(id))),
-      ],
-    };
+    return { order: updated, removedTransaction: posted, ...kept(order) };
   }
 
   /** Queues an undo of every POSTED order of a batch; returns the UNDO_ORDERS batch. */
@@ -150,6 +155,8 @@ export class UndoService {
   async runUndoBatch(batchId: string): Promise<void> {
     const batch = await this.batches.findById(batchId);
     if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
+    const connection = await this.connectionRows.findOneByOrFail({ id: batch.connectionId });
+    if (connection.environment === 'DESKTOP' && this.desktop) return this.desktop.plan(batch, connection);
     await this.batches.start(batchId);
     for (const item of await this.batches.pendingItems(batchId)) {
       try {
@@ -202,6 +209,16 @@ export class UndoService {
       }
     }
   }
+}
+
+/** Customers and items the posting used stay in QuickBooks. */
+function kept(order: OrderEntity): Pick<UndoResult, 'keptCustomerIds' | 'keptItemIds'> {
+  return {
+    keptCustomerIds: order.customer?.quickbooksId ? [order.customer.quickbooksId] : [],
+    keptItemIds: [
+      ...new Set(order.lines.map((l) => l.quickbooksItemId).filter((id): id is string => Boolean(id))),
+    ],
+  };
 }
 
 function withUndoHint(error: QuickBooksError): QuickBooksError {

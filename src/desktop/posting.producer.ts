@@ -1,0 +1,867 @@
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import {
+  DEFAULT_CONNECTION_SETTINGS,
+  OrderEntity,
+  type ConnectionEntity,
+  type ConnectionSettingsData,
+  type DesktopRequestEntity,
+  type PostedTransactionData,
+  type StoredSyncError,
+  type SyncBatchEntity,
+} from '../entities';
+import type { Logger } from '../logger';
+import type { BatchService } from '../services/batch.service';
+import { MappingProblem, orderMarkerPrefix } from '../services/posting-mapper';
+import type { ReferenceService } from '../services/reference.service';
+import { toStoredError } from '../services/stored-error';
+import type { SyncLogEntry, SyncLogService } from '../services/sync-log.service';
+import { dialectOf, toDbTime, updateEach, type Dialect } from '../sql';
+import {
+  customerAdd,
+  desktopCustomerName,
+  desktopItemName,
+  itemAdd,
+  mirrorObject,
+  nameKey,
+  postedFrom,
+  transactionAdd,
+  CUSTOMER_NAME_MAX,
+  type DesktopTxn,
+} from './mapper';
+import { isError, statusError, text, type QbObject } from './qbxml';
+import type { DesktopAnswer, DesktopProducer, DesktopQueue, NewDesktopRequest } from './request-queue';
+
+const PRODUCER = 'POST_ORDERS';
+/** Steps before any transaction is sent: customers and items found or created. */
+const RESOLVE = ['customer', 'customer-match', 'reactivate', 'reactivate-read', 'item', 'item-match'];
+/** QuickBooks' "busy, try again" answers: sent again this many times. */
+const TRANSIENT = new Set([3170, 3175, 3231]);
+const TRANSIENT_ATTEMPTS = 3;
+/** "Fix Edit Sequence": re-read and retry a stale mod this many times. */
+const EDIT_SEQUENCE_FIXES = 3;
+const MAX_NAME_SUFFIX = 9;
+const LOOKUP_SIZE = 50;
+const WINDOW = 500;
+
+interface PostContext {
+  orderId: string;
+  seq: number;
+  generation: number;
+  customerId: string;
+  itemIds: Record<string, string>;
+}
+
+interface ResolveContext {
+  /** The name the orders asked for, and the suffix being tried ("Name (2)") when a vendor holds it. */
+  base: string;
+  name: string;
+  suffix: number;
+  fixes?: number;
+  listId?: string;
+}
+
+type Recorded = {
+  order: OrderEntity;
+  seq: number;
+  posted: PostedTransactionData;
+  action: 'CREATE' | 'MATCH';
+  request: DesktopRequestEntity;
+  context?: PostContext;
+  message?: string;
+};
+type Failed = {
+  order: OrderEntity;
+  seq: number;
+  error: StoredSyncError;
+  unknown: boolean;
+  requestId?: string;
+};
+
+/**
+ * Posting orders to QuickBooks Desktop, exactly once, through the Web Connector's queue.
+ *
+ * A batch is planned in two stages. First the customers and items its orders need that the mirror does not know are
+ * added (CustomerAdd / Item…Add; a 3100 "name in use" is looked up and adopted, an inactive customer is reactivated
+ * with CustomerMod, and a 3200 stale EditSequence is fixed by re-reading and retrying). When no request of that stage
+ * is open, each order gets one SalesReceiptAdd / InvoiceAdd with the order number as RefNumber and the posting marker
+ * in Memo. Before such a request leaves, its order gets `sentAt` in the same commit; a request whose answer never came
+ * is looked up by RefNumber and marker before anything is sent again, so a lost answer never posts twice.
+ */
+export class DesktopPostingProducer implements DesktopProducer {
+  readonly name = PRODUCER;
+  private readonly dialect: Dialect;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: DesktopQueue,
+    private readonly batches: BatchService,
+    private readonly references: ReferenceService,
+    private readonly syncLogs: SyncLogService,
+    private readonly logger: Logger,
+  ) {
+    this.dialect = dialectOf(dataSource);
+  }
+
+  // ------------------------------------------------------------------------------------------------ planning
+
+  /** Stage one: adds for the customers and items the mirror does not have (stage two at once if none). */
+  async plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
+    if ((await this.queue.ofBatch(batch.id, [...RESOLVE, 'post', 'lookup'])).length > 0) return;
+    const settings = settingsOf(connection);
+    const index = await this.index(connection);
+    const customers = new Map<string, { name: string; order: OrderEntity }>();
+    const items = new Map<string, OrderEntity['lines'][number]>();
+    const failures: Failed[] = [];
+    for await (const window of this.windows(batch.id)) {
+      for (const { order, seq } of window) {
+        let name: string;
+        try {
+          name = desktopCustomerName(order, settings);
+        } catch (error) {
+          failures.push({ order, seq, error: toStoredError(error), unknown: false });
+          continue;
+        }
+        const email = order.customer?.email?.toLowerCase();
+        const known = index.customers.get(nameKey(name)) ?? (email ? index.emails.get(email) : undefined);
+        if (!known && !customers.has(nameKey(name))) customers.set(nameKey(name), { name, order });
+        for (const line of order.lines) {
+          const key = nameKey(desktopItemName(line));
+          if (!index.items.has(key) && !items.has(key)) items.set(key, line);
+        }
+      }
+    }
+    const requests: NewDesktopRequest[] = [];
+    for (const [key, { name, order }] of customers) {
+      requests.push(
+        this.resolveRequest(batch.id, 'customer', 'CustomerAdd', key, customerAdd(name, order), {
+          base: name,
+          name,
+          suffix: 1,
+        }),
+      );
+    }
+    const unbuildable: Array<{ key: string; error: StoredSyncError }> = [];
+    for (const [key, line] of items) {
+      try {
+        const { type, content } = itemAdd(line, settings);
+        requests.push(
+          this.resolveRequest(batch.id, 'item', type, key, content, {
+            base: desktopItemName(line),
+            name: desktopItemName(line),
+            suffix: 1,
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof MappingProblem)) throw error;
+        unbuildable.push({ key, error: toStoredError(error) });
+      }
+    }
+    for (const request of requests) request.dedupeKey = `${batch.id}:${request.purpose}:${request.entityKey}`;
+    const inserted = await this.insertOnce(connection, requests);
+    if (!inserted) return;
+    await this.recordFailures(batch.id, connection, failures);
+    if (unbuildable.length) {
+      // Items that cannot be created as configured: the orders needing them fail in stage two with this reason.
+      await this.dataSource.transaction(async (manager) => {
+        await this.queue.add(
+          manager,
+          connection,
+          unbuildable.map(({ key, error }) => ({
+            producer: PRODUCER,
+            purpose: 'item',
+            type: 'ItemNonInventoryAdd',
+            content: {},
+            batchId: batch.id,
+            entityKey: key,
+            status: 'FAILED',
+            result: { error },
+          })),
+        );
+      });
+    }
+    if (requests.length === 0) await this.planPosts(batch.id, connection);
+  }
+
+  /** Stage two: one transaction request per order still waiting, on the customers and items stage one settled. */
+  private async planPosts(batchId: string, connection: ConnectionEntity): Promise<void> {
+    const batch = await this.batches.findById(batchId);
+    if (!batch) return;
+    const settings = settingsOf(connection);
+    const entity = entityOf(batch, settings);
+    const index = await this.index(connection);
+    const resolved = await this.queue.ofBatch(batchId, RESOLVE);
+    const problems = new Map<string, StoredSyncError>();
+    for (const row of resolved) {
+      const key = `${row.purpose.startsWith('item') ? 'item' : 'customer'}:${row.entityKey}`;
+      const listId = row.result?.listId;
+      if (row.status === 'DONE' && typeof listId === 'string') {
+        if (key.startsWith('item')) index.items.set(row.entityKey!, listId);
+        else index.customers.set(row.entityKey!, listId);
+      } else if (row.status === 'FAILED') {
+        problems.set(
+          key,
+          (row.result?.error as StoredSyncError | undefined) ??
+            statusError({ statusCode: Number(row.statusCode), statusMessage: row.statusMessage ?? '' }),
+        );
+      }
+    }
+    for await (const window of this.windows(batchId)) {
+      const waiting = window.filter(({ order }) => order.status === 'QUEUED');
+      const keys = waiting.map(({ order }) => postKey(batchId, order));
+      const existing = await this.queue.existingKeys(keys);
+      const requests: NewDesktopRequest[] = [];
+      const failures: Failed[] = [];
+      for (const { order, seq } of waiting) {
+        if (existing.has(postKey(batchId, order))) continue;
+        try {
+          const name = desktopCustomerName(order, settings);
+          const email = order.customer?.email?.toLowerCase();
+          const customerId =
+            index.customers.get(nameKey(name)) ?? (email ? index.emails.get(email) : undefined);
+          const customerProblem = problems.get(`customer:${nameKey(name)}`);
+          if (!customerId) {
+            if (customerProblem) throw new StoredProblem(customerProblem);
+            throw new MappingProblem(
+              `No QuickBooks customer for order ${order.orderNumber}`,
+              'post the order again',
+            );
+          }
+          const itemIds = new Map<string, string>();
+          for (const line of order.lines) {
+            const key = nameKey(desktopItemName(line));
+            const itemId = index.items.get(key);
+            if (!itemId) {
+              const problem = problems.get(`item:${key}`);
+              if (problem) throw new StoredProblem(problem);
+              throw new MappingProblem(
+                `No QuickBooks item for "${line.sku ?? line.name}"`,
+                'post the order again',
+              );
+            }
+            itemIds.set(key, itemId);
+          }
+          const content = transactionAdd(entity, order, { settings, customerId, itemIds });
+          const context: PostContext = {
+            orderId: order.id,
+            seq,
+            generation: order.postingGeneration,
+            customerId,
+            itemIds: Object.fromEntries(itemIds),
+          };
+          requests.push({
+            producer: PRODUCER,
+            purpose: 'post',
+            type: `${entity}Add`,
+            content,
+            batchId,
+            entityKey: order.id,
+            label: labelOf(order),
+            dedupeKey: postKey(batchId, order),
+            context: context as unknown as Record<string, unknown>,
+            // Sent by an earlier posting whose outcome is still unknown: looked up before it is sent again.
+            ...(order.sentAt ? { status: 'LOST' as const } : {}),
+          });
+        } catch (error) {
+          const stored = error instanceof StoredProblem ? error.stored : toStoredError(error);
+          failures.push({ order, seq, error: stored, unknown: false });
+        }
+      }
+      const ids = requests.length ? await this.insertOnce(connection, requests) : [];
+      if (!ids) return;
+      const unknown = requests.flatMap((r, i) => (r.status === 'LOST' ? [{ ...r, id: ids[i] }] : []));
+      if (unknown.length)
+        await this.dataSource.transaction((m) => this.queue.add(m, connection, lookups(unknown)));
+      await this.recordFailures(batchId, connection, failures);
+    }
+    await this.finishIfDone(batchId);
+  }
+
+  // ------------------------------------------------------------------------------------------------ sending
+
+  /** The durable record: orders whose transaction may now be created get `sentAt` in the claim's commit. */
+  async beforeSend(manager: EntityManager, requests: DesktopRequestEntity[]): Promise<void> {
+    const posts = requests.filter((r) => r.purpose === 'post');
+    const now = toDbTime(this.dialect, new Date());
+    for (const batchId of new Set(posts.map((r) => r.batchId!))) {
+      const ids = posts.filter((r) => r.batchId === batchId).map((r) => r.entityKey!);
+      await updateEach(
+        manager,
+        'orders',
+        'id',
+        ids,
+        (id) => id,
+        {},
+        { status: 'POSTING', sentAt: now, updatedAt: now },
+        {
+          sql: "`postingBatchId` = ? AND `status` IN ('QUEUED', 'POSTING')",
+          params: [batchId],
+        },
+      );
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ answers
+
+  async handle(connection: ConnectionEntity, answers: DesktopAnswer[]): Promise<void> {
+    const resolving = answers.filter((a) => RESOLVE.includes(a.request.purpose));
+    for (const answer of resolving) await this.handleResolve(connection, answer);
+    const posts = answers.filter((a) => a.request.purpose === 'post');
+    if (posts.length) await this.handlePosts(connection, posts);
+    for (const answer of answers.filter((a) => a.request.purpose === 'lookup'))
+      await this.handleLookup(connection, answer);
+    for (const batchId of new Set(answers.map((a) => a.request.batchId!))) {
+      if (resolving.some((a) => a.request.batchId === batchId) && !(await this.queue.open(batchId, RESOLVE)))
+        await this.planPosts(batchId, connection);
+      await this.finishIfDone(batchId);
+    }
+  }
+
+  /** Lost answers: transactions are looked up by RefNumber and marker; everything else is safe to send again. */
+  async recover(connection: ConnectionEntity, requests: DesktopRequestEntity[]): Promise<void> {
+    const posts = requests.filter((r) => r.purpose === 'post');
+    await this.dataSource.transaction(async (manager) => {
+      for (const request of requests)
+        await this.queue.settle(manager, request, request.purpose === 'post' ? 'LOST' : 'PENDING');
+      await this.queue.add(
+        manager,
+        connection,
+        lookups(posts.map((r) => ({ id: r.id, type: r.type, batchId: r.batchId, content: bodyOf(r) }))),
+      );
+    });
+  }
+
+  private async handlePosts(connection: ConnectionEntity, answers: DesktopAnswer[]): Promise<void> {
+    const orders = await this.orders(answers.map((a) => a.request.entityKey!));
+    const recorded: Recorded[] = [];
+    const failed: Array<Failed & { request: DesktopRequestEntity; code: number }> = [];
+    const retry: DesktopRequestEntity[] = [];
+    for (const { request, response } of answers) {
+      const context = request.context as unknown as PostContext;
+      const order = orders.get(context.orderId);
+      if (!order) continue;
+      if (!isError(response) && response.rets[0]) {
+        recorded.push({
+          order,
+          seq: context.seq,
+          posted: postedFrom(entityName(request.type), response.rets[0].value),
+          action: 'CREATE',
+          request,
+          context,
+          message: response.statusCode !== 0 ? response.statusMessage : undefined,
+        });
+      } else if (TRANSIENT.has(response.statusCode) && request.attempts < TRANSIENT_ATTEMPTS) {
+        retry.push(request);
+      } else {
+        failed.push({
+          order,
+          seq: context.seq,
+          error: statusError(response),
+          unknown: false,
+          requestId: request.id,
+          request,
+          code: response.statusCode,
+        });
+      }
+    }
+    await this.dataSource.transaction(async (manager) => {
+      for (const request of retry) await this.queue.settle(manager, request, 'PENDING');
+      for (const r of recorded)
+        await this.queue.settle(manager, r.request, 'DONE', {
+          statusCode: 0,
+          result: { txnId: r.posted.id },
+        });
+      for (const f of failed)
+        await this.queue.settle(manager, f.request, 'FAILED', {
+          statusCode: f.code,
+          statusMessage: f.error.message,
+          result: { error: f.error },
+        });
+    });
+    await this.recordPosted(connection, recorded);
+    await this.recordFailures(answers[0].request.batchId!, connection, failed);
+  }
+
+  /** A look-up after lost answers: this order's live transaction is adopted; the others are sent again. */
+  private async handleLookup(
+    connection: ConnectionEntity,
+    { request, response }: DesktopAnswer,
+  ): Promise<void> {
+    const lost = await this.queue.byIds(connection.id, (request.context?.lost as string[]) ?? []);
+    if (isError(response)) {
+      if (request.attempts < TRANSIENT_ATTEMPTS) {
+        await this.dataSource.transaction((m) => this.queue.settle(m, request, 'PENDING'));
+        return;
+      }
+      // Still unknown: the orders fail but keep sentAt, so posting them again looks them up first.
+      const orders = await this.orders(lost.map((r) => r.entityKey!));
+      await this.dataSource.transaction((m) =>
+        this.queue.settle(m, request, 'FAILED', {
+          statusCode: response.statusCode,
+          statusMessage: response.statusMessage,
+        }),
+      );
+      await this.recordFailures(
+        request.batchId!,
+        connection,
+        lost.flatMap((r) => {
+          const order = orders.get(r.entityKey!);
+          return order
+            ? [
+                {
+                  order,
+                  seq: (r.context as unknown as PostContext).seq,
+                  error: statusError(response),
+                  unknown: true,
+                },
+              ]
+            : [];
+        }),
+      );
+      return;
+    }
+    const entity = entityName(request.type);
+    const orders = await this.orders(lost.map((r) => r.entityKey!));
+    const adopted: Recorded[] = [];
+    const again: NewDesktopRequest[] = [];
+    for (const row of lost) {
+      const order = orders.get(row.entityKey!);
+      if (!order || order.status === 'POSTED') continue;
+      const context = row.context as unknown as PostContext;
+      const found = response.rets.find(
+        ({ value }) =>
+          text(value.RefNumber) === order.orderNumber &&
+          text(value.Memo).includes(orderMarkerPrefix(order.id)) &&
+          !text(value.Memo).startsWith('VOID:'),
+      );
+      if (found) {
+        adopted.push({
+          order,
+          seq: context.seq,
+          posted: postedFrom(entity, found.value),
+          action: 'MATCH',
+          request: row,
+          context,
+        });
+      } else {
+        again.push({
+          producer: PRODUCER,
+          purpose: 'post',
+          type: row.type,
+          content: bodyOf(row),
+          batchId: row.batchId,
+          entityKey: row.entityKey,
+          label: row.label,
+          context: row.context,
+        });
+      }
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await this.queue.settle(manager, request, 'DONE', { statusCode: response.statusCode });
+      await this.queue.add(manager, connection, again);
+    });
+    if (adopted.length)
+      this.logger.info(
+        { connectionId: connection.id, adopted: adopted.length },
+        'found transactions already in QuickBooks Desktop',
+      );
+    await this.recordPosted(connection, adopted);
+  }
+
+  /** Stage one's answers: customers and items added, matched, reactivated (with "Fix Edit Sequence"), or failed. */
+  private async handleResolve(
+    connection: ConnectionEntity,
+    { request, response }: DesktopAnswer,
+  ): Promise<void> {
+    const context = request.context as unknown as ResolveContext;
+    const isItem = request.purpose.startsWith('item');
+    const type = isItem ? 'ITEM' : 'CUSTOMER';
+    const entityType = isItem ? 'Item' : 'Customer';
+    const next: NewDesktopRequest[] = [];
+    const logs: SyncLogEntry[] = [];
+    const log = (entry: Pick<SyncLogEntry, 'action' | 'status'> & Partial<SyncLogEntry>): void => {
+      logs.push({
+        tenantId: connection.tenantId,
+        connectionId: connection.id,
+        batchId: request.batchId,
+        direction: 'TO_QUICKBOOKS',
+        entityType,
+        label: context.name,
+        requestId: request.id,
+        code: String(response.statusCode),
+        ...entry,
+      });
+    };
+    const follow = (
+      purpose: string,
+      qbType: string,
+      content: QbObject,
+      patch: Partial<ResolveContext> = {},
+    ): void => {
+      next.push(
+        this.resolveRequest(request.batchId!, purpose, qbType, request.entityKey!, content, {
+          ...context,
+          ...patch,
+        }),
+      );
+    };
+    let outcome: { status: 'DONE' | 'FAILED'; result?: Record<string, unknown> };
+    const ret = response.rets[0];
+    const adopt = async (
+      found: { name: string; value: QbObject },
+      action: 'CREATE' | 'MATCH' | 'UPDATE',
+      message?: string,
+    ) => {
+      await this.references.upsert(connection, type, [mirrorObject(found.name, found.value)]);
+      log({ action, status: 'SUCCEEDED', quickbooksId: text(found.value.ListID), message: message ?? null });
+      return {
+        status: 'DONE' as const,
+        result: { listId: text(found.value.ListID), fullName: text(found.value.FullName) },
+      };
+    };
+    const failure = (): { status: 'FAILED'; result: Record<string, unknown> } => {
+      const error = statusError(response);
+      log({
+        action:
+          request.purpose.endsWith('match') || request.purpose.endsWith('read')
+            ? 'READ'
+            : request.purpose === 'reactivate'
+              ? 'UPDATE'
+              : 'CREATE',
+        status: 'FAILED',
+        message: error.message,
+      });
+      return { status: 'FAILED', result: { error } };
+    };
+    switch (request.purpose) {
+      case 'customer':
+      case 'item':
+        if (!isError(response) && ret) {
+          const renamed = context.name !== context.base;
+          outcome = await adopt(
+            ret,
+            'CREATE',
+            renamed
+              ? `"${context.base}" is used by a vendor, employee or other name in QuickBooks; created the customer as "${context.name}"`
+              : undefined,
+          );
+        } else if (response.statusCode === 3100) {
+          // The name is taken: by our own earlier add (a lost answer), another customer or item, or another list.
+          outcome = { status: 'DONE' };
+          follow(`${isItem ? 'item' : 'customer'}-match`, isItem ? 'ItemQuery' : 'CustomerQuery', {
+            FullName: context.name,
+          });
+        } else outcome = failure();
+        break;
+      case 'customer-match':
+      case 'item-match':
+        if (!isError(response) && ret) {
+          if (!isItem && text(ret.value.IsActive) === 'false') {
+            outcome = { status: 'DONE' };
+            follow('reactivate', 'CustomerMod', reactivate(ret.value), { listId: text(ret.value.ListID) });
+          } else
+            outcome = await adopt(
+              ret,
+              'MATCH',
+              `matched an existing ${isItem ? 'item' : 'customer'} by name`,
+            );
+        } else if (
+          !isItem &&
+          (response.statusCode === 1 || response.statusCode === 500) &&
+          context.suffix < MAX_NAME_SUFFIX
+        ) {
+          // No customer has it, so a vendor, employee or other name does: "Name (2)", "Name (3)", ...
+          const suffix = context.suffix + 1;
+          const name = `${context.base.slice(0, CUSTOMER_NAME_MAX - 4).trim()} (${suffix})`;
+          outcome = { status: 'DONE' };
+          follow('customer', 'CustomerAdd', { CustomerAdd: { Name: name } }, { name, suffix });
+        } else outcome = failure();
+        break;
+      case 'reactivate':
+        if (!isError(response) && ret)
+          outcome = await adopt(ret, 'UPDATE', 'reactivated an inactive customer with this name');
+        else if (response.statusCode === 3200 && (context.fixes ?? 0) < EDIT_SEQUENCE_FIXES) {
+          // "Fix Edit Sequence": someone changed it in QuickBooks since we read it; read it again and retry.
+          log({
+            action: 'UPDATE',
+            status: 'FAILED',
+            quickbooksId: context.listId ?? null,
+            message: `${response.statusMessage} Fix Edit Sequence: re-reading the customer and retrying.`,
+          });
+          outcome = { status: 'DONE' };
+          follow(
+            'reactivate-read',
+            'CustomerQuery',
+            { ListID: context.listId },
+            { fixes: (context.fixes ?? 0) + 1 },
+          );
+        } else outcome = failure();
+        break;
+      case 'reactivate-read':
+        if (!isError(response) && ret) {
+          if (text(ret.value.IsActive) === 'false') {
+            outcome = { status: 'DONE' };
+            follow('reactivate', 'CustomerMod', reactivate(ret.value));
+          } else outcome = await adopt(ret, 'MATCH', 'the customer was made active in QuickBooks meanwhile');
+        } else outcome = failure();
+        break;
+      default:
+        outcome = failure();
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await this.queue.settle(manager, request, outcome.status, {
+        statusCode: response.statusCode,
+        statusMessage: response.statusMessage,
+        result: outcome.result ?? null,
+      });
+      await this.queue.add(manager, connection, next);
+      await this.syncLogs.recordIn(manager, logs);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------ recording
+
+  /** Orders now in QuickBooks: POSTED (fenced on the batch), batch item SUCCEEDED, a sync log with the status code. */
+  private async recordPosted(connection: ConnectionEntity, results: Recorded[]): Promise<void> {
+    for (const batchId of new Set(results.map((r) => r.request.batchId!))) {
+      const group = results.filter((r) => r.request.batchId === batchId && r.order.status !== 'POSTED');
+      if (group.length === 0) continue;
+      const now = toDbTime(this.dialect, new Date());
+      await this.dataSource.transaction(async (manager) => {
+        await updateEach(
+          manager,
+          'orders',
+          'id',
+          group,
+          (r) => r.order.id,
+          {
+            postedTransaction: (r) => JSON.stringify(r.posted),
+            customer: (r) =>
+              JSON.stringify(
+                r.context ? { ...r.order.customer, quickbooksId: r.context.customerId } : r.order.customer,
+              ),
+            lines: (r) =>
+              JSON.stringify(
+                r.context
+                  ? r.order.lines.map((line) => ({
+                      ...line,
+                      quickbooksItemId: r.context!.itemIds[nameKey(desktopItemName(line))] ?? null,
+                    }))
+                  : r.order.lines,
+              ),
+          },
+          { status: 'POSTED', sentAt: null, lastError: null, postedAt: now, updatedAt: now },
+          { sql: '`postingBatchId` = ?', params: [batchId] },
+        );
+        await this.batches.recordItems(
+          batchId,
+          group.map((r) => ({ seq: r.seq, status: 'SUCCEEDED' as const, quickbooksId: r.posted.id })),
+          manager,
+        );
+        await this.syncLogs.recordIn(
+          manager,
+          group.map((r) => ({
+            ...this.orderLog(connection, batchId, r.order),
+            action: r.action,
+            status: 'SUCCEEDED' as const,
+            quickbooksId: r.posted.id,
+            code: '0',
+            requestId: r.request.id,
+            message:
+              r.action === 'MATCH'
+                ? `found ${r.posted.kind === 'INVOICE' ? 'Invoice' : 'SalesReceipt'} ${r.posted.docNumber ?? r.posted.id} already in QuickBooks; not sent again`
+                : (r.message ?? null),
+          })),
+        );
+      });
+    }
+  }
+
+  /** Orders that could not be posted: FAILED with QuickBooks' code and a hint, batch item FAILED, a FAILED sync log. */
+  private async recordFailures(
+    batchId: string,
+    connection: ConnectionEntity,
+    failures: Failed[],
+  ): Promise<void> {
+    if (failures.length === 0) return;
+    const now = toDbTime(this.dialect, new Date());
+    await this.dataSource.transaction(async (manager) => {
+      for (const unknown of [true, false]) {
+        await updateEach(
+          manager,
+          'orders',
+          'id',
+          failures.filter((f) => f.unknown === unknown),
+          (f) => f.order.id,
+          { lastError: (f) => JSON.stringify(f.error) },
+          { status: 'FAILED', updatedAt: now, ...(unknown ? {} : { sentAt: null }) },
+          { sql: '`postingBatchId` = ?', params: [batchId] },
+        );
+      }
+      await this.batches.recordItems(
+        batchId,
+        failures.map((f) => ({ seq: f.seq, status: 'FAILED' as const, error: f.error })),
+        manager,
+      );
+      await this.syncLogs.recordIn(
+        manager,
+        failures.map((f) => ({
+          ...this.orderLog(connection, batchId, f.order),
+          action: 'CREATE' as const,
+          status: 'FAILED' as const,
+          code: f.error.code,
+          message: f.error.message,
+          requestId: f.requestId ?? null,
+        })),
+      );
+    });
+  }
+
+  private orderLog(
+    connection: ConnectionEntity,
+    batchId: string,
+    order: OrderEntity,
+  ): Omit<SyncLogEntry, 'action' | 'status'> {
+    return {
+      tenantId: connection.tenantId,
+      connectionId: connection.id,
+      batchId,
+      direction: 'TO_QUICKBOOKS',
+      entityType: 'Order',
+      entityId: order.id,
+      label: labelOf(order),
+    };
+  }
+
+  private async finishIfDone(batchId: string): Promise<void> {
+    const batch = await this.batches.findById(batchId);
+    if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
+    if ((await this.batches.pendingItemsAfter(batchId, -1, 1)).length === 0)
+      await this.batches.finish(batchId);
+  }
+
+  // ------------------------------------------------------------------------------------------------ helpers
+
+  private resolveRequest(
+    batchId: string,
+    purpose: string,
+    type: string,
+    key: string,
+    content: QbObject,
+    context: ResolveContext,
+  ): NewDesktopRequest {
+    return {
+      producer: PRODUCER,
+      purpose,
+      type,
+      content,
+      batchId,
+      entityKey: key,
+      label: context.name,
+      context: context as unknown as Record<string, unknown>,
+    };
+  }
+
+  /** Inserts planned requests once (their ids): a concurrent planner's identical plan is refused by the dedupe keys. */
+  private async insertOnce(
+    connection: ConnectionEntity,
+    requests: NewDesktopRequest[],
+  ): Promise<string[] | false> {
+    try {
+      return await this.dataSource.transaction((manager) => this.queue.add(manager, connection, requests));
+    } catch (error) {
+      if (/duplicate|unique/i.test(String((error as Error).message))) return false;
+      throw error;
+    }
+  }
+
+  /** The mirror's customers (by name and e-mail) and items (by name), active ones only. */
+  private async index(connection: ConnectionEntity) {
+    const [customers, items] = await Promise.all([
+      this.references.matchIndex(connection.id, 'CUSTOMER'),
+      this.references.matchIndex(connection.id, 'ITEM'),
+    ]);
+    const index = {
+      customers: new Map<string, string>(),
+      emails: new Map<string, string>(),
+      items: new Map<string, string>(),
+    };
+    for (const row of customers.filter((r) => r.active)) {
+      index.customers.set(nameKey(row.name), row.quickbooksId);
+      if (row.email) index.emails.set(row.email.toLowerCase(), row.quickbooksId);
+    }
+    for (const row of items.filter((r) => r.active)) index.items.set(nameKey(row.name), row.quickbooksId);
+    return index;
+  }
+
+  private async *windows(batchId: string): AsyncGenerator<Array<{ order: OrderEntity; seq: number }>> {
+    let afterSeq = -1;
+    for (;;) {
+      const items = await this.batches.pendingItemsAfter(batchId, afterSeq, WINDOW);
+      if (items.length === 0) return;
+      afterSeq = items[items.length - 1].seq;
+      const orders = await this.orders(items.map((i) => i.entityId));
+      yield items.flatMap((item) => {
+        const order = orders.get(item.entityId);
+        return order ? [{ order, seq: item.seq }] : [];
+      });
+    }
+  }
+
+  private async orders(ids: string[]): Promise<Map<string, OrderEntity>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(OrderEntity).findBy({ id: In([...new Set(ids)]) });
+    return new Map(rows.map((o) => [o.id, o]));
+  }
+}
+
+/** A stored error carried through planning as an exception. */
+class StoredProblem extends Error {
+  constructor(readonly stored: StoredSyncError) {
+    super(stored.message);
+  }
+}
+
+const postKey = (batchId: string, order: OrderEntity): string =>
+  `${batchId}:post:${order.id}:${order.postingGeneration}`;
+const labelOf = (order: Pick<OrderEntity, 'orderNumber' | 'customerName'>): string =>
+  `#${order.orderNumber}${order.customerName ? ` ${order.customerName}` : ''}`;
+const bodyOf = (request: DesktopRequestEntity): QbObject => request.body.content;
+const entityName = (type: string): DesktopTxn => (type.startsWith('Invoice') ? 'Invoice' : 'SalesReceipt');
+const settingsOf = (connection: ConnectionEntity): ConnectionSettingsData => ({
+  ...DEFAULT_CONNECTION_SETTINGS,
+  ...connection.settings,
+});
+const entityOf = (batch: SyncBatchEntity, settings: ConnectionSettingsData): DesktopTxn =>
+  ((batch.parameters?.postOrdersAs as string | undefined) ?? settings.postOrdersAs) === 'INVOICE'
+    ? 'Invoice'
+    : 'SalesReceipt';
+
+/** Look-ups by RefNumber for transaction adds whose outcome is unknown (50 numbers a query, per transaction type). */
+function lookups(
+  lost: Array<{ id: string; type: string; batchId?: string | null; content: QbObject }>,
+): NewDesktopRequest[] {
+  const out: NewDesktopRequest[] = [];
+  for (const type of ['SalesReceiptAdd', 'InvoiceAdd']) {
+    const group = lost.filter((r) => r.type === type);
+    for (let i = 0; i < group.length; i += LOOKUP_SIZE) {
+      const chunk = group.slice(i, i + LOOKUP_SIZE);
+      const numbers = chunk.map((r) => text((r.content[type] as QbObject).RefNumber));
+      out.push({
+        producer: PRODUCER,
+        purpose: 'lookup',
+        type: type.replace('Add', 'Query'),
+        content: { RefNumber: [...new Set(numbers)], IncludeLineItems: 'false' },
+        batchId: chunk[0].batchId,
+        entityKey: null,
+        label: `look up ${chunk.length} transactions sent without an answer`,
+        context: { lost: chunk.map((r) => r.id) },
+      });
+    }
+  }
+  return out;
+}
+
+/** CustomerMod that makes a customer active again, on its current EditSequence. */
+const reactivate = (ret: QbObject): QbObject => ({
+  CustomerMod: { ListID: text(ret.ListID), EditSequence: text(ret.EditSequence), IsActive: 'true' },
+});
