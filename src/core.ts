@@ -20,6 +20,7 @@ import { BatchService } from './services/batch.service';
 import { ConnectionEvents } from './services/connection-events';
 import { ConnectionService } from './services/connection.service';
 import { IntuitOAuth } from './services/intuit-oauth';
+import { createInvoicing, type Invoicing } from './services/invoices';
 import { OrderService } from './services/order.service';
 import { PostingService } from './services/posting.service';
 import { UndoService } from './services/undo.service';
@@ -40,6 +41,7 @@ export interface Services {
   orders: OrderService;
   posting: PostingService;
   undo: UndoService;
+  invoicing: Invoicing;
 }
 
 export interface Core {
@@ -170,7 +172,21 @@ export async function createCore(
       logger.child({ module: 'posting' }),
     ),
     undo: new UndoService(dataSource, connections, batches, queue, syncLogs),
+    invoicing: createInvoicing({
+      dataSource,
+      connections,
+      references,
+      batches,
+      jobs: queue,
+      syncLogs,
+      events,
+      logger: logger.child({ module: 'invoicing' }),
+    }),
   };
+  // An order with an invoice reaches QuickBooks as that invoice: postOrders hands such orders to the invoicing.
+  services.posting.attachInvoicing((tenantId, orderIds) =>
+    services.invoicing.invoices.postInvoicedOrders(tenantId, orderIds),
+  );
 
   const worker =
     (options.runWorker ?? config.runWorker)

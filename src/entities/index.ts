@@ -4,6 +4,7 @@ import { InvoiceEntity } from './invoice.entity';
 import { JobEntity } from './job.entity';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { OrderEntity } from './order.entity';
+import { PaymentEntity } from './payment.entity';
 import { ReferenceEntityRow } from './reference-entity.entity';
 import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
 import { SyncLogEntity } from './sync-log.entity';
@@ -15,6 +16,7 @@ export * from './invoice.entity';
 export * from './job.entity';
 export * from './oauth-state.entity';
 export * from './order.entity';
+export * from './payment.entity';
 export * from './reference-entity.entity';
 export * from './sync-batch.entity';
 export * from './sync-log.entity';
@@ -34,4 +36,5 @@ export const ENTITIES = [
   JobEntity,
   OrderEntity,
   InvoiceEntity,
+  PaymentEntity,
 ];

@@ -2,6 +2,7 @@ import type { Services } from '../core';
 import { ApiKeyResolver } from './api-key.resolver';
 import { BatchResolver } from './batch.resolver';
 import { ConnectionResolver } from './connection.resolver';
+import { ConnectionInvoicingResolver, InvoiceResolver } from './invoice.resolver';
 import { NodeResolver } from './node.resolver';
 import { InvoiceFieldResolver, OrderResolver } from './order.resolver';
 import { PostingResolver } from './posting.resolver';
@@ -19,6 +20,8 @@ export const RESOLVER_CLASSES = [
   OrderResolver,
   InvoiceFieldResolver,
   PostingResolver,
+  InvoiceResolver,
+  ConnectionInvoicingResolver,
 ] as const;
 
 /** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
@@ -28,7 +31,13 @@ export function createResolvers(services: Services): Map<Function, object> {
     [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
     [
       NodeResolver,
-      new NodeResolver(services.connections, services.batches, services.references, services.orders),
+      new NodeResolver(
+        services.connections,
+        services.batches,
+        services.references,
+        services.orders,
+        services.invoicing.invoices,
+      ),
     ],
     [ConnectionResolver, new ConnectionResolver(services.connections, services.references)],
     [BatchResolver, new BatchResolver(services.batches)],
@@ -36,6 +45,8 @@ export function createResolvers(services: Services): Map<Function, object> {
     [OrderResolver, new OrderResolver(services.orders)],
     [InvoiceFieldResolver, new InvoiceFieldResolver()],
     [PostingResolver, new PostingResolver(services.posting, services.undo)],
+    [InvoiceResolver, new InvoiceResolver(services.invoicing)],
+    [ConnectionInvoicingResolver, new ConnectionInvoicingResolver(services.invoicing)],
   ];
   return new Map(instances);
 }
