@@ -1,63 +1,14 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { JobEntity, OrderEntity, SyncBatchEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { collect, connectCompany, wsClient } from '../support/connect';
 import { buildOrders, configurePosting, upsertOrders } from '../support/orders';
+import { kill, random, startWorker, until } from '../support/workers';
 
-const ROOT = path.join(__dirname, '..', '..');
 const ORDERS = 1000;
-const LEASE_MS = 1000;
-
-/** Seeded randomness, so a failing run can be replayed (the seed is in the test name). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function startWorker(t: TestGateway): Promise<ChildProcess> {
-  const child = fork(path.join(ROOT, 'test/fixtures/posting-worker.ts'), [], {
-    cwd: ROOT,
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
-    env: {
-      ...process.env,
-      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.jest.json'),
-      DATABASE_URL: t.database.url,
-      QBO_SANDBOX_URL: t.gateway.config.quickbooks.sandboxUrl!,
-      GATEWAY_DATA_DIR: t.database.dataDir,
-      LOG_LEVEL: 'silent',
-      WORKER_LEASE_MS: String(LEASE_MS),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 async function processed(t: TestGateway, batchId: string): Promise<SyncBatchEntity> {
   return t.gateway.dataSource.getRepository(SyncBatchEntity).findOneByOrFail({ id: batchId });
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 240_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 const scenarios = DIALECTS.flatMap((dialect) => [
