@@ -21,7 +21,9 @@ import { authorizationExpiringSoon } from '../services/invoices/readiness';
 export class InvoiceResolver {
   constructor(private readonly invoicing: Invoicing) {}
 
-  @Query(() => InvoiceConnection, { description: 'Invoices, newest first, with their push status and error badge.' })
+  @Query(() => InvoiceConnection, {
+    description: 'Invoices, newest first, with their push status and error badge.',
+  })
   @RequireScope('READ')
   async invoices(
     @Arg('filter', () => InvoiceFilter, { nullable: true }) filter: InvoiceFilter | null,
@@ -72,7 +74,8 @@ export class InvoiceResolver {
   }
 
   @Mutation(() => SyncBatch, {
-    description: 'QuickBooks e-mails each sent invoice to its customer (or to sendTo): an EMAIL_INVOICES batch.',
+    description:
+      'QuickBooks e-mails each sent invoice to its customer (or to sendTo): an EMAIL_INVOICES batch.',
   })
   @RequireScope('WRITE')
   async emailInvoices(
@@ -114,7 +117,8 @@ export class InvoiceResolver {
 
   @FieldResolver(() => DecimalScalar, {
     nullable: true,
-    description: 'The open balance in QuickBooks (0 when paid); null until sent. Read from QuickBooks when older than a minute.',
+    description:
+      'The open balance in QuickBooks (0 when paid); null until sent. Read from QuickBooks when older than a minute.',
   })
   async balance(@Root() invoice: Invoice, @Ctx() context: GatewayContext): Promise<string | null> {
     return context.loaders.invoiceBalance.load(invoice.id);
@@ -126,7 +130,10 @@ export class ConnectionInvoicingResolver {
   constructor(private readonly invoicing: Invoicing) {}
 
   @FieldResolver(() => ExportPreview, { description: 'What exportToQuickBooks would export now.' })
-  async exportPreview(@Root() connection: Connection, @Ctx() context: GatewayContext): Promise<ExportPreview> {
+  async exportPreview(
+    @Root() connection: Connection,
+    @Ctx() context: GatewayContext,
+  ): Promise<ExportPreview> {
     return this.invoicing.exports.preview(principalOf(context).tenantId, connection.id);
   }
 

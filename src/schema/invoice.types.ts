@@ -52,12 +52,14 @@ export class Invoice extends Node {
   docNumber!: string | null;
   @Field(() => Date, {
     nullable: true,
-    description: 'While QUEUED: when it was handed to QuickBooks (its outcome is then looked up before any re-send).',
+    description:
+      'While QUEUED: when it was handed to QuickBooks (its outcome is then looked up before any re-send).',
   })
   sentAt!: Date | null;
   @Field(() => SyncError, {
     nullable: true,
-    description: 'Why the last push failed: QuickBooks code, message, detail and what to do (the error badge).',
+    description:
+      'Why the last push failed: QuickBooks code, message, detail and what to do (the error badge).',
   })
   lastError!: SyncError | null;
   @Field(() => InvoiceEmailStatusEnum, { description: "QuickBooks' e-mail status (see emailInvoices)." })
@@ -74,11 +76,14 @@ export class Invoice extends Node {
 }
 export const InvoiceConnection = RelayConnection('Invoice', Invoice);
 
-@InputType({ description: 'How to raise an invoice; everything left out comes from the order and the connection.' })
+@InputType({
+  description: 'How to raise an invoice; everything left out comes from the order and the connection.',
+})
 export class InvoiceInput {
   @Field(() => String, {
     nullable: true,
-    description: 'Default: the order number. Unique per connection, at most 21 characters (QuickBooks DocNumber).',
+    description:
+      'Default: the order number. Unique per connection, at most 21 characters (QuickBooks DocNumber).',
   })
   invoiceNumber?: string | null;
   @Field(() => Date, { nullable: true, description: 'Default: now.' }) issuedAt?: Date | null;
@@ -93,7 +98,10 @@ export class InvoiceInput {
 export class InvoiceFilter {
   @Field(() => ID, { nullable: true }) connectionId?: string | null;
   @Field(() => [InvoicePushStatusEnum], { nullable: true }) pushStatuses?: InvoicePushStatus[] | null;
-  @Field(() => String, { nullable: true, description: 'Part of the invoice number, DocNumber or customer name.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Part of the invoice number, DocNumber or customer name.',
+  })
   @IsOptional()
   @MaxLength(100)
   search?: string | null;
@@ -105,7 +113,9 @@ export class ExportPreview {
     description: "Products (order lines' SKUs, or names without one) that QuickBooks is not known to have.",
   })
   productCount!: number;
-  @Field(() => Int, { description: 'Customers of those invoices and orders that QuickBooks is not known to have.' })
+  @Field(() => Int, {
+    description: 'Customers of those invoices and orders that QuickBooks is not known to have.',
+  })
   customerCount!: number;
   @Field(() => Int, { description: 'Invoices created and not yet SENT.' }) invoiceCount!: number;
   @Field(() => Int, { description: 'NEW or FAILED orders without an invoice, still to post.' })
@@ -115,7 +125,9 @@ export class ExportPreview {
 @InputType({ description: 'A payment against a gateway invoice.' })
 export class PaymentInput {
   @Field(() => ID, { description: 'A SENT invoice.' }) invoiceId!: string;
-  @Field(() => DecimalScalar, { description: 'Greater than 0, at most the open balance, at most 2 decimal places.' })
+  @Field(() => DecimalScalar, {
+    description: 'Greater than 0, at most the open balance, at most 2 decimal places.',
+  })
   amount!: string;
   @Field(() => Date, { nullable: true, description: 'Default: now (the payment date in QuickBooks).' })
   receivedAt?: Date | null;
@@ -124,6 +136,9 @@ export class PaymentInput {
     description: "A QuickBooks payment method's name or id; default the connection's defaultPaymentMethodId.",
   })
   paymentMethod?: string | null;
-  @Field(() => String, { nullable: true, description: 'Check or transaction number (at most 21 characters).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Check or transaction number (at most 21 characters).',
+  })
   reference?: string | null;
 }

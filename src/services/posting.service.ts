@@ -109,7 +109,9 @@ export class PostingService {
   /** Orders with an invoice reach QuickBooks as that invoice: postOrders hands them over (wired at start-up). */
   private invoicedOrders?: (tenantId: string, orderIds: string[]) => Promise<SyncBatchEntity | undefined>;
 
-  attachInvoicing(route: (tenantId: string, orderIds: string[]) => Promise<SyncBatchEntity | undefined>): void {
+  attachInvoicing(
+    route: (tenantId: string, orderIds: string[]) => Promise<SyncBatchEntity | undefined>,
+  ): void {
     this.invoicedOrders = route;
   }
 

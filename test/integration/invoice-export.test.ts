@@ -4,8 +4,14 @@ import { startTestGateway, type TestGateway } from '../support/gateway';
 import { buildOrders, upsertOrders } from '../support/orders';
 import { followBatch, invoicingCompany, must } from '../support/invoices';
 
-type Preview = { productCount: number; customerCount: number; invoiceCount: number; ordersToPostCount: number };
-const PREVIEW = 'query($id: ID!) { connection(id: $id) { exportPreview { productCount customerCount invoiceCount ordersToPostCount } } }';
+type Preview = {
+  productCount: number;
+  customerCount: number;
+  invoiceCount: number;
+  ordersToPostCount: number;
+};
+const PREVIEW =
+  'query($id: ID!) { connection(id: $id) { exportPreview { productCount customerCount invoiceCount ordersToPostCount } } }';
 
 describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
   let t: TestGateway;
@@ -22,14 +28,20 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
       (x) => x.status !== 'Deleted',
     );
   const preview = async (key: string, id: string): Promise<Preview> =>
-    (await must<{ connection: { exportPreview: Preview } }>(t, key, PREVIEW, { id })).connection.exportPreview;
+    (await must<{ connection: { exportPreview: Preview } }>(t, key, PREVIEW, { id })).connection
+      .exportPreview;
 
   async function invoicesFor(key: string, orderIds: string[]): Promise<string[]> {
     const ids: string[] = [];
     for (const orderId of orderIds) {
-      const created = await must<{ createInvoice: { id: string } }>(t, key, 'mutation($o: ID!) { createInvoice(orderId: $o) { id } }', {
-        o: orderId,
-      });
+      const created = await must<{ createInvoice: { id: string } }>(
+        t,
+        key,
+        'mutation($o: ID!) { createInvoice(orderId: $o) { id } }',
+        {
+          o: orderId,
+        },
+      );
       ids.push(created.createInvoice.id);
     }
     return ids;
@@ -50,7 +62,10 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
     const [extra] = await upsertOrders(t, c.key, c.connectionId, [
       { ...buildOrders(1, { prefix: 'RY' })[0]!, customer: { name: 'RX Customer 3' } },
     ]);
-    await invoicesFor(c.key, orders.map((o) => o.id));
+    await invoicesFor(
+      c.key,
+      orders.map((o) => o.id),
+    );
     expect(await preview(c.key, c.connectionId)).toEqual({
       productCount: 43, // 40 of the invoices and 3 of the order still to post
       customerCount: 25,
@@ -58,7 +73,9 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
       ordersToPostCount: 1,
     });
     // With the extra order put aside, the shape is exactly the issue's.
-    await must(t, c.key, 'mutation($ids: [ID!]!) { archiveOrders(orderIds: $ids) { id } }', { ids: [extra!.id] });
+    await must(t, c.key, 'mutation($ids: [ID!]!) { archiveOrders(orderIds: $ids) { id } }', {
+      ids: [extra!.id],
+    });
     expect(await preview(c.key, c.connectionId)).toEqual({
       productCount: 40,
       customerCount: 25,
@@ -78,7 +95,9 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
     const events = await followBatch(t, c.key, started.exportToQuickBooks.id);
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', processed: 165, succeeded: 165 });
     // Progress came in phases: every product before any customer, every customer before any invoice.
-    const order = events.filter((e) => e.item).map((e) => e.item!.entityId.startsWith('inv_') ? 2 : e.item!.entityId.startsWith('sku:') ? 0 : 1);
+    const order = events
+      .filter((e) => e.item)
+      .map((e) => (e.item!.entityId.startsWith('inv_') ? 2 : e.item!.entityId.startsWith('sku:') ? 0 : 1));
     expect([...order].sort()).toEqual(order);
 
     expect(live(c.realmId, 'Item').length - itemsBefore).toBe(40);
@@ -87,7 +106,9 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
 
     // The process log: the batch with its items and its sync logs.
     const log = await must<{
-      batch: { items: { totalCount: number; edges: Array<{ node: { entityType: string; status: string } }> } };
+      batch: {
+        items: { totalCount: number; edges: Array<{ node: { entityType: string; status: string } }> };
+      };
       syncLogs: { edges: Array<{ node: { entityType: string; action: string; status: string } }> };
     }>(
       t,
@@ -95,10 +116,13 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
       'query($b: ID!) { batch(id: $b) { items(first: 500) { totalCount edges { node { entityType status } } } } syncLogs(filter: { batchId: $b }, first: 500) { edges { node { entityType action status } } } }',
       { b: started.exportToQuickBooks.id },
     );
-    const count = (type: string) => log.batch.items.edges.filter((e) => e.node.entityType === type && e.node.status === 'SUCCEEDED').length;
+    const count = (type: string) =>
+      log.batch.items.edges.filter((e) => e.node.entityType === type && e.node.status === 'SUCCEEDED').length;
     expect([count('Item'), count('Customer'), count('Invoice')]).toEqual([40, 25, 100]);
     const logged = (entityType: string, action: string) =>
-      log.syncLogs.edges.filter((e) => e.node.entityType === entityType && e.node.action === action && e.node.status === 'SUCCEEDED').length;
+      log.syncLogs.edges.filter(
+        (e) => e.node.entityType === entityType && e.node.action === action && e.node.status === 'SUCCEEDED',
+      ).length;
     expect({
       itemsCreated: logged('Item', 'CREATE'),
       customersCreated: logged('Customer', 'CREATE'),
@@ -106,17 +130,28 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
       invoicesCreated: logged('Invoice', 'CREATE'),
     }).toEqual({ itemsCreated: 40, customersCreated: 15, customersMatched: 10, invoicesCreated: 100 });
 
-    expect(await preview(c.key, c.connectionId)).toEqual({ productCount: 0, customerCount: 0, invoiceCount: 0, ordersToPostCount: 0 });
+    expect(await preview(c.key, c.connectionId)).toEqual({
+      productCount: 0,
+      customerCount: 0,
+      invoiceCount: 0,
+      ordersToPostCount: 0,
+    });
   });
 
   it('ends with NEEDS_REAUTHORIZATION and the hint when QuickBooks refuses the authorization; warns before the token ends', async () => {
     const c = await invoicingCompany(t, 'Reauthorize Co');
     const orders = await upsertOrders(t, c.key, c.connectionId, buildOrders(3, { prefix: 'RA' }));
-    await invoicesFor(c.key, orders.map((o) => o.id));
+    await invoicesFor(
+      c.key,
+      orders.map((o) => o.id),
+    );
 
     // A refresh token within 10 days of its end: shown on the connection, and published when work starts.
     const connections = t.gateway.dataSource.getRepository(ConnectionEntity);
-    await connections.update({ id: c.connectionId }, { refreshTokenExpiresAt: new Date(Date.now() + 5 * 86_400_000) });
+    await connections.update(
+      { id: c.connectionId },
+      { refreshTokenExpiresAt: new Date(Date.now() + 5 * 86_400_000) },
+    );
     const flag = await must<{ connection: { authorizationExpiringSoon: boolean } }>(
       t,
       c.key,
@@ -128,7 +163,12 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
     const next = stream.next();
 
     t.gateway.sandbox!.setFaults({
-      rules: [{ match: { realmId: c.realmId }, respond: { status: 401, code: '3200', message: 'AuthenticationFailed' } }],
+      rules: [
+        {
+          match: { realmId: c.realmId },
+          respond: { status: 401, code: '3200', message: 'AuthenticationFailed' },
+        },
+      ],
     });
     const started = await must<{ exportToQuickBooks: { id: string } }>(
       t,
@@ -137,7 +177,10 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
       { c: c.connectionId },
     );
     const warning = (await next).value as { kind: string; message: string };
-    expect(warning).toMatchObject({ kind: 'AUTHORIZATION_EXPIRING', message: expect.stringContaining('reset your QuickBooks authorization') });
+    expect(warning).toMatchObject({
+      kind: 'AUTHORIZATION_EXPIRING',
+      message: expect.stringContaining('reset your QuickBooks authorization'),
+    });
     await stream.return?.();
 
     const events = await followBatch(t, c.key, started.exportToQuickBooks.id);
@@ -150,7 +193,10 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
       { id: started.exportToQuickBooks.id },
     );
     expect(batch.batch.error.hint).toBe('reset your QuickBooks authorization and try again');
-    const after = await must<{ connection: { status: string }; invoices: { edges: Array<{ node: { pushStatus: string; lastError: { hint: string } } }> } }>(
+    const after = await must<{
+      connection: { status: string };
+      invoices: { edges: Array<{ node: { pushStatus: string; lastError: { hint: string } } }> };
+    }>(
       t,
       c.key,
       'query($id: ID!) { connection(id: $id) { status } invoices(filter: { connectionId: $id }) { edges { node { pushStatus lastError { hint } } } } }',
@@ -158,7 +204,10 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
     );
     expect(after.connection.status).toBe('NEEDS_REAUTHORIZATION');
     expect(after.invoices.edges.map((e) => e.node)).toEqual(
-      Array(3).fill({ pushStatus: 'FAILED', lastError: { hint: 'reset your QuickBooks authorization and try again' } }),
+      Array(3).fill({
+        pushStatus: 'FAILED',
+        lastError: { hint: 'reset your QuickBooks authorization and try again' },
+      }),
     );
     expect(live(c.realmId, 'Invoice')).toHaveLength(0);
   });

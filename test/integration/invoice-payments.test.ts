@@ -37,9 +37,14 @@ describe.each(DIALECTS)('payments on %s', (dialect) => {
       );
       invoices.push(created.createInvoice);
     }
-    const sent = await must<{ sendInvoice: { id: string } }>(t, c.key, 'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }', {
-      ids: invoices.map((i) => i.id),
-    });
+    const sent = await must<{ sendInvoice: { id: string } }>(
+      t,
+      c.key,
+      'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }',
+      {
+        ids: invoices.map((i) => i.id),
+      },
+    );
     await followBatch(t, c.key, sent.sendInvoice.id);
 
     // Customer k has invoices k and k + 10: the first paid in full, the second 5.00, in one QuickBooks Payment.
@@ -53,7 +58,9 @@ describe.each(DIALECTS)('payments on %s', (dialect) => {
     const sandbox = t.gateway.sandbox!;
     const droppedBefore = sandbox.stats().droppedResponses;
     // The first two answers to the payments' batch call are lost after QuickBooks committed it.
-    sandbox.setFaults({ rules: [{ match: { realmId: c.realmId, operation: 'batch' }, times: 2, dropResponseAfterCommit: true }] });
+    sandbox.setFaults({
+      rules: [{ match: { realmId: c.realmId, operation: 'batch' }, times: 2, dropResponseAfterCommit: true }],
+    });
     const recorded = await must<{ recordPayments: { id: string; kind: string; total: number } }>(
       t,
       c.key,
@@ -66,14 +73,18 @@ describe.each(DIALECTS)('payments on %s', (dialect) => {
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 10 });
     expect(sandbox.stats().droppedResponses - droppedBefore).toBe(2);
 
-    const inQuickBooks = (sandbox.accounting.adminEntities(c.realmId, 'Payment') as QboPayment[]).filter((p) => p.status !== 'Deleted');
+    const inQuickBooks = (sandbox.accounting.adminEntities(c.realmId, 'Payment') as QboPayment[]).filter(
+      (p) => p.status !== 'Deleted',
+    );
     expect(inQuickBooks).toHaveLength(10);
     for (const payment of inQuickBooks) {
       expect(payment.Line).toHaveLength(2);
       const k = Number(payment.PaymentRefNum!.slice(4));
       expect(payment.TotalAmt.toFixed(2)).toBe(new Decimal(expectedTotal(inputs[k]!)).plus(5).toFixed(2));
     }
-    const balances = await must<{ invoices: { edges: Array<{ node: { invoiceNumber: string; balance: string; total: string } }> } }>(
+    const balances = await must<{
+      invoices: { edges: Array<{ node: { invoiceNumber: string; balance: string; total: string } }> };
+    }>(
       t,
       c.key,
       'query($c: ID!) { invoices(filter: { connectionId: $c }, first: 50) { edges { node { invoiceNumber balance total } } } }',
@@ -85,23 +96,49 @@ describe.each(DIALECTS)('payments on %s', (dialect) => {
     }
 
     // Never more than the open balance: refused with the field path, nothing written.
-    const paidInFull = await t.graphql(c.key, 'mutation($p: [PaymentInput!]!) { recordPayments(payments: $p) { id } }', {
-      p: [{ invoiceId: invoices[12]!.id, amount: '1.00' }, { invoiceId: invoices[3]!.id, amount: '0.01' }],
+    const paidInFull = await t.graphql(
+      c.key,
+      'mutation($p: [PaymentInput!]!) { recordPayments(payments: $p) { id } }',
+      {
+        p: [
+          { invoiceId: invoices[12]!.id, amount: '1.00' },
+          { invoiceId: invoices[3]!.id, amount: '0.01' },
+        ],
+      },
+    );
+    expect(paidInFull.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'payments.1.amount',
     });
-    expect(paidInFull.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'payments.1.amount' });
     const rest = new Decimal(invoices[12]!.total).minus(5);
-    const tooMuch = await t.graphql(c.key, 'mutation($p: [PaymentInput!]!) { recordPayments(payments: $p) { id } }', {
-      p: [
-        { invoiceId: invoices[12]!.id, amount: rest.minus(1).toFixed(2) },
-        { invoiceId: invoices[12]!.id, amount: '1.01' },
-      ],
+    const tooMuch = await t.graphql(
+      c.key,
+      'mutation($p: [PaymentInput!]!) { recordPayments(payments: $p) { id } }',
+      {
+        p: [
+          { invoiceId: invoices[12]!.id, amount: rest.minus(1).toFixed(2) },
+          { invoiceId: invoices[12]!.id, amount: '1.01' },
+        ],
+      },
+    );
+    expect(tooMuch.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'payments.1.amount',
     });
-    expect(tooMuch.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'payments.1.amount' });
-    const badMethod = await t.graphql(c.key, 'mutation($p: [PaymentInput!]!) { recordPayments(payments: $p) { id } }', {
-      p: [{ invoiceId: invoices[12]!.id, amount: '1.00', paymentMethod: 'Bitcoin' }],
+    const badMethod = await t.graphql(
+      c.key,
+      'mutation($p: [PaymentInput!]!) { recordPayments(payments: $p) { id } }',
+      {
+        p: [{ invoiceId: invoices[12]!.id, amount: '1.00', paymentMethod: 'Bitcoin' }],
+      },
+    );
+    expect(badMethod.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'payments.0.paymentMethod',
     });
-    expect(badMethod.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'payments.0.paymentMethod' });
-    expect(await t.gateway.dataSource.getRepository(PaymentEntity).countBy({ connectionId: c.connectionId })).toBe(10);
+    expect(
+      await t.gateway.dataSource.getRepository(PaymentEntity).countBy({ connectionId: c.connectionId }),
+    ).toBe(10);
 
     // A run that dies after sending, before recording: the next run finds the payment in QuickBooks, sends nothing.
     const last = await must<{ recordPayments: { id: string } }>(
@@ -114,16 +151,26 @@ describe.each(DIALECTS)('payments on %s', (dialect) => {
     const repository = t.gateway.dataSource.getRepository(PaymentEntity);
     const payment = await repository.findOneByOrFail({ batchId: last.recordPayments.id });
     await repository.update({ id: payment.id }, { status: 'QUEUED', sentAt: new Date(), quickbooksId: null });
-    await t.gateway.dataSource.getRepository(BatchItemEntity).update({ batchId: last.recordPayments.id }, { status: 'PENDING' });
+    await t.gateway.dataSource
+      .getRepository(BatchItemEntity)
+      .update({ batchId: last.recordPayments.id }, { status: 'PENDING' });
     await t.gateway.dataSource
       .getRepository(SyncBatchEntity)
       .update({ id: last.recordPayments.id }, { status: 'RUNNING', processed: 0, succeeded: 0 });
     await t.gateway.services.invoicing.payments.runPaymentBatch(last.recordPayments.id);
-    expect(await repository.findOneByOrFail({ id: payment.id })).toMatchObject({ status: 'SENT', quickbooksId: payment.quickbooksId });
-    expect((sandbox.accounting.adminEntities(c.realmId, 'Payment') as QboPayment[]).length).toBe(11);
-    const paid = await must<{ invoice: { balance: string } }>(t, c.key, 'query($id: ID!) { invoice(id: $id) { balance } }', {
-      id: invoices[12]!.id,
+    expect(await repository.findOneByOrFail({ id: payment.id })).toMatchObject({
+      status: 'SENT',
+      quickbooksId: payment.quickbooksId,
     });
+    expect((sandbox.accounting.adminEntities(c.realmId, 'Payment') as QboPayment[]).length).toBe(11);
+    const paid = await must<{ invoice: { balance: string } }>(
+      t,
+      c.key,
+      'query($id: ID!) { invoice(id: $id) { balance } }',
+      {
+        id: invoices[12]!.id,
+      },
+    );
     expect(paid.invoice.balance).toBe('0.00');
   });
 });

@@ -20,7 +20,8 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     (t.gateway.sandbox!.accounting.adminEntities(realmId, entity) as QboInvoice[]).filter(
       (x) => x.status !== 'Deleted',
     );
-  const invoiceRow = (id: string) => t.gateway.dataSource.getRepository(InvoiceEntity).findOneByOrFail({ id });
+  const invoiceRow = (id: string) =>
+    t.gateway.dataSource.getRepository(InvoiceEntity).findOneByOrFail({ id });
   const orderRow = (id: string) => t.gateway.dataSource.getRepository(OrderEntity).findOneByOrFail({ id });
   const setSettings = (key: string, id: string, input: Record<string, unknown>) =>
     must(
@@ -30,15 +31,27 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
       { id, input },
     );
   const create = (key: string, orderId: string, input?: Record<string, unknown>) =>
-    t.graphql<{ createInvoice: { id: string; invoiceNumber: string; pushStatus: string; quickbooksId: string | null; dueDate: string | null } }>(
+    t.graphql<{
+      createInvoice: {
+        id: string;
+        invoiceNumber: string;
+        pushStatus: string;
+        quickbooksId: string | null;
+        dueDate: string | null;
+      };
+    }>(
       key,
       'mutation($o: ID!, $i: InvoiceInput) { createInvoice(orderId: $o, input: $i) { id invoiceNumber pushStatus quickbooksId dueDate } }',
       { o: orderId, i: input },
     );
   const send = (key: string, ids: string[]) =>
-    t.graphql<{ sendInvoice: { id: string } }>(key, 'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }', {
-      ids,
-    });
+    t.graphql<{ sendInvoice: { id: string } }>(
+      key,
+      'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }',
+      {
+        ids,
+      },
+    );
   const sendAndFollow = async (key: string, ids: string[]) => {
     const sent = await send(key, ids);
     if (sent.errors) throw new Error(JSON.stringify(sent.errors));
@@ -46,12 +59,16 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
   };
   const view = async (key: string, id: string) =>
     (
-      await must<{ invoice: { pushStatus: string; quickbooksId: string | null; emailStatus: string; deliveredTo: string | null; balance: string | null; lastError: { code: string; message: string; detail: string | null; hint: string } | null } }>(
-        t,
-        key,
-        `query($id: ID!) { invoice(id: $id) { ${INVOICE_FIELDS} } }`,
-        { id },
-      )
+      await must<{
+        invoice: {
+          pushStatus: string;
+          quickbooksId: string | null;
+          emailStatus: string;
+          deliveredTo: string | null;
+          balance: string | null;
+          lastError: { code: string; message: string; detail: string | null; hint: string } | null;
+        };
+      }>(t, key, `query($id: ID!) { invoice(id: $id) { ${INVOICE_FIELDS} } }`, { id })
     ).invoice;
   const errorOf = (result: { errors?: GqlError[] }) => result.errors?.[0];
 
@@ -69,16 +86,21 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     const long = errorOf(await create(c.key, b!.id, { invoiceNumber: 'X'.repeat(22) }));
     expect(long?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.invoiceNumber' });
     expect(long?.message).toContain('21');
-    expect(await t.gateway.dataSource.getRepository(InvoiceEntity).countBy({ connectionId: c.connectionId })).toBe(1);
+    expect(
+      await t.gateway.dataSource.getRepository(InvoiceEntity).countBy({ connectionId: c.connectionId }),
+    ).toBe(1);
 
     // The connection's default term sets the due date.
-    const terms = await must<{ connection: { referenceData: { edges: Array<{ node: { quickbooksId: string; name: string } }> } } }>(
+    const terms = await must<{
+      connection: { referenceData: { edges: Array<{ node: { quickbooksId: string; name: string } }> } };
+    }>(
       t,
       c.key,
       'query($id: ID!) { connection(id: $id) { referenceData(type: TERM) { edges { node { quickbooksId name } } } } }',
       { id: c.connectionId },
     );
-    const net15 = terms.connection.referenceData.edges.find((e) => e.node.name === 'Net 15')!.node.quickbooksId;
+    const net15 = terms.connection.referenceData.edges.find((e) => e.node.name === 'Net 15')!.node
+      .quickbooksId;
     await setSettings(c.key, c.connectionId, { defaultTermId: net15 });
     const dated = await create(c.key, d!.id, { invoiceNumber: 'CUSTOM-7', issuedAt: '2026-05-10T12:00:00Z' });
     expect(dated.data!.createInvoice).toMatchObject({ invoiceNumber: 'CUSTOM-7', dueDate: '2026-05-25' });
@@ -89,7 +111,12 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
 
   it('an order reaches QuickBooks once: a sales receipt blocks the invoice, an Invoice is adopted, postOrders sends the invoice', async () => {
     const c = await invoicingCompany(t, 'One Transaction Co');
-    const [receipt, asInvoice, invoiced, plain] = await upsertOrders(t, c.key, c.connectionId, buildOrders(4, { prefix: 'OT' }));
+    const [receipt, asInvoice, invoiced, plain] = await upsertOrders(
+      t,
+      c.key,
+      c.connectionId,
+      buildOrders(4, { prefix: 'OT' }),
+    );
     await postAndFollow(t, c.key, [receipt!.id]);
     const refused = errorOf(await create(c.key, receipt!.id));
     expect(refused?.extensions).toMatchObject({ code: 'CONFLICT', hint: expect.stringContaining('undo') });
@@ -98,7 +125,11 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     await postAndFollow(t, c.key, [asInvoice!.id]);
     const posted = await orderRow(asInvoice!.id);
     const adopted = (await create(c.key, asInvoice!.id)).data!.createInvoice;
-    expect(adopted).toMatchObject({ pushStatus: 'SENT', quickbooksId: posted.postedTransaction!.id, invoiceNumber: 'OT1001' });
+    expect(adopted).toMatchObject({
+      pushStatus: 'SENT',
+      quickbooksId: posted.postedTransaction!.id,
+      invoiceNumber: 'OT1001',
+    });
     expect(live(c.realmId)).toHaveLength(1);
     await setSettings(c.key, c.connectionId, { postOrdersAs: 'SALES_RECEIPT' });
 
@@ -122,7 +153,10 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     expect((await invoiceRow(invoice.id)).pushStatus).toBe('SENT');
     const order = await orderRow(invoiced!.id);
     expect(order.status).toBe('POSTED');
-    expect(order.postedTransaction).toMatchObject({ kind: 'INVOICE', id: (await invoiceRow(invoice.id)).quickbooksId });
+    expect(order.postedTransaction).toMatchObject({
+      kind: 'INVOICE',
+      id: (await invoiceRow(invoice.id)).quickbooksId,
+    });
     expect(live(c.realmId)).toHaveLength(2);
     expect(live(c.realmId, 'SalesReceipt')).toHaveLength(1);
 
@@ -146,9 +180,14 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     await setSettings(c.key, c.connectionId, { enabled: false, autoInvoice: true });
     for (const result of [
       await send(c.key, [invoice.id]),
-      await t.graphql(c.key, 'mutation($c: ID!) { exportToQuickBooks(connectionId: $c) { id } }', { c: c.connectionId }),
+      await t.graphql(c.key, 'mutation($c: ID!) { exportToQuickBooks(connectionId: $c) { id } }', {
+        c: c.connectionId,
+      }),
     ]) {
-      expect(errorOf(result)?.extensions).toMatchObject({ code: 'CONFLICT', hint: expect.stringContaining('"enabled"') });
+      expect(errorOf(result)?.extensions).toMatchObject({
+        code: 'CONFLICT',
+        hint: expect.stringContaining('"enabled"'),
+      });
     }
     // Auto Invoice does not push either while integrations are off.
     const [other] = await upsertOrders(t, c.key, c.connectionId, buildOrders(1, { prefix: 'DT' }));
@@ -163,29 +202,46 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
       t,
       c.key,
       c.connectionId,
-      buildOrders(3, { prefix: 'BD', skus: 3 }).map((o, i) => ({ ...o, discountTotal: i === 0 ? '2.00' : '0' })),
+      buildOrders(3, { prefix: 'BD', skus: 3 }).map((o, i) => ({
+        ...o,
+        discountTotal: i === 0 ? '2.00' : '0',
+      })),
     );
     const a = (await create(c.key, discounted!.id)).data!.createInvoice;
     const b = (await create(c.key, plain!.id)).data!.createInvoice;
     const first = await sendAndFollow(c.key, [a.id, b.id]);
-    expect(first[first.length - 1]).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', succeeded: 1, failed: 1 });
+    expect(first[first.length - 1]).toMatchObject({
+      status: 'COMPLETED_WITH_ERRORS',
+      succeeded: 1,
+      failed: 1,
+    });
     const badge = await view(c.key, a.id);
     expect(badge.pushStatus).toBe('FAILED');
-    expect(badge.lastError).toMatchObject({ code: 'SETTINGS', hint: expect.stringContaining('discountAccountId') });
+    expect(badge.lastError).toMatchObject({
+      code: 'SETTINGS',
+      hint: expect.stringContaining('discountAccountId'),
+    });
     expect((await orderRow(discounted!.id)).status).toBe('FAILED');
-    const discounts = (t.gateway.sandbox!.accounting.adminEntities(c.realmId, 'Account') as Array<{ Id: string; AccountSubType: string }>).find(
-      (account) => account.AccountSubType === 'DiscountsRefundsGiven',
-    )!;
+    const discounts = (
+      t.gateway.sandbox!.accounting.adminEntities(c.realmId, 'Account') as Array<{
+        Id: string;
+        AccountSubType: string;
+      }>
+    ).find((account) => account.AccountSubType === 'DiscountsRefundsGiven')!;
     await setSettings(c.key, c.connectionId, { discountAccountId: discounts.Id });
     await sendAndFollow(c.key, [a.id]);
     expect((await view(c.key, a.id)).pushStatus).toBe('SENT');
 
     // An item made inactive in QuickBooks after it was mirrored: QuickBooks refuses the invoice.
     const sku = buildOrders(3, { prefix: 'BD', skus: 3 })[2]!.lines[0]!.sku!;
-    const item = (t.gateway.sandbox!.accounting.adminEntities(c.realmId, 'Item') as Array<{ Id: string; Sku?: string }>).find(
-      (i) => i.Sku === sku,
-    )!;
-    t.gateway.sandbox!.accounting.adminChange(c.realmId, { entity: 'Item', operation: 'update', data: { Id: item.Id, Active: false } });
+    const item = (
+      t.gateway.sandbox!.accounting.adminEntities(c.realmId, 'Item') as Array<{ Id: string; Sku?: string }>
+    ).find((i) => i.Sku === sku)!;
+    t.gateway.sandbox!.accounting.adminChange(c.realmId, {
+      entity: 'Item',
+      operation: 'update',
+      data: { Id: item.Id, Active: false },
+    });
     const d = (await create(c.key, later!.id)).data!.createInvoice;
     await sendAndFollow(c.key, [d.id]);
     const failed = await view(c.key, d.id);
@@ -196,7 +252,11 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
       detail: expect.any(String),
       hint: expect.stringContaining('reactivate'),
     });
-    t.gateway.sandbox!.accounting.adminChange(c.realmId, { entity: 'Item', operation: 'update', data: { Id: item.Id, Active: true } });
+    t.gateway.sandbox!.accounting.adminChange(c.realmId, {
+      entity: 'Item',
+      operation: 'update',
+      data: { Id: item.Id, Active: true },
+    });
     const resent = await sendAndFollow(c.key, [d.id]);
     expect(resent[resent.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
     expect(live(c.realmId).filter((i) => i.DocNumber === d.invoiceNumber)).toHaveLength(1);
@@ -212,13 +272,18 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     expect(emailed.emailInvoices.kind).toBe('EMAIL_INVOICES');
     const events = await followBatch(t, c.key, emailed.emailInvoices.id);
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
-    expect(await view(c.key, d.id)).toMatchObject({ emailStatus: 'EMAIL_SENT', deliveredTo: 'ap@buyer.example' });
+    expect(await view(c.key, d.id)).toMatchObject({
+      emailStatus: 'EMAIL_SENT',
+      deliveredTo: 'ap@buyer.example',
+    });
     const delivered = live(c.realmId).find((i) => i.DocNumber === d.invoiceNumber)!;
     expect(delivered.EmailStatus).toBe('EmailSent');
     const [unsentOrder] = await upsertOrders(t, c.key, c.connectionId, buildOrders(1, { prefix: 'BE' }));
     const unsent = (await create(c.key, unsentOrder!.id)).data!.createInvoice;
     const refused = errorOf(
-      await t.graphql(c.key, 'mutation($ids: [ID!]!) { emailInvoices(invoiceIds: $ids) { id } }', { ids: [b.id, unsent.id] }),
+      await t.graphql(c.key, 'mutation($ids: [ID!]!) { emailInvoices(invoiceIds: $ids) { id } }', {
+        ids: [b.id, unsent.id],
+      }),
     );
     expect(refused?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'invoiceIds.1' });
   });
@@ -228,11 +293,20 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     const [order] = await upsertOrders(t, c.key, c.connectionId, buildOrders(1, { prefix: 'TA' }));
     const invoice = (await create(c.key, order!.id)).data!.createInvoice;
     const { key: other } = await t.newTenantKey(['ADMIN']);
-    expect(errorOf(await t.graphql(other, 'query($id: ID!) { invoice(id: $id) { id } }', { id: invoice.id }))?.extensions?.code).toBe('NOT_FOUND');
+    expect(
+      errorOf(await t.graphql(other, 'query($id: ID!) { invoice(id: $id) { id } }', { id: invoice.id }))
+        ?.extensions?.code,
+    ).toBe('NOT_FOUND');
     expect(errorOf(await send(other, [invoice.id]))?.extensions?.code).toBe('NOT_FOUND');
     expect(errorOf(await create(other, order!.id))?.extensions?.code).toBe('NOT_FOUND');
     const listed = await must<{ invoices: { totalCount: number } }>(t, other, '{ invoices { totalCount } }');
     expect(listed.invoices.totalCount).toBe(0);
-    expect((await t.graphql<{ node: { id: string } | null }>(other, 'query($id: ID!) { node(id: $id) { id } }', { id: invoice.id })).data!.node).toBeNull();
+    expect(
+      (
+        await t.graphql<{ node: { id: string } | null }>(other, 'query($id: ID!) { node(id: $id) { id } }', {
+          id: invoice.id,
+        })
+      ).data!.node,
+    ).toBeNull();
   });
 });

@@ -20,7 +20,13 @@ async function countBy(t: TestGateway, table: 'invoices' | 'orders', column: str
 
 const scenarios = DIALECTS.flatMap((dialect) => [
   { dialect, name: 'clean network', faults: false, workers: 1, seed: 31 },
-  { dialect, name: 'lost answers, 503s and 429s', faults: true, workers: dialect === 'mysql' ? 2 : 1, seed: 47 },
+  {
+    dialect,
+    name: 'lost answers, 503s and 429s',
+    faults: true,
+    workers: dialect === 'mysql' ? 2 : 1,
+    seed: 47,
+  },
 ]);
 
 describe.each(scenarios)(
@@ -43,7 +49,9 @@ describe.each(scenarios)(
       const connected = await connectCompany(t, key, { realmId });
       // No worker runs in this process: import through a short-lived child first.
       const importer = await startWorker(t);
-      await until(async () => (await batchOf(t, connected.body.importBatchId as string)).status === 'COMPLETED');
+      await until(
+        async () => (await batchOf(t, connected.body.importBatchId as string)).status === 'COMPLETED',
+      );
       await kill(importer);
       await configurePosting(t, key, connected.connectionId);
       const orders = await upsertOrders(
@@ -53,20 +61,33 @@ describe.each(scenarios)(
         buildOrders(INVOICES, { prefix: `IK${seed}`, customers: 60, skus: 40, discount: true }),
       );
       const invoices = [];
-      for (const order of orders) invoices.push(await t.gateway.services.invoicing.invoices.create(tenantId, order.id));
+      for (const order of orders)
+        invoices.push(await t.gateway.services.invoicing.invoices.create(tenantId, order.id));
       if (faults) {
         sandbox.setFaults({
           seed,
           rules: [
             { match: { realmId, operation: 'batch' }, probability: 0.05, dropResponseAfterCommit: true },
-            { match: { realmId }, probability: 0.1, respond: { status: 503, code: '10000', message: 'Service Unavailable' } },
-            { match: { realmId }, probability: 0.05, respond: { status: 429, code: '3001', message: 'ThrottleExceeded' } },
+            {
+              match: { realmId },
+              probability: 0.1,
+              respond: { status: 503, code: '10000', message: 'Service Unavailable' },
+            },
+            {
+              match: { realmId },
+              probability: 0.05,
+              respond: { status: 429, code: '3001', message: 'ThrottleExceeded' },
+            },
           ],
         });
       }
-      const sent = await t.graphql<{ sendInvoice: { id: string } }>(key, 'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }', {
-        ids: invoices.map((i) => i.id),
-      });
+      const sent = await t.graphql<{ sendInvoice: { id: string } }>(
+        key,
+        'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }',
+        {
+          ids: invoices.map((i) => i.id),
+        },
+      );
       const batchId = sent.data!.sendInvoice.id;
 
       // Kill workers at several random points of the sending, then let the last ones finish.
@@ -98,19 +119,27 @@ describe.each(scenarios)(
         sandbox.clearFaults();
       }
 
-      const inQuickBooks = (sandbox.accounting.adminEntities(realmId, 'Invoice') as Array<{ DocNumber: string; status?: string }>).filter(
-        (i) => i.status !== 'Deleted',
-      );
+      const inQuickBooks = (
+        sandbox.accounting.adminEntities(realmId, 'Invoice') as Array<{ DocNumber: string; status?: string }>
+      ).filter((i) => i.status !== 'Deleted');
       expect(inQuickBooks).toHaveLength(INVOICES);
       expect(new Set(inQuickBooks.map((i) => i.DocNumber)).size).toBe(INVOICES);
-      expect(await countBy(t, 'invoices', 'pushStatus', connected.connectionId)).toEqual([['SENT', INVOICES]]);
+      expect(await countBy(t, 'invoices', 'pushStatus', connected.connectionId)).toEqual([
+        ['SENT', INVOICES],
+      ]);
       expect(await countBy(t, 'orders', 'status', connected.connectionId)).toEqual([['POSTED', INVOICES]]);
-      const stored = await t.gateway.dataSource.getRepository(InvoiceEntity).findBy({ connectionId: connected.connectionId });
+      const stored = await t.gateway.dataSource
+        .getRepository(InvoiceEntity)
+        .findBy({ connectionId: connected.connectionId });
       expect(new Set(stored.map((i) => i.quickbooksId)).size).toBe(INVOICES);
-      const posted = await t.gateway.dataSource.getRepository(OrderEntity).findBy({ connectionId: connected.connectionId });
+      const posted = await t.gateway.dataSource
+        .getRepository(OrderEntity)
+        .findBy({ connectionId: connected.connectionId });
       expect(posted.every((o) => o.postedTransaction?.kind === 'INVOICE')).toBe(true);
       if (faults) expect(sandbox.stats().droppedResponses).toBeGreaterThan(0);
-      const job = await t.gateway.dataSource.getRepository(JobEntity).findOneByOrFail({ kind: 'invoices.send' });
+      const job = await t.gateway.dataSource
+        .getRepository(JobEntity)
+        .findOneByOrFail({ kind: 'invoices.send' });
       expect(job.attempts).toBeGreaterThanOrEqual(4);
     }, 600_000);
   },

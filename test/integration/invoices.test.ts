@@ -41,7 +41,11 @@ describe.each(DIALECTS)('invoices on %s', (dialect) => {
       (x) => x.status !== 'Deleted',
     );
 
-  async function createInvoice(key: string, orderId: string, input?: Record<string, unknown>): Promise<InvoiceView> {
+  async function createInvoice(
+    key: string,
+    orderId: string,
+    input?: Record<string, unknown>,
+  ): Promise<InvoiceView> {
     const data = await must<{ createInvoice: InvoiceView }>(
       t,
       key,
@@ -60,7 +64,10 @@ describe.each(DIALECTS)('invoices on %s', (dialect) => {
       'mutation($id: ID!, $input: ConnectionSettingsInput!) { updateConnectionSettings(connectionId: $id, input: $input) { id } }',
       { id: c.connectionId, input: { autoInvoice: true, freightItemId: service } },
     );
-    const inputs = buildOrders(50, { prefix: 'AI', customers: 10, skus: 12 }).map((o) => ({ ...o, discountTotal: '1.50' }));
+    const inputs = buildOrders(50, { prefix: 'AI', customers: 10, skus: 12 }).map((o) => ({
+      ...o,
+      discountTotal: '1.50',
+    }));
     const orders = await upsertOrders(t, c.key, c.connectionId, inputs);
     const created = [];
     for (const order of orders) created.push(await createInvoice(c.key, order.id));
@@ -86,7 +93,9 @@ describe.each(DIALECTS)('invoices on %s', (dialect) => {
       { c: c.connectionId },
     );
     expect(listed.invoices.totalCount).toBe(50);
-    expect(listed.invoices.edges.every((e) => e.node.pushStatus === 'SENT' && e.node.quickbooksId)).toBe(true);
+    expect(listed.invoices.edges.every((e) => e.node.pushStatus === 'SENT' && e.node.quickbooksId)).toBe(
+      true,
+    );
 
     const inQuickBooks = live(c.realmId);
     expect(inQuickBooks).toHaveLength(50);
@@ -94,10 +103,17 @@ describe.each(DIALECTS)('invoices on %s', (dialect) => {
     for (const input of inputs) {
       const invoice = byNumber.get(input.orderNumber)!;
       expect(invoice.TotalAmt.toFixed(2)).toBe(expectedTotal(input));
-      expect(invoice.Line.some((l) => l.SalesItemLineDetail?.ItemRef.value === service && l.Amount === Number(input.charges![0].amount))).toBe(true);
+      expect(
+        invoice.Line.some(
+          (l) =>
+            l.SalesItemLineDetail?.ItemRef.value === service && l.Amount === Number(input.charges![0].amount),
+        ),
+      ).toBe(true);
       expect(invoice.Line.some((l) => l.DetailType === 'DiscountLineDetail' && l.Amount === 1.5)).toBe(true);
     }
-    const view = listed.invoices.edges.map((e) => e.node).find((i) => i.invoiceNumber === inputs[0].orderNumber)!;
+    const view = listed.invoices.edges
+      .map((e) => e.node)
+      .find((i) => i.invoiceNumber === inputs[0].orderNumber)!;
     expect(view.balance).toBe(expectedTotal(inputs[0]));
     expect(view.docNumber).toBe(inputs[0].orderNumber);
 

@@ -80,7 +80,9 @@ describe('invoice documents', () => {
     expect(text.slice(startxref, startxref + 4)).toBe('xref');
     const offsets = [...text.slice(startxref).matchAll(/^(\d{10}) 00000 n $/gm)].map((m) => Number(m[1]));
     expect(offsets.length).toBeGreaterThanOrEqual(5);
-    offsets.forEach((offset, index) => expect(text.slice(offset).startsWith(`${index + 1} 0 obj\n`)).toBe(true));
+    offsets.forEach((offset, index) =>
+      expect(text.slice(offset).startsWith(`${index + 1} 0 obj\n`)).toBe(true),
+    );
     const stream = /\/Length (\d+) >>\nstream\n([\s\S]*?)\nendstream/.exec(text)!;
     expect(Buffer.byteLength(stream[2], 'latin1')).toBe(Number(stream[1]));
     // The invoice's facts, with PDF string escapes for parentheses and backslashes.

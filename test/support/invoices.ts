@@ -7,7 +7,13 @@ export async function invoicingCompany(
   t: TestGateway,
   name: string,
   settings: Record<string, unknown> | null = {},
-): Promise<{ key: string; tenantId: string; realmId: string; connectionId: string; settings: Record<string, string> }> {
+): Promise<{
+  key: string;
+  tenantId: string;
+  realmId: string;
+  connectionId: string;
+  settings: Record<string, string>;
+}> {
   const { key, tenantId } = await t.newTenantKey(['ADMIN']);
   const realmId = t.gateway.sandbox!.createRealm({ companyName: name });
   const connected = await connectCompany(t, key, { realmId, name });
@@ -32,16 +38,23 @@ export async function followBatch(t: TestGateway, key: string, batchId: string):
 }
 
 /** The QuickBooks item ids of the company's mirrored items, by Type ("Service", ...). */
-export async function itemIdsByType(t: TestGateway, key: string, connectionId: string): Promise<Record<string, string>> {
+export async function itemIdsByType(
+  t: TestGateway,
+  key: string,
+  connectionId: string,
+): Promise<Record<string, string>> {
   const items = await t.graphql<{
-    connection: { referenceData: { edges: Array<{ node: { quickbooksId: string; data: { Type: string } } }> } };
+    connection: {
+      referenceData: { edges: Array<{ node: { quickbooksId: string; data: { Type: string } } }> };
+    };
   }>(
     key,
     'query($id: ID!) { connection(id: $id) { referenceData(type: ITEM, first: 100) { edges { node { quickbooksId data } } } } }',
     { id: connectionId },
   );
   const byType: Record<string, string> = {};
-  for (const { node } of items.data!.connection.referenceData.edges) byType[node.data.Type] ??= node.quickbooksId;
+  for (const { node } of items.data!.connection.referenceData.edges)
+    byType[node.data.Type] ??= node.quickbooksId;
   return byType;
 }
 
@@ -49,7 +62,12 @@ export const INVOICE_FIELDS =
   'id invoiceNumber docNumber pushStatus quickbooksId total balance emailStatus deliveredTo dueDate lastError { code message detail hint }';
 
 /** Calls a mutation that must succeed; returns its data. */
-export async function must<T>(t: TestGateway, key: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function must<T>(
+  t: TestGateway,
+  key: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   const result = await t.graphql<T>(key, query, variables);
   if (result.errors) throw new Error(JSON.stringify(result.errors));
   return result.data!;

@@ -49,7 +49,9 @@ function invoiceLines(invoice: QboObject, companyName: string): Array<[number, s
       const detail = line.SalesItemLineDetail;
       const item = isObject(detail.ItemRef) ? str(detail.ItemRef.name) || str(detail.ItemRef.value) : '';
       const label = str(line.Description) || item;
-      body.push(`${label.slice(0, 60)}  ${str(detail.Qty) || '1'} x ${money(detail.UnitPrice)}  ${money(line.Amount)}`);
+      body.push(
+        `${label.slice(0, 60)}  ${str(detail.Qty) || '1'} x ${money(detail.UnitPrice)}  ${money(line.Amount)}`,
+      );
     } else if (line.DetailType === 'DiscountLineDetail') {
       body.push(`Discount  -${money(line.Amount)}`);
     } else if (line.DetailType === 'SubTotalLineDetail') {
@@ -63,7 +65,8 @@ function invoiceLines(invoice: QboObject, companyName: string): Array<[number, s
     `Balance due  ${money(invoice.Balance)}`,
   ];
   const room = MAX_LINES - out.length - totals.length - 2;
-  const shown = body.length > room ? [...body.slice(0, room - 1), `... and ${body.length - room + 1} more lines`] : body;
+  const shown =
+    body.length > room ? [...body.slice(0, room - 1), `... and ${body.length - room + 1} more lines`] : body;
   for (const line of shown) out.push([10, line]);
   out.push([10, '']);
   for (const line of totals) out.push([11, line]);

@@ -63,7 +63,8 @@ export class BatchJobs {
       const authorizationLost =
         error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION';
       if (!authorizationLost && !options.finalAttempt) throw error; // the job runs again and resumes
-      if (!authorizationLost) this.logger.error({ err: error, batchId }, 'batch gave up after its last attempt');
+      if (!authorizationLost)
+        this.logger.error({ err: error, batchId }, 'batch gave up after its last attempt');
       const stored = toStoredError(error);
       await this.end(
         batch,
@@ -76,7 +77,12 @@ export class BatchJobs {
     await this.batches.finish(batchId);
   }
 
-  private async end(batch: SyncBatchEntity, job: BatchJob, reason: StoredSyncError, lookUp: boolean): Promise<void> {
+  private async end(
+    batch: SyncBatchEntity,
+    job: BatchJob,
+    reason: StoredSyncError,
+    lookUp: boolean,
+  ): Promise<void> {
     await job.fail(batch, reason, lookUp);
     await this.batches.abandon(batch.id, reason); // whatever the job left open fails with the reason
   }

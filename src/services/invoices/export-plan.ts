@@ -65,7 +65,12 @@ export class ExportPlanner {
   ): Promise<ExportPlan> {
     const settings = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
     const references = scope.references ?? (await this.index(connection));
-    const plan: ExportPlan = { products: new Map(), customers: new Map(), invoices: [], ordersToPostCount: 0 };
+    const plan: ExportPlan = {
+      products: new Map(),
+      customers: new Map(),
+      invoices: [],
+      ordersToPostCount: 0,
+    };
     const everything = scope.batchId !== undefined;
     const need = (order: OrderEntity, lines: OrderLineData[]): void => {
       try {
@@ -79,7 +84,8 @@ export class ExportPlanner {
       }
       for (const line of lines) {
         const key = itemKey(line);
-        if (everything || !references?.knownItem(key, line)) plan.products.set(needEntityId(key), { key, line });
+        if (everything || !references?.knownItem(key, line))
+          plan.products.set(needEntityId(key), { key, line });
       }
     };
     for await (const page of this.invoicePages(connection.id, scope.batchId)) {

@@ -93,7 +93,10 @@ export class ExportService {
 
   /** The products, then the customers, still pending in the batch: found in QuickBooks or created, 30 a call. */
   private async exportReferences(run: SendRun): Promise<void> {
-    const plan = await this.planner.plan(run.connection, { batchId: run.batch.id, references: run.references });
+    const plan = await this.planner.plan(run.connection, {
+      batchId: run.batch.id,
+      references: run.references,
+    });
     const pending = { Item: new Map<string, number>(), Customer: new Map<string, number>() };
     let afterSeq = -1;
     for (;;) {
@@ -169,7 +172,8 @@ export class ExportService {
           }
           continue;
         }
-        const problem = resolution?.problem ?? new MappingProblem(`No result for ${labelOf(need)}`, 'export again');
+        const problem =
+          resolution?.problem ?? new MappingProblem(`No result for ${labelOf(need)}`, 'export again');
         const error = toStoredError(problem);
         outcomes.push({ seq: need.seq, status: 'FAILED', error });
         // QuickBooks' refusals of a create were logged when they happened; a missing setting is logged here.
@@ -195,4 +199,3 @@ function counts(plan: {
     ordersToPostCount: plan.ordersToPostCount,
   };
 }
-

@@ -48,7 +48,16 @@ export function createInvoicing(deps: InvoicingDependencies): Invoicing {
     invoices,
     sender,
     exports: new ExportService(dataSource, connections, batches, jobs, planner, ledger, sender),
-    payments: new PaymentService(dataSource, connections, invoices, batches, jobs, batchJobs, syncLogs, logger),
+    payments: new PaymentService(
+      dataSource,
+      connections,
+      invoices,
+      batches,
+      jobs,
+      batchJobs,
+      syncLogs,
+      logger,
+    ),
     emails: new InvoiceEmailService(dataSource, connections, batches, jobs, batchJobs, syncLogs),
   };
 }

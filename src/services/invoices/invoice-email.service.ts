@@ -39,9 +39,11 @@ export class InvoiceEmailService {
   async email(tenantId: string, invoiceIds: string[], sendTo?: string | null): Promise<SyncBatchEntity> {
     const ids = [...new Set(invoiceIds)];
     if (ids.length === 0) throw badInput('invoiceIds', 'must name at least one invoice');
-    if (ids.length > MAX_EMAILS_PER_CALL) throw badInput('invoiceIds', `at most ${MAX_EMAILS_PER_CALL} invoices a call`);
+    if (ids.length > MAX_EMAILS_PER_CALL)
+      throw badInput('invoiceIds', `at most ${MAX_EMAILS_PER_CALL} invoices a call`);
     const to = sendTo?.trim() || null;
-    if (to !== null && (to.length > 100 || !EMAIL.test(to))) throw badInput('sendTo', 'must be an e-mail address');
+    if (to !== null && (to.length > 100 || !EMAIL.test(to)))
+      throw badInput('sendTo', 'must be an e-mail address');
     const rows = await this.invoices.findBy({ tenantId, id: In(ids) });
     const byId = new Map(rows.map((r) => [r.id, r]));
     const invoices = ids.map((id, index) => {
@@ -57,7 +59,10 @@ export class InvoiceEmailService {
       return invoice;
     });
     if (new Set(invoices.map((i) => i.connectionId)).size > 1)
-      throw badInput('invoiceIds', "the invoices belong to several connections; e-mail each connection's invoices separately");
+      throw badInput(
+        'invoiceIds',
+        "the invoices belong to several connections; e-mail each connection's invoices separately",
+      );
     const connection = await this.connections.get(tenantId, invoices[0].connectionId);
     assertInvoicingReady(connection);
     return this.dataSource.transaction(async (manager) => {
@@ -65,7 +70,11 @@ export class InvoiceEmailService {
         tenantId,
         connectionId: connection.id,
         kind: 'EMAIL_INVOICES',
-        items: invoices.map((invoice) => ({ entityType: 'Invoice', entityId: invoice.id, label: invoiceLabel(invoice) })),
+        items: invoices.map((invoice) => ({
+          entityType: 'Invoice',
+          entityId: invoice.id,
+          label: invoiceLabel(invoice),
+        })),
         parameters: { sendTo: to },
       });
       await this.jobs.enqueue('invoices.email', { batchId: batch.id }, { manager, maxAttempts: 25 });
@@ -123,16 +132,28 @@ export class InvoiceEmailService {
       const facts = sentFacts(answer);
       const deliveredTo = facts.deliveredTo ?? sendTo ?? null;
       await this.dataSource.transaction(async (manager) => {
-        await manager.update(InvoiceEntity, { id: invoice.id }, { emailStatus: facts.emailStatus, deliveredTo });
-        await this.batches.recordItems(batch.id, [{ seq, status: 'SUCCEEDED', quickbooksId: invoice.quickbooksId }], manager);
-        await this.syncLogs.recordIn(manager, [{ ...log, message: `e-mailed to ${deliveredTo ?? 'the customer'}` }]);
+        await manager.update(
+          InvoiceEntity,
+          { id: invoice.id },
+          { emailStatus: facts.emailStatus, deliveredTo },
+        );
+        await this.batches.recordItems(
+          batch.id,
+          [{ seq, status: 'SUCCEEDED', quickbooksId: invoice.quickbooksId }],
+          manager,
+        );
+        await this.syncLogs.recordIn(manager, [
+          { ...log, message: `e-mailed to ${deliveredTo ?? 'the customer'}` },
+        ]);
       });
     } catch (error) {
       if (!isRefusal(error)) throw error;
       const stored = toStoredError(error);
       await this.dataSource.transaction(async (manager) => {
         await this.batches.recordItems(batch.id, [{ seq, status: 'FAILED', error: stored }], manager);
-        await this.syncLogs.recordIn(manager, [{ ...log, status: 'FAILED', code: stored.code, message: stored.message }]);
+        await this.syncLogs.recordIn(manager, [
+          { ...log, status: 'FAILED', code: stored.code, message: stored.message },
+        ]);
       });
     }
   }

@@ -1,11 +1,6 @@
 import Decimal from 'decimal.js';
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import {
-  InvoiceEntity,
-  OrderEntity,
-  type StoredSyncError,
-  type SyncBatchEntity,
-} from '../../entities';
+import { InvoiceEntity, OrderEntity, type StoredSyncError, type SyncBatchEntity } from '../../entities';
 import { AppError } from '../../errors';
 import { QuickBooksError, type QuickBooksEntity } from '../../quickbooks';
 import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
@@ -133,7 +128,10 @@ export class InvoiceLedger {
       ),
     );
     if (marked !== invoiceIds.length) {
-      throw new AppError('CONFLICT', 'these invoices were taken over by another run of the batch; stopping here');
+      throw new AppError(
+        'CONFLICT',
+        'these invoices were taken over by another run of the batch; stopping here',
+      );
     }
   }
 
@@ -141,7 +139,11 @@ export class InvoiceLedger {
    * Invoices now in QuickBooks, in one commit: the invoice SENT with QuickBooks' id, number and balance; its order
    * POSTED as that Invoice (one transaction for both); the batch items SUCCEEDED; a sync log each.
    */
-  async recordSent(batch: SyncBatchEntity, results: SentInvoice[], action: 'CREATE' | 'MATCH'): Promise<void> {
+  async recordSent(
+    batch: SyncBatchEntity,
+    results: SentInvoice[],
+    action: 'CREATE' | 'MATCH',
+  ): Promise<void> {
     if (results.length === 0) return;
     const now = toDbTime(this.dialect, new Date());
     const rows = results.map((result) => ({
@@ -208,7 +210,11 @@ export class InvoiceLedger {
       );
       await this.batches.recordItems(
         batch.id,
-        rows.map(({ entry, facts }) => ({ seq: entry.seq, status: 'SUCCEEDED', quickbooksId: facts.quickbooksId })),
+        rows.map(({ entry, facts }) => ({
+          seq: entry.seq,
+          status: 'SUCCEEDED',
+          quickbooksId: facts.quickbooksId,
+        })),
         manager,
       );
       await this.syncLogs.recordIn(manager, logs);

@@ -87,7 +87,7 @@ export function sentFacts(transaction: QuickBooksEntity): SentFacts {
   return {
     quickbooksId: String(transaction.Id),
     docNumber: text(transaction.DocNumber) || null,
-    customerQuickbooksId: ref?.value === undefined ? null : String(ref.value),
+    customerQuickbooksId: text(ref?.value) || null,
     balance: amount(transaction.Balance),
     dueDate: text(transaction.DueDate) || null,
     emailStatus,

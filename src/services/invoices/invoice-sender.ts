@@ -47,6 +47,8 @@ interface PreparedInvoice extends InvoiceEntry {
   itemIds: Map<string, string>;
 }
 
+/** Entries a run keeps in memory between reading references and sending (a few MB); larger batches read twice. */
+const KEEP_READ_ENTRIES = 10_000;
 /** Invoices per DocNumber look-up when recovering sent invoices whose outcome was not recorded. */
 const LOOKUP_GROUP = 50;
 
@@ -90,7 +92,13 @@ export class InvoiceSender {
           connection,
           settings: { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings },
           client,
-          references: new PostingReferences(connection, client, this.referenceService, this.syncLogs, batchId),
+          references: new PostingReferences(
+            connection,
+            client,
+            this.referenceService,
+            this.syncLogs,
+            batchId,
+          ),
           customers: new Map(),
           items: new Map(),
           allowShipping: false,
@@ -99,7 +107,10 @@ export class InvoiceSender {
         await run.references.load();
         await work(run);
         await run.references.flush().catch((error: unknown) => {
-          this.logger.warn({ err: error, batchId }, 'could not update the reference mirror; the next import will');
+          this.logger.warn(
+            { err: error, batchId },
+            'could not update the reference mirror; the next import will',
+          );
         });
       },
       fail: (batch, reason, lookUp) => this.failRemaining(batch, reason, lookUp ? run : undefined),
@@ -109,12 +120,22 @@ export class InvoiceSender {
   /** Sends the batch's pending invoices: references first, then the invoices in chunks of 30. */
   async sendPending(run: SendRun): Promise<void> {
     // Read while the references are resolved: the shipping preference is only needed to build the bodies.
+    const started = performance.now();
     const preferences = run.client.preferences();
     preferences.catch(() => undefined);
-    await this.inTurn(run.connection.id, () => this.resolveReferences(run));
+    const read = await this.inTurn(run.connection.id, () => this.resolveReferences(run));
     const salesForms = (await preferences).SalesFormsPrefs as { AllowShipping?: boolean } | undefined;
     run.allowShipping = salesForms?.AllowShipping === true;
-    await runPool(this.chunks(run), CHUNKS_IN_FLIGHT, (chunk) => this.sendChunk(run, chunk));
+    const resolved = performance.now();
+    await runPool(this.chunks(run, read), CHUNKS_IN_FLIGHT, (chunk) => this.sendChunk(run, chunk));
+    this.logger.info(
+      {
+        batchId: run.batch.id,
+        referencesMs: Math.round(resolved - started),
+        sendingMs: Math.round(performance.now() - resolved),
+      },
+      'invoice batch finished its pass',
+    );
   }
 
   /** Runs `work` after any reference resolution already under way for the connection in this process. */
@@ -130,10 +151,17 @@ export class InvoiceSender {
   }
 
   /** Every customer and item the pending invoices need and the run does not know yet, found or created in bulk. */
-  private async resolveReferences(run: SendRun): Promise<void> {
+  private async resolveReferences(run: SendRun): Promise<InvoiceEntry[][] | undefined> {
     const customers = new Map<string, { name: string; order: OrderEntity }>();
     const items = new Map<string, OrderLineData>();
+    // Batches of moderate size keep what they read for the sending phase (reading twice costs more than the network
+    // wait it would hide); larger ones read again, so memory stays bounded whatever the batch.
+    let kept: InvoiceEntry[][] | undefined = [];
+    let keptEntries = 0;
     for await (const window of this.ledger.windows(run.batch.id)) {
+      keptEntries += window.length;
+      if (kept && keptEntries <= KEEP_READ_ENTRIES) kept.push(window);
+      else kept = undefined;
       for (const { invoice, order } of window) {
         if (invoice.pushStatus !== 'QUEUED') continue;
         try {
@@ -155,11 +183,12 @@ export class InvoiceSender {
     ]);
     for (const [key, resolution] of customerIds) run.customers.set(key, resolution);
     for (const [key, resolution] of itemIds) run.items.set(key, resolution);
+    return kept;
   }
 
   /** Chunks of at most 30 invoices to send, after recovering those whose earlier sending has no recorded outcome. */
-  private async *chunks(run: SendRun): AsyncGenerator<InvoiceEntry[]> {
-    for await (const window of this.ledger.windows(run.batch.id)) {
+  private async *chunks(run: SendRun, read?: InvoiceEntry[][]): AsyncGenerator<InvoiceEntry[]> {
+    for await (const window of read ?? this.ledger.windows(run.batch.id)) {
       run.signal?.throwIfAborted();
       // SENT by an earlier run whose batch item was not recorded yet.
       await this.ledger.recordAlreadySent(
@@ -193,7 +222,10 @@ export class InvoiceSender {
       });
       for (const { entry } of results) adopted.add(entry.invoice.id);
       if (results.length > 0) {
-        this.logger.info({ batchId: run.batch.id, adopted: results.length }, 'recovered invoices already in QuickBooks');
+        this.logger.info(
+          { batchId: run.batch.id, adopted: results.length },
+          'recovered invoices already in QuickBooks',
+        );
       }
       await this.ledger.recordSent(run.batch, results, 'MATCH');
     }
@@ -272,7 +304,8 @@ export class InvoiceSender {
         } else if (!outcome.ok && outcome.error.quickbooksCode === '6140') duplicates.push(prepared);
         else if (!outcome.ok && outcome.error.category === 'RETRYABLE' && pass < ITEM_RETRY_PASSES)
           retry.push(prepared);
-        else failed.push({ entry: prepared, error: (outcome as { error: QuickBooksError }).error, requestId });
+        else
+          failed.push({ entry: prepared, error: (outcome as { error: QuickBooksError }).error, requestId });
       }
       await this.ledger.recordSent(run.batch, sent, 'CREATE');
       await this.ledger.recordFailed(run.batch, failed);
@@ -338,12 +371,16 @@ export class InvoiceSender {
       try {
         const customer = run.customers.get(customerKey(customerNameOf(order, run.settings)));
         if (!customer)
-          throw new MappingProblem(`No QuickBooks customer for invoice ${invoice.invoiceNumber}`, 'send it again');
+          throw new MappingProblem(
+            `No QuickBooks customer for invoice ${invoice.invoiceNumber}`,
+            'send it again',
+          );
         if ('problem' in customer) throw customer.problem;
         const itemIds = new Map<string, string>();
         for (const line of invoice.lines) {
           const item = run.items.get(itemKey(line));
-          if (!item) throw new MappingProblem(`No QuickBooks item for "${line.sku ?? line.name}"`, 'send it again');
+          if (!item)
+            throw new MappingProblem(`No QuickBooks item for "${line.sku ?? line.name}"`, 'send it again');
           if ('problem' in item) throw item.problem;
           itemIds.set(itemKey(line), item.id);
         }
@@ -379,7 +416,10 @@ export class InvoiceSender {
           );
         }
       } catch (lookupError) {
-        this.logger.warn({ err: lookupError, batchId: batch.id }, 'could not look up sent invoices before failing the batch');
+        this.logger.warn(
+          { err: lookupError, batchId: batch.id },
+          'could not look up sent invoices before failing the batch',
+        );
       }
     }
     await this.ledger.failPending(batch, stored);

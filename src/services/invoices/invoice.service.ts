@@ -87,10 +87,14 @@ export class InvoiceService {
     if (!order) throw notFound('Order', orderId);
     const existing = await this.invoices.findOneBy({ orderId });
     if (existing) {
-      throw new AppError('CONFLICT', `order ${order.orderNumber} already has invoice ${existing.invoiceNumber} (${existing.id})`, {
-        hint: 'an order has one invoice: send, or look at, the existing one',
-        extensions: { invoiceId: existing.id },
-      });
+      throw new AppError(
+        'CONFLICT',
+        `order ${order.orderNumber} already has invoice ${existing.invoiceNumber} (${existing.id})`,
+        {
+          hint: 'an order has one invoice: send, or look at, the existing one',
+          extensions: { invoiceId: existing.id },
+        },
+      );
     }
     const posted = order.postedTransaction;
     if (order.status === 'QUEUED' || order.status === 'POSTING') {
@@ -147,7 +151,7 @@ export class InvoiceService {
     const autoSend = !posted && connection.settings.autoInvoice && invoicingReady(connection);
     try {
       await this.dataSource.transaction(async (manager) => {
-        await manager.insert(InvoiceEntity, row as never);
+        await manager.insert(InvoiceEntity, row);
         if (autoSend) await this.queue(manager, connection, [row]);
       });
     } catch (error) {
@@ -156,9 +160,13 @@ export class InvoiceService {
         (await this.invoices.findOneBy({ orderId })) ??
         (await this.invoices.findOneBy({ connectionId: connection.id, invoiceNumber }));
       if (other?.orderId === orderId) {
-        throw new AppError('CONFLICT', `order ${order.orderNumber} already has invoice ${other.invoiceNumber} (${other.id})`, {
-          extensions: { invoiceId: other.id },
-        });
+        throw new AppError(
+          'CONFLICT',
+          `order ${order.orderNumber} already has invoice ${other.invoiceNumber} (${other.id})`,
+          {
+            extensions: { invoiceId: other.id },
+          },
+        );
       }
       if (other) throw numberTaken(invoiceNumber, other);
       throw error;
@@ -203,11 +211,15 @@ export class InvoiceService {
   async send(tenantId: string, invoiceIds: string[], field = 'invoiceIds'): Promise<SyncBatchEntity> {
     const ids = [...new Set(invoiceIds)];
     if (ids.length === 0) throw badInput(field, 'must name at least one invoice');
-    if (ids.length > MAX_BATCH_INVOICES) throw badInput(field, `at most ${MAX_BATCH_INVOICES} invoices a batch`);
+    if (ids.length > MAX_BATCH_INVOICES)
+      throw badInput(field, `at most ${MAX_BATCH_INVOICES} invoices a batch`);
     const summaries = await this.summaries(tenantId, ids, field);
     const connectionIds = new Set(summaries.map((s) => s.connectionId));
     if (connectionIds.size > 1) {
-      throw badInput(field, "the invoices belong to several connections; send each connection's invoices separately");
+      throw badInput(
+        field,
+        "the invoices belong to several connections; send each connection's invoices separately",
+      );
     }
     for (const [index, invoice] of summaries.entries()) {
       if (!SENDABLE.includes(invoice.pushStatus)) {
@@ -222,7 +234,10 @@ export class InvoiceService {
         throw new AppError(
           'CONFLICT',
           `${field}.${index}: order ${invoice.orderNumber} of invoice ${invoice.invoiceNumber} is ${invoice.orderStatus}`,
-          { field: `${field}.${index}`, hint: 'wait until the order is no longer being posted, then send again' },
+          {
+            field: `${field}.${index}`,
+            hint: 'wait until the order is no longer being posted, then send again',
+          },
         );
       }
     }
@@ -275,13 +290,17 @@ export class InvoiceService {
         (!r.balanceCheckedAt || Date.now() - r.balanceCheckedAt.getTime() > BALANCE_FRESH_MS),
     );
     const byConnection = new Map<string, InvoiceEntity[]>();
-    for (const row of stale) byConnection.set(row.connectionId, [...(byConnection.get(row.connectionId) ?? []), row]);
+    for (const row of stale)
+      byConnection.set(row.connectionId, [...(byConnection.get(row.connectionId) ?? []), row]);
     await Promise.all(
       [...byConnection].map(async ([connectionId, invoices]) => {
         try {
           await this.refreshFromQuickBooks(await this.connections.get(tenantId, connectionId), invoices);
         } catch (error) {
-          this.logger.warn({ err: error, connectionId }, 'could not read invoice balances from QuickBooks; showing the stored ones');
+          this.logger.warn(
+            { err: error, connectionId },
+            'could not read invoice balances from QuickBooks; showing the stored ones',
+          );
         }
       }),
     );
@@ -328,7 +347,11 @@ export class InvoiceService {
       tenantId: connection.tenantId,
       connectionId: connection.id,
       kind: 'SEND_INVOICES',
-      items: invoices.map((invoice) => ({ entityType: 'Invoice', entityId: invoice.id, label: invoiceLabel(invoice) })),
+      items: invoices.map((invoice) => ({
+        entityType: 'Invoice',
+        entityId: invoice.id,
+        label: invoiceLabel(invoice),
+      })),
     });
     await this.ledger.claim(manager, connection.tenantId, batch.id, invoices);
     await this.jobs.enqueue('invoices.send', { batchId: batch.id }, { manager, maxAttempts: 25 });
@@ -354,7 +377,8 @@ export class InvoiceService {
         given ? undefined : 'pass a shorter invoiceNumber',
       );
     }
-    if (CONTROL_CHARACTERS.test(number)) throw badInput('input.invoiceNumber', 'must not contain control characters');
+    if (CONTROL_CHARACTERS.test(number))
+      throw badInput('input.invoiceNumber', 'must not contain control characters');
     return number;
   }
 
@@ -395,9 +419,13 @@ export class InvoiceService {
 }
 
 function numberTaken(invoiceNumber: string, other: InvoiceEntity): AppError {
-  return new AppError('CONFLICT', `invoice number ${invoiceNumber} is already used by invoice ${other.id} on this connection`, {
-    field: 'input.invoiceNumber',
-    hint: 'invoice numbers are unique per connection: pass another invoiceNumber',
-    extensions: { invoiceId: other.id },
-  });
+  return new AppError(
+    'CONFLICT',
+    `invoice number ${invoiceNumber} is already used by invoice ${other.id} on this connection`,
+    {
+      field: 'input.invoiceNumber',
+      hint: 'invoice numbers are unique per connection: pass another invoiceNumber',
+      extensions: { invoiceId: other.id },
+    },
+  );
 }

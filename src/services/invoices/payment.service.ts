@@ -18,14 +18,7 @@ import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '.
 import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
 import type { BatchService } from '../batch.service';
 import type { ConnectionService } from '../connection.service';
-import {
-  CHUNK,
-  ITEM_RETRY_PASSES,
-  isRefusal,
-  quote,
-  requestIdOf,
-  runPool,
-} from '../exactly-once';
+import { CHUNK, ITEM_RETRY_PASSES, isRefusal, quote, requestIdOf, runPool } from '../exactly-once';
 import { decimalProblem, formatMoney, MONEY_RULE, sumMoney } from '../money';
 import { text } from '../posting-mapper';
 import { toStoredError } from '../stored-error';
@@ -91,7 +84,10 @@ export class PaymentService {
       const problem = decimalProblem(input.amount, { ...MONEY_RULE, sign: 'positive' });
       if (problem) throw badInput(`payments.${index}.amount`, problem);
       if ((input.reference?.trim().length ?? 0) > MAX_REFERENCE)
-        throw badInput(`payments.${index}.reference`, `must be at most ${MAX_REFERENCE} characters (QuickBooks' PaymentRefNum)`);
+        throw badInput(
+          `payments.${index}.reference`,
+          `must be at most ${MAX_REFERENCE} characters (QuickBooks' PaymentRefNum)`,
+        );
     }
     const ids = [...new Set(inputs.map((p) => p.invoiceId))];
     const rows = await this.invoiceRows.findBy({ tenantId, id: In(ids) });
@@ -108,11 +104,17 @@ export class PaymentService {
       }
     }
     if (new Set(rows.map((r) => r.connectionId)).size > 1)
-      throw badInput('payments', "the invoices belong to several connections; record each connection's payments separately");
+      throw badInput(
+        'payments',
+        "the invoices belong to several connections; record each connection's payments separately",
+      );
     const connection = await this.connections.get(tenantId, rows[0].connectionId);
     assertInvoicingReady(connection);
     await this.invoices.refreshFromQuickBooks(connection, rows).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'could not read invoice balances from QuickBooks; checking against the stored ones');
+      this.logger.warn(
+        { err: error },
+        'could not read invoice balances from QuickBooks; checking against the stored ones',
+      );
     });
     const open = await this.openBalances(rows);
     const methods = await this.paymentMethods(connection);
@@ -136,7 +138,12 @@ export class PaymentService {
       groups.set(key, payment);
       const line = payment.lines.find((l) => l.invoiceId === invoice.id);
       if (line) line.amount = formatMoney(new Decimal(line.amount).plus(amount));
-      else payment.lines.push({ invoiceId: invoice.id, quickbooksInvoiceId: invoice.quickbooksId!, amount: formatMoney(amount) });
+      else
+        payment.lines.push({
+          invoiceId: invoice.id,
+          quickbooksInvoiceId: invoice.quickbooksId!,
+          amount: formatMoney(amount),
+        });
       payment.total = formatMoney(sumMoney(payment.lines.map((l) => l.amount)));
     }
     const payments = [...groups.values()];
@@ -152,7 +159,7 @@ export class PaymentService {
         })),
       });
       for (const payment of payments) payment.batchId = batch.id;
-      await manager.insert(PaymentEntity, payments as never);
+      await manager.insert(PaymentEntity, payments);
       await this.jobs.enqueue('invoices.payments', { batchId: batch.id }, { manager, maxAttempts: 25 });
       return batch;
     });
@@ -174,21 +181,37 @@ export class PaymentService {
             .map(({ payment, seq }) => ({ seq, status: 'SUCCEEDED', quickbooksId: payment.quickbooksId })),
         );
         const queued = pending.filter(({ payment }) => payment.status === 'QUEUED');
-        const adopted = await this.recover(batch, client, queued.filter(({ payment }) => payment.sentAt));
+        const adopted = await this.recover(
+          batch,
+          client,
+          queued.filter(({ payment }) => payment.sentAt),
+        );
         const rest = queued.filter(({ payment }) => !adopted.has(payment.id));
         async function* chunks() {
           for (let i = 0; i < rest.length; i += CHUNK) yield rest.slice(i, i + CHUNK);
         }
-        await runPool(chunks(), CHUNKS_IN_FLIGHT, (chunk) => this.sendChunk(batch, connection, client!, settings, chunk, options.signal));
+        await runPool(chunks(), CHUNKS_IN_FLIGHT, (chunk) =>
+          this.sendChunk(batch, connection, client!, settings, chunk, options.signal),
+        );
       },
       fail: async (batch, reason, lookUp) => {
         const pending = await this.pending(batch);
         if (lookUp && client) {
-          await this.recover(batch, client, pending.filter(({ payment }) => payment.status === 'QUEUED' && payment.sentAt)).catch(
-            (error: unknown) => this.logger.warn({ err: error, batchId }, 'could not look up sent payments before failing the batch'),
+          await this.recover(
+            batch,
+            client,
+            pending.filter(({ payment }) => payment.status === 'QUEUED' && payment.sentAt),
+          ).catch((error: unknown) =>
+            this.logger.warn(
+              { err: error, batchId },
+              'could not look up sent payments before failing the batch',
+            ),
           );
         }
-        await this.recordFailed(batch, (await this.pending(batch)).map((entry) => ({ ...entry, stored: reason, unknown: true })));
+        await this.recordFailed(
+          batch,
+          (await this.pending(batch)).map((entry) => ({ ...entry, stored: reason, unknown: true })),
+        );
       },
     });
   }
@@ -214,7 +237,8 @@ export class PaymentService {
           [now, now, ...ids, batch.id],
         ),
       );
-      if (marked !== ids.length) throw new AppError('CONFLICT', 'these payments were recorded by another run of the batch');
+      if (marked !== ids.length)
+        throw new AppError('CONFLICT', 'these payments were recorded by another run of the batch');
       signal?.throwIfAborted();
       let outcomes;
       try {
@@ -229,19 +253,29 @@ export class PaymentService {
         );
       } catch (error) {
         if (!isRefusal(error)) throw error;
-        await this.recordFailed(batch, pending.map((p) => ({ ...p, stored: toStoredError(error), unknown: false, requestId })));
+        await this.recordFailed(
+          batch,
+          pending.map((p) => ({ ...p, stored: toStoredError(error), unknown: false, requestId })),
+        );
         return;
       }
       const sent: Array<PendingPayment & { value: QuickBooksEntity }> = [];
-      const failed: Array<PendingPayment & { stored: StoredSyncError; unknown: boolean; requestId: string }> = [];
+      const failed: Array<PendingPayment & { stored: StoredSyncError; unknown: boolean; requestId: string }> =
+        [];
       const retry: PendingPayment[] = [];
       for (const [index, entry] of pending.entries()) {
         const outcome = outcomes[index];
         if (outcome.ok && 'value' in outcome) sent.push({ ...entry, value: outcome.value });
-        else if (!outcome.ok && outcome.error.category === 'RETRYABLE' && pass < ITEM_RETRY_PASSES) retry.push(entry);
+        else if (!outcome.ok && outcome.error.category === 'RETRYABLE' && pass < ITEM_RETRY_PASSES)
+          retry.push(entry);
         else {
           const error = (outcome as { error: QuickBooksError }).error;
-          failed.push({ ...entry, stored: toStoredError(error), unknown: error.category === 'RETRYABLE', requestId });
+          failed.push({
+            ...entry,
+            stored: toStoredError(error),
+            unknown: error.category === 'RETRYABLE',
+            requestId,
+          });
         }
       }
       await this.recordSent(batch, connection, sent, 'CREATE', requestId);
@@ -254,13 +288,19 @@ export class PaymentService {
    * Payments sent without a recorded outcome: QuickBooks lists the payments applied to each invoice (LinkedTxn); the
    * one carrying this payment's marker is it. Returns the ids found (recorded as SENT).
    */
-  private async recover(batch: SyncBatchEntity, client: QuickBooksClient, entries: PendingPayment[]): Promise<Set<string>> {
+  private async recover(
+    batch: SyncBatchEntity,
+    client: QuickBooksClient,
+    entries: PendingPayment[],
+  ): Promise<Set<string>> {
     const adopted = new Set<string>();
     if (entries.length === 0) return adopted;
     const connection = await this.connections.get(batch.tenantId, batch.connectionId);
     for (let i = 0; i < entries.length; i += 30) {
       const group = entries.slice(i, i + 30);
-      const invoiceIds = [...new Set(group.flatMap((e) => e.payment.lines.map((l) => l.quickbooksInvoiceId)))];
+      const invoiceIds = [
+        ...new Set(group.flatMap((e) => e.payment.lines.map((l) => l.quickbooksInvoiceId))),
+      ];
       const invoices = await client.query(
         `SELECT * FROM Invoice WHERE Id IN (${invoiceIds.map(quote).join(', ')}) MAXRESULTS 1000`,
       );
@@ -278,7 +318,9 @@ export class PaymentService {
         `SELECT * FROM Payment WHERE Id IN (${paymentIds.map(quote).join(', ')}) MAXRESULTS 1000`,
       );
       const found = group.flatMap((entry) => {
-        const value = payments.items.find((p) => text(p.PrivateNote).includes(paymentMarker(entry.payment.id)));
+        const value = payments.items.find((p) =>
+          text(p.PrivateNote).includes(paymentMarker(entry.payment.id)),
+        );
         return value ? [{ ...entry, value }] : [];
       });
       for (const entry of found) adopted.add(entry.payment.id);
@@ -334,7 +376,9 @@ export class PaymentService {
     });
     await this.invoices
       .refreshFromQuickBooks(connection, await this.invoiceRows.findBy({ id: In(invoiceIds) }))
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not read invoice balances after payments'));
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not read invoice balances after payments'),
+      );
   }
 
   private async recordFailed(

@@ -56,5 +56,7 @@ export function authorizationExpiringSoon(
   now = Date.now(),
 ): boolean {
   const ends = authorizationEndsAt(connection);
-  return connection.status === 'CONNECTED' && ends !== null && ends.getTime() - now < AUTHORIZATION_WARNING_MS;
+  return (
+    connection.status === 'CONNECTED' && ends !== null && ends.getTime() - now < AUTHORIZATION_WARNING_MS
+  );
 }
