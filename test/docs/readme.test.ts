@@ -78,7 +78,7 @@ describe('README examples', () => {
       ordersToPostCount: 0,
     });
     expect(result('ExportProgress').batchProgress.status).toBe('COMPLETED');
-  });
+  }, 120_000);
 
   it('answers the quick start curl call as the README shows', async () => {
     const block = README.match(/```sh\n(curl[\s\S]*?)```/)![1];

@@ -136,7 +136,7 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
       invoiceCount: 0,
       ordersToPostCount: 0,
     });
-  });
+  }, 180_000);
 
   it('ends with NEEDS_REAUTHORIZATION and the hint when QuickBooks refuses the authorization; warns before the token ends', async () => {
     const c = await invoicingCompany(t, 'Reauthorize Co');
@@ -210,5 +210,5 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
       }),
     );
     expect(live(c.realmId, 'Invoice')).toHaveLength(0);
-  });
+  }, 180_000);
 });

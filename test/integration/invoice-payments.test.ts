@@ -172,5 +172,5 @@ describe.each(DIALECTS)('payments on %s', (dialect) => {
       },
     );
     expect(paid.invoice.balance).toBe('0.00');
-  });
+  }, 120_000);
 });

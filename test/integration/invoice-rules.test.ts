@@ -107,7 +107,7 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     const events = await sendAndFollow(c.key, [dated.data!.createInvoice.id]);
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
     expect(live(c.realmId).find((i) => i.DocNumber === 'CUSTOM-7')?.DueDate).toBe('2026-05-25');
-  });
+  }, 120_000);
 
   it('an order reaches QuickBooks once: a sales receipt blocks the invoice, an Invoice is adopted, postOrders sends the invoice', async () => {
     const c = await invoicingCompany(t, 'One Transaction Co');
@@ -171,7 +171,7 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     expect((await invoiceRow(invoice.id)).pushStatus).toBe('NOT_SENT');
     await sendAndFollow(c.key, [invoice.id]);
     expect(live(c.realmId).filter((i) => i.DocNumber === invoice.invoiceNumber)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('refuses to send with integrations off, naming the setting', async () => {
     const c = await invoicingCompany(t, 'Disabled Co');
@@ -194,7 +194,7 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
     expect((await create(c.key, other!.id)).data!.createInvoice.pushStatus).toBe('NOT_SENT');
     expect((await invoiceRow(invoice.id)).pushStatus).toBe('NOT_SENT');
     expect(live(c.realmId)).toHaveLength(0);
-  });
+  }, 120_000);
 
   it('fails an invoice on a missing setting or an inactive item with the badge, and lands it once after the fix', async () => {
     const c = await invoicingCompany(t, 'Badge Co', { discountAccountId: null });
@@ -286,7 +286,7 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
       }),
     );
     expect(refused?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'invoiceIds.1' });
-  });
+  }, 120_000);
 
   it("keeps tenants apart: another tenant's invoice is NOT_FOUND", async () => {
     const c = await invoicingCompany(t, 'Tenant A Co');
@@ -308,5 +308,5 @@ describe.each(DIALECTS)('invoice rules on %s', (dialect) => {
         })
       ).data!.node,
     ).toBeNull();
-  });
+  }, 120_000);
 });

@@ -1,14 +1,11 @@
-import { InvoiceEntity, JobEntity, OrderEntity, SyncBatchEntity } from '../../src/entities';
+import { InvoiceEntity, JobEntity, OrderEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { collect, connectCompany, wsClient } from '../support/connect';
+import { connectCompany } from '../support/connect';
 import { buildOrders, configurePosting, upsertOrders } from '../support/orders';
-import { kill, random, startWorker, until } from '../support/workers';
+import { drillFaults, killDuringBatch, random, runInWorker } from '../support/workers';
 
 const INVOICES = 1000;
-
-const batchOf = (t: TestGateway, batchId: string): Promise<SyncBatchEntity> =>
-  t.gateway.dataSource.getRepository(SyncBatchEntity).findOneByOrFail({ id: batchId });
 
 async function countBy(t: TestGateway, table: 'invoices' | 'orders', column: string, connectionId: string) {
   const rows = await t.gateway.dataSource.query<Array<{ value: string; n: string | number }>>(
@@ -48,11 +45,7 @@ describe.each(scenarios)(
       const realmId = sandbox.createRealm({ companyName: `Invoice Crash ${seed}` });
       const connected = await connectCompany(t, key, { realmId });
       // No worker runs in this process: import through a short-lived child first.
-      const importer = await startWorker(t);
-      await until(
-        async () => (await batchOf(t, connected.body.importBatchId as string)).status === 'COMPLETED',
-      );
-      await kill(importer);
+      await runInWorker(t, connected.body.importBatchId as string);
       await configurePosting(t, key, connected.connectionId);
       const orders = await upsertOrders(
         t,
@@ -63,24 +56,7 @@ describe.each(scenarios)(
       const invoices = [];
       for (const order of orders)
         invoices.push(await t.gateway.services.invoicing.invoices.create(tenantId, order.id));
-      if (faults) {
-        sandbox.setFaults({
-          seed,
-          rules: [
-            { match: { realmId, operation: 'batch' }, probability: 0.05, dropResponseAfterCommit: true },
-            {
-              match: { realmId },
-              probability: 0.1,
-              respond: { status: 503, code: '10000', message: 'Service Unavailable' },
-            },
-            {
-              match: { realmId },
-              probability: 0.05,
-              respond: { status: 429, code: '3001', message: 'ThrottleExceeded' },
-            },
-          ],
-        });
-      }
+      if (faults) drillFaults(t, realmId, seed);
       const sent = await t.graphql<{ sendInvoice: { id: string } }>(
         key,
         'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }',
@@ -91,33 +67,10 @@ describe.each(scenarios)(
       const batchId = sent.data!.sendInvoice.id;
 
       // Kill workers at several random points of the sending, then let the last ones finish.
-      const killedAt: number[] = [];
-      for (let round = 0; round < 4; round++) {
-        const children = await Promise.all(Array.from({ length: workers }, () => startWorker(t)));
-        const target = Math.floor((round + rand()) * (INVOICES / 6));
-        await until(async () => {
-          const batch = await batchOf(t, batchId);
-          return batch.processed >= target || batch.status === 'COMPLETED';
-        });
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 10)));
-        await Promise.all(children.map(kill));
-        killedAt.push((await batchOf(t, batchId)).processed);
-      }
+      const { killedAt, last } = await killDuringBatch(t, key, batchId, { total: INVOICES, workers, rand });
+      sandbox.clearFaults();
       expect(killedAt.filter((n) => n > 0 && n < INVOICES).length).toBeGreaterThanOrEqual(3);
-      const finishers = await Promise.all(Array.from({ length: workers }, () => startWorker(t)));
-      try {
-        const client = wsClient(t, key);
-        const events = await collect<{ batchProgress: { status: string; succeeded: number } }>(
-          client,
-          'subscription($id: ID!) { batchProgress(batchId: $id) { status succeeded } }',
-          { id: batchId },
-        );
-        await client.dispose();
-        expect(events[events.length - 1].batchProgress).toEqual({ status: 'COMPLETED', succeeded: INVOICES });
-      } finally {
-        await Promise.all(finishers.map(kill));
-        sandbox.clearFaults();
-      }
+      expect(last).toEqual({ status: 'COMPLETED', succeeded: INVOICES });
 
       const inQuickBooks = (
         sandbox.accounting.adminEntities(realmId, 'Invoice') as Array<{ DocNumber: string; status?: string }>

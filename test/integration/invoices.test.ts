@@ -138,5 +138,5 @@ describe.each(DIALECTS)('invoices on %s', (dialect) => {
     const events = await followBatch(t, c.key, sent.sendInvoice.id);
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
     expect(live(c.realmId)).toHaveLength(51);
-  });
+  }, 180_000);
 });

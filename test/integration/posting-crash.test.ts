@@ -1,15 +1,11 @@
-import { JobEntity, OrderEntity, SyncBatchEntity } from '../../src/entities';
+import { JobEntity, OrderEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { collect, connectCompany, wsClient } from '../support/connect';
+import { connectCompany } from '../support/connect';
 import { buildOrders, configurePosting, upsertOrders } from '../support/orders';
-import { kill, random, startWorker, until } from '../support/workers';
+import { drillFaults, killDuringBatch, random, runInWorker } from '../support/workers';
 
 const ORDERS = 1000;
-
-async function processed(t: TestGateway, batchId: string): Promise<SyncBatchEntity> {
-  return t.gateway.dataSource.getRepository(SyncBatchEntity).findOneByOrFail({ id: batchId });
-}
 
 const scenarios = DIALECTS.flatMap((dialect) => [
   { dialect, name: 'clean network', faults: false, workers: 1, seed: 11 },
@@ -41,11 +37,7 @@ describe.each(scenarios)(
       const realmId = sandbox.createRealm({ companyName: `Crash ${seed}` });
       const connected = await connectCompany(t, key, { realmId });
       // No worker runs in this process: import through a short-lived child first.
-      const importer = await startWorker(t);
-      await until(
-        async () => (await processed(t, connected.body.importBatchId as string)).status === 'COMPLETED',
-      );
-      await kill(importer);
+      await runInWorker(t, connected.body.importBatchId as string);
       await configurePosting(t, key, connected.connectionId);
       const orders = await upsertOrders(
         t,
@@ -53,24 +45,7 @@ describe.each(scenarios)(
         connected.connectionId,
         buildOrders(ORDERS, { prefix: `K${seed}`, customers: 60, skus: 40 }),
       );
-      if (faults) {
-        sandbox.setFaults({
-          seed,
-          rules: [
-            { match: { realmId, operation: 'batch' }, probability: 0.05, dropResponseAfterCommit: true },
-            {
-              match: { realmId },
-              probability: 0.1,
-              respond: { status: 503, code: '10000', message: 'Service Unavailable' },
-            },
-            {
-              match: { realmId },
-              probability: 0.05,
-              respond: { status: 429, code: '3001', message: 'ThrottleExceeded' },
-            },
-          ],
-        });
-      }
+      if (faults) drillFaults(t, realmId, seed);
       const posted = await t.graphql<{ postOrders: { id: string } }>(
         key,
         'mutation($ids: [ID!]!) { postOrders(orderIds: $ids) { id } }',
@@ -81,35 +56,11 @@ describe.each(scenarios)(
       const batchId = posted.data!.postOrders.id;
 
       // Kill workers at several random points of the posting, then let the last ones finish.
-      const killedAt: number[] = [];
-      for (let round = 0; round < 4; round++) {
-        const children = await Promise.all(Array.from({ length: workers }, () => startWorker(t)));
-        // Targets spread over the first two thirds of the batch, so a fast worker is still mid-batch when it dies.
-        const target = Math.floor((round + rand()) * (ORDERS / 6));
-        await until(async () => {
-          const batch = await processed(t, batchId);
-          return batch.processed >= target || batch.status === 'COMPLETED';
-        });
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 10)));
-        await Promise.all(children.map(kill));
-        killedAt.push((await processed(t, batchId)).processed);
-      }
+      const { killedAt, last } = await killDuringBatch(t, key, batchId, { total: ORDERS, workers, rand });
+      sandbox.clearFaults();
       // The kills landed mid-batch: the posting job was claimed again after each dead worker's lease ran out.
       expect(killedAt.filter((n) => n > 0 && n < ORDERS).length).toBeGreaterThanOrEqual(3);
-      const finishers = await Promise.all(Array.from({ length: workers }, () => startWorker(t)));
-      try {
-        const client = wsClient(t, key);
-        const events = await collect<{ batchProgress: { status: string; succeeded: number } }>(
-          client,
-          'subscription($id: ID!) { batchProgress(batchId: $id) { status succeeded } }',
-          { id: batchId },
-        );
-        await client.dispose();
-        expect(events[events.length - 1].batchProgress).toEqual({ status: 'COMPLETED', succeeded: ORDERS });
-      } finally {
-        await Promise.all(finishers.map(kill));
-        sandbox.clearFaults();
-      }
+      expect(last).toEqual({ status: 'COMPLETED', succeeded: ORDERS });
 
       const receipts = (
         sandbox.accounting.adminEntities(realmId, 'SalesReceipt') as Array<{

@@ -1,6 +1,6 @@
 import { In, type DataSource, type Repository } from 'typeorm';
 import { InvoiceEntity, type SyncBatchEntity } from '../../entities';
-import { badInput, notFound } from '../../errors';
+import { AppError, badInput, notFound } from '../../errors';
 import type { JobEnqueuer } from '../../job-catalogue';
 import type { QuickBooksClient } from '../../quickbooks';
 import type { BatchService } from '../batch.service';
@@ -128,7 +128,13 @@ export class InvoiceEmailService {
       requestId,
     };
     try {
-      const answer = await client.sendByEmail('Invoice', invoice.quickbooksId!, { sendTo, requestId });
+      if (!invoice.quickbooksId) {
+        // Undone since it was queued: there is nothing in QuickBooks to e-mail.
+        throw new AppError('CONFLICT', `invoice ${invoice.invoiceNumber} is no longer in QuickBooks`, {
+          hint: 'send it again (sendInvoice), then e-mail it',
+        });
+      }
+      const answer = await client.sendByEmail('Invoice', invoice.quickbooksId, { sendTo, requestId });
       const facts = sentFacts(answer);
       const deliveredTo = facts.deliveredTo ?? sendTo ?? null;
       await this.dataSource.transaction(async (manager) => {
@@ -147,7 +153,7 @@ export class InvoiceEmailService {
         ]);
       });
     } catch (error) {
-      if (!isRefusal(error)) throw error;
+      if (!isRefusal(error) && !(error instanceof AppError && error.code === 'CONFLICT')) throw error;
       const stored = toStoredError(error);
       await this.dataSource.transaction(async (manager) => {
         await this.batches.recordItems(batch.id, [{ seq, status: 'FAILED', error: stored }], manager);

@@ -12,7 +12,7 @@ import { newId } from '../../ids';
 import type { JobEnqueuer } from '../../job-catalogue';
 import { isUniqueViolation } from '../../jobs/job-store';
 import type { Logger } from '../../logger';
-import { placeholders } from '../../sql';
+import { dialectOf, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
 import type { BatchService } from '../batch.service';
 import type { ConnectionService } from '../connection.service';
 import { quote } from '../exactly-once';
@@ -64,6 +64,7 @@ interface InvoiceSummary {
 export class InvoiceService {
   private readonly invoices: Repository<InvoiceEntity>;
   private readonly orders: Repository<OrderEntity>;
+  private readonly dialect: Dialect;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -75,6 +76,7 @@ export class InvoiceService {
   ) {
     this.invoices = dataSource.getRepository(InvoiceEntity);
     this.orders = dataSource.getRepository(OrderEntity);
+    this.dialect = dialectOf(dataSource);
   }
 
   /**
@@ -322,18 +324,21 @@ export class InvoiceService {
         `SELECT * FROM Invoice WHERE Id IN (${group.map((r) => quote(r.quickbooksId!)).join(', ')}) MAXRESULTS 1000`,
       );
       const now = new Date();
-      for (const transaction of found.items) {
+      const read = found.items.flatMap((transaction) => {
         const row = group.find((r) => r.quickbooksId === String(transaction.Id));
-        if (!row) continue;
-        const facts = sentFacts(transaction);
-        row.balance = facts.balance;
-        row.balanceCheckedAt = now;
-        row.emailStatus = facts.emailStatus;
-        await this.invoices.update(
-          { id: row.id },
-          { balance: facts.balance, balanceCheckedAt: now, emailStatus: facts.emailStatus },
-        );
-      }
+        return row ? [{ row, facts: sentFacts(transaction) }] : [];
+      });
+      for (const { row, facts } of read)
+        Object.assign(row, { balance: facts.balance, balanceCheckedAt: now, emailStatus: facts.emailStatus });
+      await updateEach(
+        this.dataSource.manager,
+        'invoices',
+        'id',
+        read,
+        (r) => r.row.id,
+        { balance: (r) => r.facts.balance, emailStatus: (r) => r.facts.emailStatus },
+        { balanceCheckedAt: toDbTime(this.dialect, now) },
+      );
     }
   }
 

@@ -1,6 +1,6 @@
 import type { ConnectionEntity } from '../../entities';
 import { AppError } from '../../errors';
-import { REAUTHORIZE_HINT } from '../token-custodian';
+import { assertReady } from '../connection.service';
 
 /** The hint on work that ended because QuickBooks refused the connection's authorization. */
 export const RESET_AUTHORIZATION_HINT = 'reset your QuickBooks authorization and try again';
@@ -13,15 +13,8 @@ export const AUTHORIZATION_WARNING_MS = 10 * 24 * 3_600_000;
  * a connection-wide readiness check can take its place.
  */
 export function assertInvoicingReady(connection: ConnectionEntity): void {
-  if (connection.status !== 'CONNECTED') {
-    throw new AppError('CONNECTION_NOT_READY', `Connection "${connection.name}" is ${connection.status}`, {
-      hint:
-        connection.status === 'PENDING_AUTHORIZATION'
-          ? 'finish connecting it to QuickBooks'
-          : REAUTHORIZE_HINT,
-      extensions: { connectionId: connection.id, status: connection.status },
-    });
-  }
+  // Not connected: CONNECTION_NOT_READY with what to do, as for posting.
+  if (connection.status !== 'CONNECTED') assertReady(connection);
   const missing = connection.settings.enabled === false ? ['enabled'] : [];
   if (missing.length > 0) {
     throw new AppError(
