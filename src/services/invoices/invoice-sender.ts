@@ -47,8 +47,6 @@ interface PreparedInvoice extends InvoiceEntry {
   itemIds: Map<string, string>;
 }
 
-/** Entries a run keeps in memory between reading references and sending (a few MB); larger batches read twice. */
-const KEEP_READ_ENTRIES = 10_000;
 /** Invoices per DocNumber look-up when recovering sent invoices whose outcome was not recorded. */
 const LOOKUP_GROUP = 50;
 
@@ -117,25 +115,35 @@ export class InvoiceSender {
     });
   }
 
-  /** Sends the batch's pending invoices: references first, then the invoices in chunks of 30. */
+  /**
+   * Sends the batch's pending invoices, a window (300) at a time: the customers and items a window needs that the run
+   * does not know yet are found or created in bulk, then its invoices go in chunks of 30 while the next window is read
+   * and resolved (so sending starts before a large batch has been read, and nothing is read twice).
+   */
   async sendPending(run: SendRun): Promise<void> {
-    // Read while the references are resolved: the shipping preference is only needed to build the bodies.
     const started = performance.now();
+    // The shipping preference is only needed to build the bodies: read while the first references are resolved.
     const preferences = run.client.preferences();
     preferences.catch(() => undefined);
-    const read = await this.inTurn(run.connection.id, () => this.resolveReferences(run));
-    const salesForms = (await preferences).SalesFormsPrefs as { AllowShipping?: boolean } | undefined;
-    run.allowShipping = salesForms?.AllowShipping === true;
-    const resolved = performance.now();
-    await runPool(this.chunks(run, read), CHUNKS_IN_FLIGHT, (chunk) => this.sendChunk(run, chunk));
+    await runPool(this.pipeline(run, preferences), CHUNKS_IN_FLIGHT, (chunk) => this.sendChunk(run, chunk));
     this.logger.info(
-      {
-        batchId: run.batch.id,
-        referencesMs: Math.round(resolved - started),
-        sendingMs: Math.round(performance.now() - resolved),
-      },
+      { batchId: run.batch.id, ms: Math.round(performance.now() - started) },
       'invoice batch finished its pass',
     );
+  }
+
+  /** Window by window: the references the window needs, then its chunks. */
+  private async *pipeline(
+    run: SendRun,
+    preferences: Promise<QuickBooksEntity>,
+  ): AsyncGenerator<InvoiceEntry[]> {
+    for await (const window of this.ledger.windows(run.batch.id)) {
+      run.signal?.throwIfAborted();
+      await this.inTurn(run.connection.id, () => this.resolveReferences(run, window));
+      const salesForms = (await preferences).SalesFormsPrefs as { AllowShipping?: boolean } | undefined;
+      run.allowShipping = salesForms?.AllowShipping === true;
+      yield* this.chunksOf(run, window);
+    }
   }
 
   /** Runs `work` after any reference resolution already under way for the connection in this process. */
@@ -150,31 +158,22 @@ export class InvoiceSender {
     return next;
   }
 
-  /** Every customer and item the pending invoices need and the run does not know yet, found or created in bulk. */
-  private async resolveReferences(run: SendRun): Promise<InvoiceEntry[][] | undefined> {
+  /** The customers and items these invoices need and the run does not know yet, found or created in bulk. */
+  private async resolveReferences(run: SendRun, window: InvoiceEntry[]): Promise<void> {
     const customers = new Map<string, { name: string; order: OrderEntity }>();
     const items = new Map<string, OrderLineData>();
-    // Batches of moderate size keep what they read for the sending phase (reading twice costs more than the network
-    // wait it would hide); larger ones read again, so memory stays bounded whatever the batch.
-    let kept: InvoiceEntry[][] | undefined = [];
-    let keptEntries = 0;
-    for await (const window of this.ledger.windows(run.batch.id)) {
-      keptEntries += window.length;
-      if (kept && keptEntries <= KEEP_READ_ENTRIES) kept.push(window);
-      else kept = undefined;
-      for (const { invoice, order } of window) {
-        if (invoice.pushStatus !== 'QUEUED') continue;
-        try {
-          const name = customerNameOf(order, run.settings);
-          const key = customerKey(name);
-          if (!run.customers.has(key) && !customers.has(key)) customers.set(key, { name, order });
-        } catch (problem) {
-          if (!(problem instanceof MappingProblem)) throw problem;
-        }
-        for (const line of invoice.lines) {
-          const key = itemKey(line);
-          if (!run.items.has(key) && !items.has(key)) items.set(key, line);
-        }
+    for (const { invoice, order } of window) {
+      if (invoice.pushStatus !== 'QUEUED') continue;
+      try {
+        const name = customerNameOf(order, run.settings);
+        const key = customerKey(name);
+        if (!run.customers.has(key) && !customers.has(key)) customers.set(key, { name, order });
+      } catch (problem) {
+        if (!(problem instanceof MappingProblem)) throw problem;
+      }
+      for (const line of invoice.lines) {
+        const key = itemKey(line);
+        if (!run.items.has(key) && !items.has(key)) items.set(key, line);
       }
     }
     const [customerIds, itemIds] = await Promise.all([
@@ -183,28 +182,24 @@ export class InvoiceSender {
     ]);
     for (const [key, resolution] of customerIds) run.customers.set(key, resolution);
     for (const [key, resolution] of itemIds) run.items.set(key, resolution);
-    return kept;
   }
 
-  /** Chunks of at most 30 invoices to send, after recovering those whose earlier sending has no recorded outcome. */
-  private async *chunks(run: SendRun, read?: InvoiceEntry[][]): AsyncGenerator<InvoiceEntry[]> {
-    for await (const window of read ?? this.ledger.windows(run.batch.id)) {
-      run.signal?.throwIfAborted();
-      // SENT by an earlier run whose batch item was not recorded yet.
-      await this.ledger.recordAlreadySent(
-        run.batch,
-        window.filter(({ invoice }) => invoice.pushStatus === 'SENT'),
-      );
-      const todo = window.filter(
-        ({ invoice }) => invoice.pushStatus === 'QUEUED' && invoice.sendBatchId === run.batch.id,
-      );
-      const adopted = await this.recover(
-        run,
-        todo.filter(({ invoice }) => invoice.sentAt),
-      );
-      const rest = todo.filter(({ invoice }) => !adopted.has(invoice.id));
-      for (let i = 0; i < rest.length; i += CHUNK) yield rest.slice(i, i + CHUNK);
-    }
+  /** A window's chunks of at most 30 invoices to send, after recovering those sent without a recorded outcome. */
+  private async *chunksOf(run: SendRun, window: InvoiceEntry[]): AsyncGenerator<InvoiceEntry[]> {
+    // SENT by an earlier run whose batch item was not recorded yet.
+    await this.ledger.recordAlreadySent(
+      run.batch,
+      window.filter(({ invoice }) => invoice.pushStatus === 'SENT'),
+    );
+    const todo = window.filter(
+      ({ invoice }) => invoice.pushStatus === 'QUEUED' && invoice.sendBatchId === run.batch.id,
+    );
+    const adopted = await this.recover(
+      run,
+      todo.filter(({ invoice }) => invoice.sentAt),
+    );
+    const rest = todo.filter(({ invoice }) => !adopted.has(invoice.id));
+    for (let i = 0; i < rest.length; i += CHUNK) yield rest.slice(i, i + CHUNK);
   }
 
   /**
