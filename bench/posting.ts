@@ -16,165 +16,19 @@
  *   posting 100,000 orders (BENCH_MEMORY_ORDERS overrides), limits off.
  */
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createCore, type Core } from '../src/core';
-import { JOB_KINDS } from '../src/job-catalogue';
-import { createJobHandlers } from '../src/job-handlers';
-import { JobWorker } from '../src/jobs';
-import { createLogger } from '../src/logger';
-import { benchConfig, connectRealm, round, scratchDatabase, waitForBatch } from './support';
-
-interface Emulator {
-  url: string;
-  process: ChildProcess;
-  admin(method: string, route: string, body?: unknown): Promise<unknown>;
-}
-
-/** The emulator in its own process, so its memory and CPU are not the gateway's. */
-async function startEmulator(): Promise<Emulator> {
-  const child = spawn(
-    process.execPath,
-    [path.join(__dirname, '..', 'src', 'sandbox', 'main.js'), '--port', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /emulator on (http:\/\/\S+)/.exec(buffer);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', () => reject(new Error('emulator exited')));
-  });
-  child.stdout.resume();
-  return {
-    url,
-    process: child,
-    async admin(method, route, body) {
-      const response = await fetch(`${url}/_sandbox/${route}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return response.json();
-    },
-  };
-}
-
-/** CPU seconds used so far by a process (Linux /proc; 0 elsewhere). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-  } catch {
-    return 0;
-  }
-}
-
-interface Shape {
-  orders: number;
-  customers: number;
-  skus: number;
-}
-
-function buildOrders(shape: Shape, offset: number, count: number) {
-  return Array.from({ length: count }, (_, k) => {
-    const i = offset + k;
-    return {
-      externalId: `bench-${i}`,
-      orderNumber: `B${100000 + i}`,
-      orderDate: new Date(Date.UTC(2026, 10, 1 + (i % 20))),
-      currency: 'USD',
-      customer: {
-        name: `Bench Buyer ${i % shape.customers}`,
-        email: `buyer${i % shape.customers}@example.com`,
-      },
-      lines: [0, 1, 2].map((j) => ({
-        sku: `BENCH-${(i * 3 + j) % shape.skus}`,
-        name: `Bench Product ${(i * 3 + j) % shape.skus}`,
-        quantity: String(1 + ((i + j) % 4)),
-        unitPrice: `${5 + ((i + j * 11) % 40)}.${String((i * 13 + j) % 100).padStart(2, '0')}`,
-        taxable: j === 0,
-      })),
-      charges: [{ kind: 'FREIGHT' as const, amount: `${3 + (i % 6)}.50` }],
-      discountTotal: '0',
-      taxTotal: '0',
-    };
-  });
-}
-
-async function setUp(emulator: Emulator, databaseUrl: string, dataDir: string) {
-  const { realmId } = (await emulator.admin('POST', 'realms', { companyName: 'Bench Posting Co' })) as {
-    realmId: string;
-  };
-  const core = await createCore(
-    benchConfig(databaseUrl, dataDir, emulator.url),
-    createLogger((process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
-    {
-      runWorker: false,
-      collectDefaultMetrics: false,
-    },
-  );
-  const tenant = await core.services.tenants.create('bench');
-  const worker = new JobWorker(core.queue, {
-    kinds: JOB_KINDS,
-    handlers: createJobHandlers(core.services),
-    logger: createLogger((process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
-    pollMs: 20,
-  });
-  await worker.start();
-  const { connectionId, importBatchId } = await connectRealm(core, undefined as never, tenant.id, realmId);
-  await waitForBatch(core, importBatchId);
-  const accounts = await core.services.references.list(
-    tenant.id,
-    connectionId,
-    { type: 'ACCOUNT' },
-    { first: 500 },
-  );
-  const account = (type: string) => accounts.nodes.find((a) => a.kind === type)!.quickbooksId;
-  await core.services.connections.updateSettings(tenant.id, connectionId, {
-    incomeAccountId: account('Income'),
-  });
-  return { core, worker, tenantId: tenant.id, connectionId, realmId };
-}
-
-async function ingest(
-  core: Core,
-  tenantId: string,
-  connectionId: string,
-  shape: Shape,
-): Promise<{ ids: string[]; seconds: number }> {
-  const started = performance.now();
-  const ids: string[] = [];
-  for (let offset = 0; offset < shape.orders; offset += 1000) {
-    const batch = buildOrders(shape, offset, Math.min(1000, shape.orders - offset));
-    const result = await core.services.orders.upsert(tenantId, connectionId, 'bench', batch);
-    ids.push(...result.orders.map((o) => o.id));
-  }
-  return { ids, seconds: (performance.now() - started) / 1000 };
-}
-
-/** With BENCH_PROFILE=<file>, a CPU profile of the posting itself (load it in Chrome DevTools). */
-async function profiled<T>(work: () => Promise<T>): Promise<T> {
-  const file = process.env.BENCH_PROFILE;
-  if (!file) return work();
-  const { Session } = await import('node:inspector/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  }
-}
+import type { Core } from '../src/core';
+import {
+  cpuSeconds,
+  ingest,
+  limitedCeiling,
+  profiled,
+  round,
+  scratchDatabase,
+  setUp,
+  startEmulator,
+  waitForBatch,
+  type Shape,
+} from './support';
 
 async function post(core: Core, tenantId: string, ids: string[], sampleRss = false) {
   let peakRss = process.memoryUsage().rss;
@@ -259,21 +113,10 @@ async function scenario(name: 'limited' | 'saturated' | 'overhead' | 'memory', d
         throttled: stats.throttled,
       };
       if (limited) {
-        // Unavoidable creates in full batches; customers and items must exist before the orders that use them.
-        const referenceCalls = Math.ceil(shape.customers / 30) + Math.ceil(shape.skus / 30);
-        const orderCalls = Math.ceil(shape.orders / 30);
-        const latencyMs = 50;
-        const windowMs = name === 'saturated' ? SCALED_WINDOW_MS : 60_000;
-        const concurrencyBoundMs = (Math.ceil(referenceCalls / 10) + Math.ceil(orderCalls / 10)) * latencyMs;
-        const batchRateBoundMs =
-          Math.max(0, Math.ceil((referenceCalls + orderCalls) / 120) - 1) * windowMs + latencyMs;
-        const ceilingMs = Math.max(concurrencyBoundMs, batchRateBoundMs);
-        figures.windowSeconds = windowMs / 1000;
-        figures.concurrencyBoundSeconds = round(concurrencyBoundMs / 1000);
-        figures.rateBoundSeconds = round(batchRateBoundMs / 1000);
-        figures.unavoidableBatchCalls = referenceCalls + orderCalls;
-        figures.ceilingSeconds = round(ceilingMs / 1000);
-        figures.ratioToCeiling = round(ceilingMs / 1000 / result.seconds, 2);
+        const ceiling = limitedCeiling(shape, 50, name === 'saturated' ? SCALED_WINDOW_MS : 60_000);
+        Object.assign(figures, ceiling, {
+          ratioToCeiling: round(ceiling.ceilingSeconds / result.seconds, 2),
+        });
       }
       return figures;
     } finally {

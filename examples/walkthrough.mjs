@@ -27,6 +27,11 @@ const OUTPUTS = {
   IncomeAccount: { incomeAccountId: 'connection.referenceData.edges.0.node.quickbooksId' },
   UpsertOrders: { orderIds: 'upsertOrders.orders.*.id', orderId: 'upsertOrders.orders.0.id' },
   PostOrders: { batchId: 'postOrders.id' },
+  CreateInvoice: { invoiceId: 'createInvoice.id' },
+  SendInvoice: { batchId: 'sendInvoice.id' },
+  RecordPayments: { batchId: 'recordPayments.id' },
+  EmailInvoices: { batchId: 'emailInvoices.id' },
+  ExportToQuickBooks: { batchId: 'exportToQuickBooks.id' },
 };
 
 /** What the person does between two operations. */

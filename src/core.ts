@@ -22,6 +22,7 @@ import { BatchService } from './services/batch.service';
 import { ConnectionEvents } from './services/connection-events';
 import { ConnectionService } from './services/connection.service';
 import { IntuitOAuth } from './services/intuit-oauth';
+import { createInvoicing, type Invoicing } from './services/invoices';
 import { OrderService } from './services/order.service';
 import { PostingService } from './services/posting.service';
 import { UndoService } from './services/undo.service';
@@ -43,6 +44,7 @@ export interface Services {
   posting: PostingService;
   undo: UndoService;
   desktop: Desktop;
+  invoicing: Invoicing;
 }
 
 export interface Core {
@@ -205,9 +207,23 @@ export async function createCore(
     ),
     undo: new UndoService(dataSource, connections, batches, queue, syncLogs),
     desktop,
+    invoicing: createInvoicing({
+      dataSource,
+      connections,
+      references,
+      batches,
+      jobs: queue,
+      syncLogs,
+      events,
+      logger: logger.child({ module: 'invoicing' }),
+    }),
   };
   services.posting.desktop = desktop;
   services.undo.desktop = desktop;
+  // An order with an invoice reaches QuickBooks as that invoice: postOrders hands such orders to the invoicing.
+  services.posting.attachInvoicing((tenantId, orderIds) =>
+    services.invoicing.invoices.postInvoicedOrders(tenantId, orderIds),
+  );
 
   const worker =
     (options.runWorker ?? config.runWorker)

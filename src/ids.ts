@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   referenceEntity: 'ref',
   order: 'ord',
   invoice: 'inv',
+  payment: 'pay',
   batch: 'bat',
   batchItem: 'bit',
   syncLog: 'log',

@@ -11,12 +11,24 @@ export type JobPayloads = {
   'orders.post': { batchId: string };
   /** Remove an UNDO_ORDERS batch's postings from QuickBooks. */
   'orders.undo': { batchId: string };
+  /** Send a SEND_INVOICES batch's invoices to QuickBooks. */
+  'invoices.send': { batchId: string };
+  /** Run an EXPORT batch: products, then customers, then invoices. */
+  'invoices.export': { batchId: string };
+  /** Have QuickBooks e-mail an EMAIL_INVOICES batch's invoices. */
+  'invoices.email': { batchId: string };
+  /** Create a RECORD_PAYMENTS batch's payments in QuickBooks. */
+  'invoices.payments': { batchId: string };
 };
 export type JobKind = keyof JobPayloads;
 export const JOB_KINDS = [
   'reference.import',
   'orders.post',
   'orders.undo',
+  'invoices.send',
+  'invoices.export',
+  'invoices.email',
+  'invoices.payments',
 ] as const satisfies ReadonlyArray<JobKind>;
 
 export interface EnqueueOptions {

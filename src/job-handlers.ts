@@ -29,5 +29,13 @@ export function createJobHandlers(services: Services): JobHandlers<JobPayloads> 
       services.posting.runPostBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
     'orders.undo': ({ batchId }, context) =>
       lastChance(batchId, context, () => services.undo.runUndoBatch(batchId)),
+    'invoices.send': ({ batchId }, { signal, attempt, maxAttempts }) =>
+      services.invoicing.sender.runSendBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
+    'invoices.export': ({ batchId }, { signal, attempt, maxAttempts }) =>
+      services.invoicing.exports.runExport(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
+    'invoices.email': ({ batchId }, { signal, attempt, maxAttempts }) =>
+      services.invoicing.emails.runEmailBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
+    'invoices.payments': ({ batchId }, { signal, attempt, maxAttempts }) =>
+      services.invoicing.payments.runPaymentBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
   };
 }

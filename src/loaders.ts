@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ConnectionEntity, InvoiceEntity, OrderEntity, SyncLogEntity } from './entities';
 import type { ConnectionService } from './services/connection.service';
+import type { Invoicing } from './services/invoices';
 import type { OrderService, OrderSyncLogRequest } from './services/order.service';
 import type { Page } from './services/pagination';
 
@@ -15,11 +16,14 @@ export interface Loaders {
   invoiceByOrder: DataLoader<string, InvoiceEntity | null>;
   /** A page of an order's sync logs: keyed by (orderId, first, after), loaded for a whole page of orders at once. */
   orderSyncLogs: DataLoader<OrderSyncLogRequest, Page<SyncLogEntity>, string>;
+  /** An invoice's open balance, read from QuickBooks when stale (one query per connection for a whole page). */
+  invoiceBalance: DataLoader<string, string | null>;
 }
 
 export interface LoaderSources {
   connections: ConnectionService;
   orders: OrderService;
+  invoicing: Invoicing;
 }
 
 const EMPTY_PAGE: Page<never> = {
@@ -57,5 +61,9 @@ export function createLoaders(sources: LoaderSources, tenantId: string | undefin
       },
       { cacheKeyFn: (request) => `${request.orderId}|${request.first ?? ''}|${request.after ?? ''}` },
     ),
+    invoiceBalance: new DataLoader(async (ids) => {
+      if (!tenantId) return ids.map(() => null);
+      return sources.invoicing.invoices.balances(tenantId, ids);
+    }),
   };
 }

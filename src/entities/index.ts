@@ -4,6 +4,7 @@ import { InvoiceEntity } from './invoice.entity';
 import { JobEntity } from './job.entity';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { OrderEntity } from './order.entity';
+import { PaymentEntity } from './payment.entity';
 import { ReferenceEntityRow } from './reference-entity.entity';
 import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
 import { SyncLogEntity } from './sync-log.entity';
@@ -16,6 +17,7 @@ export * from './invoice.entity';
 export * from './job.entity';
 export * from './oauth-state.entity';
 export * from './order.entity';
+export * from './payment.entity';
 export * from './reference-entity.entity';
 export * from './sync-batch.entity';
 export * from './sync-log.entity';
@@ -39,4 +41,5 @@ export const ENTITIES = [
   WebConnectorEntity,
   DesktopSessionEntity,
   DesktopRequestEntity,
+  PaymentEntity,
 ];

@@ -49,7 +49,8 @@ export type QuickBooksOperation =
   | 'batch'
   | 'cdc'
   | 'companyinfo'
-  | 'preferences';
+  | 'preferences'
+  | 'send';
 
 /** Reported for every HTTP attempt (the gateway writes SyncLogs and metrics from it). Never contains tokens. */
 export interface AttemptInfo {
@@ -407,6 +408,31 @@ export class QuickBooksClient {
       invoice ? v : { ...v, sparse: true },
       options.requestId,
     );
+  }
+
+  /**
+   * `POST /{entity}/{id}/send[?sendTo=]`: QuickBooks e-mails the transaction to its BillEmail (or `sendTo`) and answers
+   * with the transaction, its EmailStatus and DeliveryInfo updated. The requestid makes a retry a replay, not a second
+   * e-mail.
+   */
+  async sendByEmail<T extends QuickBooksEntity = QuickBooksEntity>(
+    entity: string,
+    id: string,
+    options: WriteOptions & { sendTo?: string } = {},
+  ): Promise<T> {
+    checkEntity(entity);
+    if (!id) throw new RangeError('send needs an id');
+    const json = await this.execute({
+      operation: 'send',
+      entity,
+      kind: 'single',
+      method: 'POST',
+      path: `${entity.toLowerCase()}/${encodeURIComponent(id)}/send`,
+      params: { ...options.params, ...(options.sendTo ? { sendTo: options.sendTo } : {}) },
+      requestId: checkRequestId(options.requestId, MAX_REQUEST_ID),
+      direction: 'TO_QUICKBOOKS',
+    });
+    return this.entityOf<T>(json, entity, 'send');
   }
 
   /** The one shape of every single-object write: `POST /{entity}` with its requestid, answered by the object. */

@@ -3,6 +3,7 @@ import { ApiKeyResolver } from './api-key.resolver';
 import { BatchResolver } from './batch.resolver';
 import { ConnectionResolver } from './connection.resolver';
 import { DesktopResolver } from './desktop.resolver';
+import { ConnectionInvoicingResolver, InvoiceResolver } from './invoice.resolver';
 import { NodeResolver } from './node.resolver';
 import { InvoiceFieldResolver, OrderResolver } from './order.resolver';
 import { PostingResolver } from './posting.resolver';
@@ -21,6 +22,8 @@ export const RESOLVER_CLASSES = [
   InvoiceFieldResolver,
   PostingResolver,
   DesktopResolver,
+  InvoiceResolver,
+  ConnectionInvoicingResolver,
 ] as const;
 
 /** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
@@ -30,7 +33,13 @@ export function createResolvers(services: Services): Map<Function, object> {
     [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
     [
       NodeResolver,
-      new NodeResolver(services.connections, services.batches, services.references, services.orders),
+      new NodeResolver(
+        services.connections,
+        services.batches,
+        services.references,
+        services.orders,
+        services.invoicing.invoices,
+      ),
     ],
     [ConnectionResolver, new ConnectionResolver(services.connections, services.references)],
     [BatchResolver, new BatchResolver(services.batches)],
@@ -39,6 +48,8 @@ export function createResolvers(services: Services): Map<Function, object> {
     [InvoiceFieldResolver, new InvoiceFieldResolver()],
     [PostingResolver, new PostingResolver(services.posting, services.undo)],
     [DesktopResolver, new DesktopResolver(services.desktop)],
+    [InvoiceResolver, new InvoiceResolver(services.invoicing)],
+    [ConnectionInvoicingResolver, new ConnectionInvoicingResolver(services.invoicing)],
   ];
   return new Map(instances);
 }

@@ -2,11 +2,18 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
 import { idKind } from '../ids';
 import { Node } from '../schema/common.types';
-import { toConnectionType, toOrderType, toReferenceEntityType, toSyncBatchType } from '../schema/mappers';
+import {
+  toConnectionType,
+  toInvoiceType,
+  toOrderType,
+  toReferenceEntityType,
+  toSyncBatchType,
+} from '../schema/mappers';
 import { RequireScope } from '../schema/scopes';
 import type { AppError } from '../errors';
 import type { BatchService } from '../services/batch.service';
 import type { ConnectionService } from '../services/connection.service';
+import type { InvoiceService } from '../services/invoices/invoice.service';
 import type { OrderService } from '../services/order.service';
 import type { ReferenceService } from '../services/reference.service';
 
@@ -17,6 +24,7 @@ export class NodeResolver {
     private readonly batches: BatchService,
     private readonly references: ReferenceService,
     private readonly orders: OrderService,
+    private readonly invoices: InvoiceService,
   ) {}
 
   @Query(() => Node, {
@@ -36,6 +44,8 @@ export class NodeResolver {
           return toReferenceEntityType(await this.references.get(tenantId, id));
         case 'order':
           return toOrderType(await this.orders.get(tenantId, id));
+        case 'invoice':
+          return toInvoiceType(await this.invoices.get(tenantId, id));
         default:
           return null;
       }

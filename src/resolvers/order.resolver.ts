@@ -124,7 +124,7 @@ export class OrderResolver {
   }
 }
 
-/** The fields of Invoice that point elsewhere; the invoice operations come with the invoicing work. */
+/** The fields of Invoice that point elsewhere; the invoice operations are in invoice.resolver.ts. */
 @Resolver(() => Invoice)
 export class InvoiceFieldResolver {
   @FieldResolver(() => Order)

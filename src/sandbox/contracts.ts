@@ -31,7 +31,7 @@ export interface ChangeEvent {
 export interface RequestDescription {
   /** Entity name as QuickBooks spells it (`Customer`), or undefined for query/batch/cdc. */
   entity?: string;
-  /** create | read | update | delete | void | query | batch | cdc | send | companyinfo | preferences */
+  /** create | read | update | delete | void | query | batch | cdc | send | pdf | companyinfo | preferences */
   operation: string;
   /** True when the request only reads (used by faults' dropResponseAfterCommit: only writes commit). */
   readOnly: boolean;
@@ -42,7 +42,7 @@ export interface AccountingRequest {
   method: 'GET' | 'POST';
   realmId: string;
   /** The path after `/v3/company/{realmId}/`, without query string: `customer`, `customer/5`, `query`, `batch`, `cdc`,
-   * `companyinfo/{realmId}`, `preferences`, `invoice/5/send`. */
+   * `companyinfo/{realmId}`, `preferences`, `invoice/5/send`, `invoice/5/pdf`. */
   path: string;
   /** Decoded query-string parameters (`minorversion`, `requestid`, `operation`, `include`, `query`, ...). */
   query: Record<string, string>;
@@ -50,7 +50,7 @@ export interface AccountingRequest {
   body: unknown;
 }
 
-/** The answer: HTTP status and the JSON body exactly as QuickBooks would send it. */
+/** The answer: HTTP status and the JSON body exactly as QuickBooks would send it (a Buffer is a PDF). */
 export interface AccountingResponse {
   status: number;
   body: unknown;

@@ -4,7 +4,9 @@ import {
   type BatchItemEntity,
   type ConnectionEntity,
   type InvoiceEntity,
+  type OrderChargeData,
   type OrderEntity,
+  type OrderLineData,
   type ReferenceEntityRow,
   type SyncBatchEntity,
   type SyncLogEntity,
@@ -14,7 +16,7 @@ import type { BatchItem, BatchProgress, SyncBatch, SyncLog } from './batch.types
 import { toSyncError } from './common.types';
 import type { Connection, ConnectionEvent, ReferenceEntity } from './connection.types';
 import type { Invoice } from './invoice.types';
-import type { Address, Order } from './order.types';
+import type { Address, Order, OrderCharge, OrderLine } from './order.types';
 
 /** Persistence rows → API shapes. Secrets (tokens, key hashes) have no field here to be copied into. */
 export function toConnectionType(row: ConnectionEntity): Connection {
@@ -123,21 +125,8 @@ export function toOrderType(row: OrderEntity): Order {
       shippingAddress: toAddressType(row.customer.shippingAddress),
       quickbooksId: row.customer.quickbooksId ?? null,
     },
-    lines: row.lines.map((line) => ({
-      sku: line.sku ?? null,
-      name: line.name,
-      description: line.description ?? null,
-      quantity: line.quantity,
-      unitPrice: line.unitPrice,
-      amount: line.amount,
-      taxable: line.taxable,
-      quickbooksItemId: line.quickbooksItemId ?? null,
-    })),
-    charges: row.charges.map((charge) => ({
-      kind: charge.kind,
-      description: charge.description ?? null,
-      amount: charge.amount,
-    })),
+    lines: row.lines.map(toOrderLineType),
+    charges: row.charges.map(toOrderChargeType),
     discountTotal: row.discountTotal,
     taxTotal: row.taxTotal,
     total: row.total,
@@ -148,6 +137,23 @@ export function toOrderType(row: OrderEntity): Order {
     lastError: toSyncError(row.lastError),
     connectionId: row.connectionId,
   };
+}
+
+function toOrderLineType(line: OrderLineData): OrderLine {
+  return {
+    sku: line.sku ?? null,
+    name: line.name,
+    description: line.description ?? null,
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    amount: line.amount,
+    taxable: line.taxable,
+    quickbooksItemId: line.quickbooksItemId ?? null,
+  };
+}
+
+function toOrderChargeType(charge: OrderChargeData): OrderCharge {
+  return { kind: charge.kind, description: charge.description ?? null, amount: charge.amount };
 }
 
 function toAddressType(address: AddressData | null | undefined): Address | null {
@@ -171,8 +177,13 @@ export function toInvoiceType(row: InvoiceEntity): Invoice {
     total: row.total,
     pushStatus: row.pushStatus,
     quickbooksId: row.quickbooksId,
+    docNumber: row.docNumber,
     sentAt: row.sentAt,
     lastError: toSyncError(row.lastError),
+    emailStatus: row.emailStatus,
+    deliveredTo: row.deliveredTo,
+    lines: row.lines.map(toOrderLineType),
+    charges: row.charges.map(toOrderChargeType),
     orderId: row.orderId,
     connectionId: row.connectionId,
   };

@@ -33,6 +33,8 @@ export class PostingReferences {
   private readonly itemsByKey = new Map<string, string>();
   /** Names QuickBooks refused (6240) and the name we created instead: the suffix rule, recorded once per run. */
   readonly renamed = new Map<string, string>();
+  /** `<entityType>:<id>` of every customer and item this run created (each creation is logged, see `log`). */
+  private readonly created = new Set<string>();
 
   constructor(
     private readonly connection: ConnectionEntity,
@@ -57,6 +59,25 @@ export class PostingReferences {
     }
   }
 
+  /** The customer this run already knows for an order's customer: by display name, else by e-mail. */
+  knownCustomer(key: string, order: OrderEntity): string | undefined {
+    const email = order.customer?.email?.toLowerCase();
+    return (
+      this.customersByName.get(key) ??
+      (email && order.customer.name ? this.customersByEmail.get(email) : undefined)
+    );
+  }
+
+  /** The item this run already knows for a line: by its key (SKU or name), else by name. */
+  knownItem(key: string, line: OrderLineData): string | undefined {
+    return this.itemsByKey.get(key) ?? this.itemsByKey.get(`name:${line.name.toLowerCase()}`);
+  }
+
+  /** Whether this run created the customer or item (rather than finding it). */
+  wasCreated(entityType: 'Customer' | 'Item', quickbooksId: string): boolean {
+    return this.created.has(`${entityType}:${quickbooksId}`);
+  }
+
   /** Customer ids by display name (lower-cased) for the given orders' customers. */
   async resolveCustomers(
     wanted: Map<string, { name: string; order: OrderEntity }>,
@@ -64,10 +85,7 @@ export class PostingReferences {
     const result = new Map<string, Resolution>();
     const missing: Array<{ key: string; name: string; order: OrderEntity }> = [];
     for (const [key, { name, order }] of wanted) {
-      const email = order.customer?.email?.toLowerCase();
-      const id =
-        this.customersByName.get(key) ??
-        (email && order.customer.name ? this.customersByEmail.get(email) : undefined);
+      const id = this.knownCustomer(key, order);
       if (id) result.set(key, { id });
       else missing.push({ key, name, order });
     }
@@ -129,7 +147,7 @@ export class PostingReferences {
     const result = new Map<string, Resolution>();
     const missing: Array<[string, OrderLineData]> = [];
     for (const [key, line] of wanted) {
-      const id = this.itemsByKey.get(key) ?? this.itemsByKey.get(`name:${line.name.toLowerCase()}`);
+      const id = this.knownItem(key, line);
       if (id) result.set(key, { id });
       else missing.push([key, line]);
     }
@@ -319,6 +337,7 @@ export class PostingReferences {
     error?: QuickBooksError,
     message?: string,
   ): SyncLogEntry {
+    if (action === 'CREATE' && quickbooksId) this.created.add(`${entityType}:${quickbooksId}`);
     return {
       tenantId: this.connection.tenantId,
       connectionId: this.connection.id,

@@ -29,20 +29,18 @@ import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
 import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
 import { toStoredError } from './stored-error';
+import {
+  CHUNK,
+  CHUNKS_IN_FLIGHT,
+  ITEM_RETRY_PASSES,
+  WINDOW,
+  isRefusal,
+  quote,
+  runPool,
+} from './exactly-once';
 
 export { toStoredError };
 
-/** Orders read from the database at a time while streaming through a batch. */
-const WINDOW = 300;
-/** QuickBooks' batch endpoint takes at most 30 operations. */
-const CHUNK = 30;
-/**
- * Batch calls under way at once. More than the governor's 10 slots, so that while some chunks record their results
- * others keep all 10 busy; the realm's governor keeps QuickBooks' limits whatever this is.
- */
-const CHUNKS_IN_FLIGHT = 16;
-/** Passes over items that failed with a retryable fault inside an otherwise successful batch call. */
-const ITEM_RETRY_PASSES = 2;
 export const POSTABLE_STATUSES = ['NEW', 'FAILED', 'ARCHIVED'] as const;
 /** Largest batch postOrders accepts (the worker streams through it, so memory does not grow with it). */
 const MAX_BATCH_ORDERS = 100_000;
@@ -57,8 +55,6 @@ interface OrderSummary {
   customerName: string;
   posted: boolean;
 }
-
-const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 interface PreparedOrder {
   order: OrderEntity;
@@ -112,15 +108,27 @@ export class PostingService {
     this.dialect = dialectOf(dataSource);
   }
 
+  /** Orders with an invoice reach QuickBooks as that invoice: postOrders hands them over (wired at start-up). */
+  private invoicedOrders?: (tenantId: string, orderIds: string[]) => Promise<SyncBatchEntity | undefined>;
+
+  attachInvoicing(
+    route: (tenantId: string, orderIds: string[]) => Promise<SyncBatchEntity | undefined>,
+  ): void {
+    this.invoicedOrders = route;
+  }
+
   /**
    * Queues NEW, FAILED or ARCHIVED orders of one ready connection for posting and returns the QUEUED batch at once.
-   * Anything else is refused before anything is queued, naming the order and why.
+   * Anything else is refused before anything is queued, naming the order and why. Orders with invoices are sent as
+   * their invoices (a SEND_INVOICES batch).
    */
   async postOrders(tenantId: string, orderIds: string[]): Promise<SyncBatchEntity> {
     const ids = [...new Set(orderIds)];
     if (ids.length === 0) throw badInput('orderIds', 'must name at least one order');
     if (ids.length > MAX_BATCH_ORDERS)
       throw badInput('orderIds', `at most ${MAX_BATCH_ORDERS} orders a batch`);
+    const invoiced = await this.invoicedOrders?.(tenantId, ids);
+    if (invoiced) return invoiced;
     const orders = await this.loadSummaries(tenantId, ids);
     const connectionIds = new Set(orders.map((o) => o.connectionId));
     if (connectionIds.size > 1) {
@@ -798,38 +806,4 @@ export function toPosted(
         ? new Decimal(transaction.TotalAmt).toFixed(2)
         : null,
   };
-}
-
-/**
- * QuickBooks refused the request itself (bad data, our bug): nothing was created and retrying will not help, so the
- * orders fail. Network trouble, throttling and lost authorization are for the job to retry or end.
- */
-function isRefusal(error: unknown): error is QuickBooksError {
-  return (
-    error instanceof QuickBooksError &&
-    error.category !== 'RETRYABLE' &&
-    error.category !== 'NEEDS_REAUTHORIZATION'
-  );
-}
-
-/** Runs `work` over what `source` yields, at most `limit` at a time, pulling lazily (memory stays bounded). */
-export async function runPool<T>(
-  source: AsyncIterable<T>,
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  const running = new Set<Promise<void>>();
-  let failure: unknown;
-  for await (const item of source) {
-    if (failure) break;
-    const task = work(item).catch((error: unknown) => {
-      failure ??= error;
-    });
-    running.add(task);
-    void task.finally(() => running.delete(task));
-    if (running.size >= limit) await Promise.race(running);
-  }
-  await Promise.all(running);
-  if (failure instanceof Error) throw failure;
-  if (failure !== undefined) throw new Error('a pooled task failed with a non-error value');
 }

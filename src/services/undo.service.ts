@@ -12,6 +12,7 @@ import type { JobEnqueuer } from '../job-catalogue';
 import { QuickBooksError, type QuickBooksClient } from '../quickbooks';
 import type { BatchService } from './batch.service';
 import { assertReady, type ConnectionService } from './connection.service';
+import { forgetRemovedInvoice } from './invoices/invoice-ledger';
 import { label, toStoredError } from './posting.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
 
@@ -122,6 +123,7 @@ export class UndoService {
         `order ${order.orderNumber} changed while its posting was being removed; reload it`,
       );
     }
+    if (posted.kind === 'INVOICE') await forgetRemovedInvoice(this.dataSource.manager, order.id, posted.id);
     await log({ status: 'SUCCEEDED', message: note, requestId: requestId ?? null });
     const updated = await this.orders.findOneByOrFail({ id: order.id });
     return { order: updated, removedTransaction: posted, ...kept(order) };

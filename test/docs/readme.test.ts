@@ -46,6 +46,19 @@ describe.each(DIALECTS)('README examples on %s', (dialect) => {
       'Errors',
       'OrderDetail',
       'UndoSync',
+      'CreateInvoice',
+      'SendInvoice',
+      'InvoiceProgress',
+      'Invoices',
+      'RecordPayments',
+      'PaymentProgress',
+      'EmailInvoices',
+      'EmailProgress',
+      'InvoiceDetail',
+      'ExportPreview',
+      'ExportToQuickBooks',
+      'ExportProgress',
+      'ProcessLog',
     ]);
     const result = (name: string) => JSON.parse(steps[names.indexOf(name)].slice(name.length + 2));
     expect(result('ImportProgress').batchProgress.status).toBe('COMPLETED');
@@ -56,7 +69,17 @@ describe.each(DIALECTS)('README examples on %s', (dialect) => {
     expect(result('OrderDetail').order).toMatchObject({ status: 'POSTED', total: '31.55' });
     expect(result('OrderDetail').order.postedTransaction.totalAmount).toBe('31.55');
     expect(result('UndoSync').undoSync.order.status).toBe('NEW');
-  });
+    expect(result('InvoiceProgress').batchProgress).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
+    expect(result('Invoices').invoices.edges[0].node).toMatchObject({ pushStatus: 'SENT', balance: '31.55' });
+    expect(result('InvoiceDetail').invoice).toMatchObject({ balance: '21.55', emailStatus: 'EMAIL_SENT' });
+    expect(result('ExportPreview').connection.exportPreview).toEqual({
+      productCount: 0,
+      customerCount: 0,
+      invoiceCount: 0,
+      ordersToPostCount: 0,
+    });
+    expect(result('ExportProgress').batchProgress.status).toBe('COMPLETED');
+  }, 120_000);
 
   it('answers the quick start curl call as the README shows', async () => {
     const block = README.match(/```sh\n(curl[\s\S]*?)```/)![1];

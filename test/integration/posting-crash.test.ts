@@ -1,64 +1,11 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { JobEntity, OrderEntity, SyncBatchEntity } from '../../src/entities';
+import { JobEntity, OrderEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { collect, connectCompany, wsClient } from '../support/connect';
+import { connectCompany } from '../support/connect';
 import { buildOrders, configurePosting, upsertOrders } from '../support/orders';
+import { drillFaults, killDuringBatch, random, runInWorker } from '../support/workers';
 
-const ROOT = path.join(__dirname, '..', '..');
 const ORDERS = 1000;
-const LEASE_MS = 1000;
-
-/** Seeded randomness, so a failing run can be replayed (the seed is in the test name). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function startWorker(t: TestGateway): Promise<ChildProcess> {
-  const child = fork(path.join(ROOT, 'test/fixtures/posting-worker.ts'), [], {
-    cwd: ROOT,
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
-    env: {
-      ...process.env,
-      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.jest.json'),
-      DATABASE_URL: t.database.url,
-      QBO_SANDBOX_URL: t.gateway.config.quickbooks.sandboxUrl!,
-      GATEWAY_DATA_DIR: t.database.dataDir,
-      LOG_LEVEL: 'silent',
-      WORKER_LEASE_MS: String(LEASE_MS),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-async function processed(t: TestGateway, batchId: string): Promise<SyncBatchEntity> {
-  return t.gateway.dataSource.getRepository(SyncBatchEntity).findOneByOrFail({ id: batchId });
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 240_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const scenarios = DIALECTS.flatMap((dialect) => [
   { dialect, name: 'clean network', faults: false, workers: 1, seed: 11 },
@@ -90,11 +37,7 @@ describe.each(scenarios)(
       const realmId = sandbox.createRealm({ companyName: `Crash ${seed}` });
       const connected = await connectCompany(t, key, { realmId });
       // No worker runs in this process: import through a short-lived child first.
-      const importer = await startWorker(t);
-      await until(
-        async () => (await processed(t, connected.body.importBatchId as string)).status === 'COMPLETED',
-      );
-      await kill(importer);
+      await runInWorker(t, connected.body.importBatchId as string);
       await configurePosting(t, key, connected.connectionId);
       const orders = await upsertOrders(
         t,
@@ -102,24 +45,7 @@ describe.each(scenarios)(
         connected.connectionId,
         buildOrders(ORDERS, { prefix: `K${seed}`, customers: 60, skus: 40 }),
       );
-      if (faults) {
-        sandbox.setFaults({
-          seed,
-          rules: [
-            { match: { realmId, operation: 'batch' }, probability: 0.05, dropResponseAfterCommit: true },
-            {
-              match: { realmId },
-              probability: 0.1,
-              respond: { status: 503, code: '10000', message: 'Service Unavailable' },
-            },
-            {
-              match: { realmId },
-              probability: 0.05,
-              respond: { status: 429, code: '3001', message: 'ThrottleExceeded' },
-            },
-          ],
-        });
-      }
+      if (faults) drillFaults(t, realmId, seed);
       const posted = await t.graphql<{ postOrders: { id: string } }>(
         key,
         'mutation($ids: [ID!]!) { postOrders(orderIds: $ids) { id } }',
@@ -130,35 +56,11 @@ describe.each(scenarios)(
       const batchId = posted.data!.postOrders.id;
 
       // Kill workers at several random points of the posting, then let the last ones finish.
-      const killedAt: number[] = [];
-      for (let round = 0; round < 4; round++) {
-        const children = await Promise.all(Array.from({ length: workers }, () => startWorker(t)));
-        // Targets spread over the first two thirds of the batch, so a fast worker is still mid-batch when it dies.
-        const target = Math.floor((round + rand()) * (ORDERS / 6));
-        await until(async () => {
-          const batch = await processed(t, batchId);
-          return batch.processed >= target || batch.status === 'COMPLETED';
-        });
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 10)));
-        await Promise.all(children.map(kill));
-        killedAt.push((await processed(t, batchId)).processed);
-      }
+      const { killedAt, last } = await killDuringBatch(t, key, batchId, { total: ORDERS, workers, rand });
+      sandbox.clearFaults();
       // The kills landed mid-batch: the posting job was claimed again after each dead worker's lease ran out.
       expect(killedAt.filter((n) => n > 0 && n < ORDERS).length).toBeGreaterThanOrEqual(3);
-      const finishers = await Promise.all(Array.from({ length: workers }, () => startWorker(t)));
-      try {
-        const client = wsClient(t, key);
-        const events = await collect<{ batchProgress: { status: string; succeeded: number } }>(
-          client,
-          'subscription($id: ID!) { batchProgress(batchId: $id) { status succeeded } }',
-          { id: batchId },
-        );
-        await client.dispose();
-        expect(events[events.length - 1].batchProgress).toEqual({ status: 'COMPLETED', succeeded: ORDERS });
-      } finally {
-        await Promise.all(finishers.map(kill));
-        sandbox.clearFaults();
-      }
+      expect(last).toEqual({ status: 'COMPLETED', succeeded: ORDERS });
 
       const receipts = (
         sandbox.accounting.adminEntities(realmId, 'SalesReceipt') as Array<{

@@ -18,26 +18,15 @@ const CONTRACT = path.join(__dirname, '..', '..', 'spec', 'gateway.graphql');
  * exist with exactly the contract's types, arguments and defaults. Shrink this list as they land; never grow it.
  */
 const NOT_YET_BUILT = new Set([
-  'Connection.exportPreview',
-  'InvoiceEdge',
-  'InvoiceConnection',
-  'InvoiceInput',
-  'InvoiceFilter',
-  'ExportPreview',
   'PendingStatus',
   'UncheckedAction',
   'PendingEntity',
   'PendingEntityEdge',
   'PendingEntityConnection',
   'ApproveEntitiesPayload',
-  'Query.invoices',
-  'Query.invoice',
   'Query.pendingEntities',
-  'Mutation.createInvoice',
-  'Mutation.sendInvoice',
   'Mutation.approveEntities',
   'Mutation.retrySync',
-  'Mutation.exportToQuickBooks',
 ]);
 
 describe('the API contract (spec/gateway.graphql)', () => {

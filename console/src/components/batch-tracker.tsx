@@ -40,6 +40,8 @@ const WORDING: Record<BatchKind, { running: string; results: string; succeeded: 
   EXPORT: { running: 'Exporting to QuickBooks', results: 'Export results', succeeded: 'Exported' },
   APPLY_APPROVED: { running: 'Applying approved changes', results: 'Sync results', succeeded: 'Applied' },
   RETRY: { running: 'Retrying', results: 'Retry results', succeeded: 'Succeeded' },
+  EMAIL_INVOICES: { running: 'E-mailing invoices', results: 'E-mail results', succeeded: 'E-mailed' },
+  RECORD_PAYMENTS: { running: 'Recording payments', results: 'Payment results', succeeded: 'Recorded' },
 };
 
 export interface TrackedBatch {

@@ -45,7 +45,8 @@ export function describeRequest(req: AccountingRequest): RequestDescription {
   }
   const type = ENTITY_BY_PATH.get(head);
   const entity = type?.name ?? head;
-  if (req.method === 'GET') return { entity, operation: 'read', readOnly: true };
+  if (req.method === 'GET')
+    return { entity, operation: segments[2] === 'pdf' ? 'pdf' : 'read', readOnly: true };
   if (segments[2] === 'send') return { entity, operation: 'send', readOnly: false };
   const op = req.query.operation?.toLowerCase();
   if (op === 'delete') return { entity, operation: 'delete', readOnly: false };

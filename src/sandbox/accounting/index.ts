@@ -23,6 +23,7 @@ import {
   unsupportedOperation,
 } from './faults';
 import { isObject, optString } from './fields';
+import { invoicePdf } from './pdf';
 import { runQuery } from './query';
 import { Realm, type QboObject, type RealmState } from './realm';
 import { seedRealm } from './seed';
@@ -169,6 +170,10 @@ class AccountingService implements AccountingApi {
       const type = ENTITY_BY_PATH.get(head);
       if (!type) throw unsupportedOperation(`Operation ${req.method} ${req.path} is not supported.`);
       if (req.method === 'GET') {
+        if (segments.length === 3 && segments[2] === 'pdf' && type.name === 'Invoice') {
+          const name = typeof realm.companyInfo.CompanyName === 'string' ? realm.companyInfo.CompanyName : '';
+          return { status: 200, body: invoicePdf(engine.read(type, segments[1]), name) };
+        }
         if (segments.length !== 2)
           throw unsupportedOperation(`Operation GET ${req.path} is not supported (JSON only).`);
         return ok({ [type.name]: engine.read(type, segments[1]) });

@@ -1,0 +1,130 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { SyncBatchEntity } from '../../src/entities';
+import { collect, wsClient } from './connect';
+import type { TestGateway } from './gateway';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Seeded randomness, so a failing run can be replayed (the seed is in the test name). */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * A worker process (test/fixtures/posting-worker.ts: the gateway's core with its worker on, short lease) on the
+ * gateway's database and emulator; resolves when it is ready.
+ */
+export function startWorker(t: TestGateway, leaseMs = 1000): Promise<ChildProcess> {
+  const child = fork(path.join(ROOT, 'test/fixtures/posting-worker.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: {
+      ...process.env,
+      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.jest.json'),
+      DATABASE_URL: t.database.url,
+      QBO_SANDBOX_URL: t.gateway.config.quickbooks.sandboxUrl!,
+      GATEWAY_DATA_DIR: t.database.dataDir,
+      LOG_LEVEL: 'silent',
+      WORKER_LEASE_MS: String(leaseMs),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+  });
+}
+
+/** SIGKILL: the worker dies wherever it is, with no chance to record anything. */
+export function kill(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/** Waits until `check` holds (polling a condition, not a timing). */
+export async function until(check: () => Promise<boolean>, timeoutMs = 240_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const batchOf = (t: TestGateway, batchId: string): Promise<SyncBatchEntity> =>
+  t.gateway.dataSource.getRepository(SyncBatchEntity).findOneByOrFail({ id: batchId });
+
+/** Runs a batch (an import) to completion in a short-lived worker, for gateways that run no worker themselves. */
+export async function runInWorker(t: TestGateway, batchId: string): Promise<void> {
+  const worker = await startWorker(t);
+  try {
+    await until(async () => (await batchOf(t, batchId)).status === 'COMPLETED');
+  } finally {
+    await kill(worker);
+  }
+}
+
+/** The drill's network: 5% of batch-call answers lost after QuickBooks committed, 10% 503s, 5% 429s (seeded). */
+export function drillFaults(t: TestGateway, realmId: string, seed: number): void {
+  t.gateway.sandbox!.setFaults({
+    seed,
+    rules: [
+      { match: { realmId, operation: 'batch' }, probability: 0.05, dropResponseAfterCommit: true },
+      {
+        match: { realmId },
+        probability: 0.1,
+        respond: { status: 503, code: '10000', message: 'Service Unavailable' },
+      },
+      {
+        match: { realmId },
+        probability: 0.05,
+        respond: { status: 429, code: '3001', message: 'ThrottleExceeded' },
+      },
+    ],
+  });
+}
+
+/**
+ * SIGKILLs `workers` worker processes at four random points of a batch of `total` items, then lets fresh ones finish
+ * it. Returns how far the batch was at each kill and the last progress event, followed over graphql-ws.
+ */
+export async function killDuringBatch(
+  t: TestGateway,
+  key: string,
+  batchId: string,
+  options: { total: number; workers: number; rand: () => number },
+): Promise<{ killedAt: number[]; last: { status: string; succeeded: number } }> {
+  const killedAt: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    const children = await Promise.all(Array.from({ length: options.workers }, () => startWorker(t)));
+    // Targets spread over the first two thirds of the batch, so a fast worker is still mid-batch when it dies.
+    const target = Math.floor((round + options.rand()) * (options.total / 6));
+    await until(async () => {
+      const batch = await batchOf(t, batchId);
+      return batch.processed >= target || batch.status === 'COMPLETED';
+    });
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(options.rand() * 10)));
+    await Promise.all(children.map(kill));
+    killedAt.push((await batchOf(t, batchId)).processed);
+  }
+  const finishers = await Promise.all(Array.from({ length: options.workers }, () => startWorker(t)));
+  try {
+    const client = wsClient(t, key);
+    const events = await collect<{ batchProgress: { status: string; succeeded: number } }>(
+      client,
+      'subscription($id: ID!) { batchProgress(batchId: $id) { status succeeded } }',
+      { id: batchId },
+    );
+    await client.dispose();
+    return { killedAt, last: events[events.length - 1].batchProgress };
+  } finally {
+    await Promise.all(finishers.map(kill));
+  }
+}
