@@ -18,6 +18,9 @@ export const ID_PREFIXES = {
   job: 'job',
   pendingEntity: 'pen',
   webhookEvent: 'whe',
+  webhookEndpoint: 'wep',
+  webhookMessage: 'msg',
+  refund: 'rfd',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -10,6 +10,7 @@ export const BATCH_KINDS = [
   'EXPORT',
   'APPLY_APPROVED',
   'RETRY',
+  'REFUND_ORDERS',
 ] as const;
 export type BatchKind = (typeof BATCH_KINDS)[number];
 export const BATCH_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'] as const;

@@ -58,7 +58,21 @@ export class ConnectionSettings {
   @Field(() => String, { nullable: true }) handlingItemId!: string | null;
   @Field(() => String, { nullable: true }) packagingItemId!: string | null;
   @Field(() => String, { nullable: true }) defaultTaxCodeId!: string | null;
-  @Field(() => String, { nullable: true }) defaultPaymentMethodId!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Payment method of sales receipts whose order names none, or names one QuickBooks lacks.',
+  })
+  defaultPaymentMethodId!: string | null;
+  @Field({
+    description:
+      "An order's paymentMethod that no QuickBooks payment method is named like is created (else the default is used).",
+  })
+  createMissingPaymentMethods!: boolean;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The account refunds of sales receipts are paid from (default: depositAccountId).',
+  })
+  refundAccountId!: string | null;
   @Field(() => String, { nullable: true }) defaultClassId!: string | null;
   @Field(() => String, { nullable: true }) defaultLocationId!: string | null;
   @Field(() => String, { nullable: true }) defaultTermId!: string | null;
@@ -159,6 +173,19 @@ export class ConnectionSettingsInput {
   @IsOptional()
   @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
   defaultPaymentMethodId?: string | null;
+  @Field({
+    nullable: true,
+    description: "Create a QuickBooks payment method for an order's paymentMethod when none has its name.",
+  })
+  createMissingPaymentMethods?: boolean;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A Bank, Credit Card or Other Current Asset account refunds of sales receipts are paid from.',
+  })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  refundAccountId?: string | null;
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Matches(ID_RULE, { message: 'must be a QuickBooks id' })

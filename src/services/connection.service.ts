@@ -71,6 +71,11 @@ const REFERENCE_SETTINGS: Partial<
   },
   defaultTaxCodeId: { type: 'TAX_CODE', what: 'a tax code' },
   defaultPaymentMethodId: { type: 'PAYMENT_METHOD', what: 'a payment method' },
+  refundAccountId: {
+    type: 'ACCOUNT',
+    kinds: ['Bank', 'Credit Card', 'Other Current Asset'],
+    what: 'a Bank, Credit Card or Other Current Asset account',
+  },
   defaultClassId: { type: 'CLASS', what: 'a class' },
   defaultLocationId: { type: 'LOCATION', what: 'a location' },
   defaultTermId: { type: 'TERM', what: 'a term' },

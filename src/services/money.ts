@@ -28,6 +28,8 @@ export interface DecimalRule {
 
 export const MONEY_RULE: DecimalRule = { scale: MONEY_SCALE, sign: 'nonNegative' };
 export const QUANTITY_RULE: DecimalRule = { scale: QUANTITY_SCALE, sign: 'positive' };
+/** Home-currency units per foreign unit: positive, at most 10 decimal places (the column is DECIMAL(20,10)). */
+export const EXCHANGE_RATE_RULE: DecimalRule = { scale: 10, sign: 'positive' };
 
 /**
  * Checks a decimal string against a rule. Returns the rule broken, worded to follow a field name

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
-import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
+import { In, IsNull, Not, type DataSource, type EntityManager, type Repository } from 'typeorm';
 import {
   ConnectionEntity,
   DEFAULT_CONNECTION_SETTINGS,
@@ -25,6 +25,16 @@ import {
   transactionBody,
 } from './posting-mapper';
 import { customerKey, PostingReferences, type Resolution } from './posting-references';
+import {
+  checkCurrency,
+  companyCurrencyOf,
+  currencyFields,
+  ensureCompanyCurrencies,
+  foreignCurrencyOf,
+  type CompanyCurrency,
+} from './posting/currency';
+import { PaymentMethodResolver, paymentMethodIdOf } from './posting/payment-methods';
+import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './posting/updates';
 import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
 import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
@@ -56,6 +66,7 @@ interface OrderSummary {
   orderNumber: string;
   customerName: string;
   posted: boolean;
+  modifiedAfterPosting: boolean;
 }
 
 const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -78,8 +89,15 @@ interface RunContext {
   allowShipping: boolean;
   customers: Map<string, Resolution>;
   items: Map<string, Resolution>;
+  /** The company's home currency and whether multicurrency is on (from Preferences). */
+  currency: CompanyCurrency;
+  /** PaymentMethod ids by lower-cased name, for orders that name one. */
+  paymentMethods: Map<string, string>;
   signal?: AbortSignal;
 }
+
+/** A run of orders to send: new transactions, or updates of posted ones changed since. */
+type Chunk = { kind: 'create' | 'update'; entries: Array<{ order: OrderEntity; seq: number }> };
 
 /**
  * Posting orders to QuickBooks, exactly once.
@@ -111,7 +129,8 @@ export class PostingService {
   }
 
   /**
-   * Queues NEW, FAILED or ARCHIVED orders of one ready connection for posting and returns the QUEUED batch at once.
+   * Queues NEW, FAILED or ARCHIVED orders of one ready connection for posting, and posted orders whose content changed
+   * since (`modifiedAfterPosting`: their QuickBooks transaction is updated), and returns the QUEUED batch at once.
    * Anything else is refused before anything is queued, naming the order and why.
    */
   async postOrders(tenantId: string, orderIds: string[]): Promise<SyncBatchEntity> {
@@ -128,18 +147,22 @@ export class PostingService {
       );
     }
     for (const [index, order] of orders.entries()) {
-      if (!(POSTABLE_STATUSES as readonly string[]).includes(order.status)) {
+      const changedSincePosting = order.posted && order.modifiedAfterPosting;
+      if (!(POSTABLE_STATUSES as readonly string[]).includes(order.status) && !changedSincePosting) {
         throw badInput(
           `orderIds.${index}`,
-          `order ${order.orderNumber} is ${order.status}; only NEW, FAILED or ARCHIVED orders can be posted`,
-          order.status === 'POSTED' ? 'undo the posting first to post it again' : undefined,
+          `order ${order.orderNumber} is ${order.status}; only NEW, FAILED or ARCHIVED orders, and posted orders ` +
+            'changed since, can be posted',
+          order.status === 'POSTED'
+            ? 'it is in QuickBooks as sent; undo the posting first to post it again from scratch'
+            : undefined,
         );
       }
-      if (order.posted) {
+      if (order.posted && !changedSincePosting) {
         throw badInput(
           `orderIds.${index}`,
-          `order ${order.orderNumber} is already in QuickBooks`,
-          'undo the posting first',
+          `order ${order.orderNumber} is already in QuickBooks and has not changed since`,
+          'undo the posting first to post it again from scratch',
         );
       }
     }
@@ -165,12 +188,14 @@ export class PostingService {
             postingGeneration: () => 'postingGeneration + 1',
             postingBatchId: batch.id,
             lastError: null,
+            // Cleared now: a re-send while the order is queued sets it again, so the change is not lost.
+            modifiedAfterPosting: false,
           })
-          .where('tenantId = :tenantId AND id IN (:...chunk) AND status IN (:...postable)', {
-            tenantId,
-            chunk,
-            postable: POSTABLE_STATUSES,
-          })
+          .where(
+            'tenantId = :tenantId AND id IN (:...chunk) AND (status IN (:...postable) OR ' +
+              '(postedTransaction IS NOT NULL AND modifiedAfterPosting = :modified AND status = :posted))',
+            { tenantId, chunk, postable: POSTABLE_STATUSES, modified: true, posted: 'POSTED' },
+          )
           .execute();
         claimed += result.affected ?? 0;
       }
@@ -218,16 +243,24 @@ export class PostingService {
       allowShipping: false,
       customers: new Map(),
       items: new Map(),
+      currency: { home: 'USD', multicurrency: false },
+      paymentMethods: new Map(),
       signal: options.signal,
     };
     try {
       const [preferences] = await Promise.all([client.preferences(), context.references.load()]);
       context.allowShipping =
         (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
+      context.currency = companyCurrencyOf(preferences);
+      context.references.homeCurrency = context.currency.home;
       const started = performance.now();
       await this.resolveReferences(context);
       const resolved = performance.now();
-      await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) => this.postChunk(context, chunk));
+      await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) =>
+        chunk.kind === 'update'
+          ? this.postUpdateChunk(context, chunk.entries)
+          : this.postChunk(context, chunk.entries),
+      );
       this.logger.info(
         {
           batchId,
@@ -260,26 +293,65 @@ export class PostingService {
    * the batch (100,000 orders are fine as it is).
    */
   private async resolveReferences(context: RunContext): Promise<void> {
-    const customers = new Map<string, { name: string; order: OrderEntity }>();
+    const customers = new Map<string, { name: string; currency: string | null; order: OrderEntity }>();
     const items = new Map<string, OrderLineData>();
+    const currencies = new Set<string>();
+    const paymentMethods = new Set<string>();
     for await (const window of this.windows(context.batch.id)) {
       for (const { order } of window) {
         if (order.status === 'POSTED') continue;
         try {
+          checkCurrency(order, context.currency);
           const name = customerNameOf(order, context.settings);
-          if (!customers.has(customerKey(name))) customers.set(customerKey(name), { name, order });
+          const currency = foreignCurrencyOf(order, context.currency);
+          if (currency) currencies.add(currency);
+          const key = customerKey(name, currency);
+          if (!customers.has(key)) customers.set(key, { name, currency, order });
         } catch (problem) {
           if (!(problem instanceof MappingProblem)) throw problem;
+          continue; // fails in prepare(), with the reason
+        }
+        if (order.paymentMethod && this.entityFor(context, order) === 'SalesReceipt') {
+          paymentMethods.add(order.paymentMethod);
         }
         for (const line of order.lines) if (!items.has(itemKey(line))) items.set(itemKey(line), line);
       }
     }
-    const [customerIds, itemIds] = await Promise.all([
+    // QuickBooks takes a customer's currency only from the company's currency list.
+    await ensureCompanyCurrencies(context.client, currencies);
+    const methods = new PaymentMethodResolver(context.connection, context.client, this.referenceService);
+    const [customerIds, itemIds, resolvedMethods] = await Promise.all([
       context.references.resolveCustomers(customers),
       context.references.resolveItems(items, context.settings),
+      methods.resolve(paymentMethods, context.settings, (entry) =>
+        this.referenceLog(context, 'PaymentMethod', entry),
+      ),
     ]);
+    await this.syncLogs.record(...resolvedMethods.logs);
     context.customers = customerIds;
     context.items = itemIds;
+    context.paymentMethods = resolvedMethods.ids;
+  }
+
+  /** The transaction an order becomes: the one it is already in QuickBooks as, else the batch's kind. */
+  private entityFor(context: RunContext, order: OrderEntity): 'SalesReceipt' | 'Invoice' {
+    return order.postedTransaction ? entityOf(order.postedTransaction) : context.entity;
+  }
+
+  private referenceLog(
+    context: RunContext,
+    entityType: string,
+    entry: Pick<SyncLogEntry, 'action' | 'label' | 'quickbooksId' | 'message'>,
+  ): SyncLogEntry {
+    return {
+      tenantId: context.connection.tenantId,
+      connectionId: context.connection.id,
+      batchId: context.batch.id,
+      direction: 'TO_QUICKBOOKS',
+      entityType,
+      status: 'SUCCEEDED',
+      ...entry,
+    };
   }
 
   /** Streams the batch's pending orders in item order, WINDOW at a time. */
@@ -298,8 +370,11 @@ export class PostingService {
     }
   }
 
-  /** Phase two, as chunks of at most 30 orders, after recovering orders whose earlier sending has no recorded outcome. */
-  private async *chunks(context: RunContext): AsyncGenerator<Array<{ order: OrderEntity; seq: number }>> {
+  /**
+   * Phase two, as chunks of at most 30 orders, after recovering orders whose earlier sending has no recorded outcome:
+   * new transactions, and updates of orders already in QuickBooks.
+   */
+  private async *chunks(context: RunContext): AsyncGenerator<Chunk> {
     for await (const window of this.windows(context.batch.id)) {
       context.signal?.throwIfAborted();
       const todo: Array<{ order: OrderEntity; seq: number }> = [];
@@ -310,10 +385,99 @@ export class PostingService {
         context,
         done.map(({ order, seq }) => ({ order, seq, posted: order.postedTransaction! })),
       );
-      const unknown = todo.filter(({ order }) => order.sentAt);
-      const adopted = await this.recover(context, unknown);
-      const rest = todo.filter(({ order }) => !adopted.has(order.id));
-      for (let i = 0; i < rest.length; i += CHUNK) yield rest.slice(i, i + CHUNK);
+      const creates = todo.filter(({ order }) => !order.postedTransaction);
+      const updates = todo.filter(({ order }) => order.postedTransaction);
+      const adopted = await this.recover(
+        context,
+        creates.filter(({ order }) => order.sentAt),
+      );
+      const rest = creates.filter(({ order }) => !adopted.has(order.id));
+      for (let i = 0; i < rest.length; i += CHUNK)
+        yield { kind: 'create', entries: rest.slice(i, i + CHUNK) };
+      for (let i = 0; i < updates.length; i += CHUNK) {
+        yield { kind: 'update', entries: updates.slice(i, i + CHUNK) };
+      }
+    }
+  }
+
+  /** Updates of posted orders changed since (see posting/updates.ts), after recovering those sent before. */
+  private async postUpdateChunk(
+    context: RunContext,
+    chunk: Array<{ order: OrderEntity; seq: number }>,
+  ): Promise<void> {
+    const prepared = await this.prepare(context, chunk);
+    const host = this.updateHost(context);
+    const settled = await recoverUpdates(
+      host,
+      prepared.filter(({ order }) => order.sentAt),
+    );
+    await postUpdates(
+      host,
+      prepared.filter(({ order }) => !settled.has(order.id)),
+    );
+  }
+
+  private updateHost(context: RunContext): UpdateHost {
+    return {
+      batchId: context.batch.id,
+      throwIfAborted: () => context.signal?.throwIfAborted(),
+      sendBatch: async (items, requestId) => {
+        const outcomes = await context.client.batch(
+          items.map(({ entity, body }, index) => ({
+            bId: String(index + 1),
+            operation: 'update' as const,
+            entity,
+            body,
+            sparse: false,
+          })),
+          { requestId },
+        );
+        return outcomes.map((outcome) =>
+          outcome.ok && 'value' in outcome
+            ? { ok: true as const, value: outcome.value }
+            : { ok: false as const, error: (outcome as { error: QuickBooksError }).error },
+        );
+      },
+      read: (entity, id) => context.client.read(entity, id),
+      markSent: (orderIds) => this.markSent(context, orderIds),
+      recordUpdated: (results, action) =>
+        this.recordResults(
+          context,
+          results.map(({ prepared, value, requestId }) => ({
+            order: prepared.order,
+            seq: prepared.seq,
+            posted: toPosted(entityOf(prepared.order.postedTransaction!), value),
+            prepared,
+            requestId,
+          })),
+          action,
+        ),
+      recordFailed: (failures) =>
+        this.recordFailures(
+          context,
+          failures.map(({ prepared, error, requestId }) => ({ ...prepared, error, requestId })),
+        ),
+    };
+  }
+
+  /**
+   * The durable record, in its own commit: from here on these orders' outcome must be checked in QuickBooks before
+   * anything is sent again. Fenced on the batch: a run that lost its lease cannot claim them back.
+   */
+  private async markSent(context: RunContext, orderIds: string[]): Promise<void> {
+    const sentAt = toDbTime(this.dialect, new Date());
+    const marked = await this.dataSource.transaction((manager) =>
+      execute(
+        manager,
+        `UPDATE \`orders\` SET \`status\` = 'POSTING', \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(orderIds.length)}) AND \`postingBatchId\` = ? AND \`status\` IN ('QUEUED', 'POSTING')`,
+        [sentAt, sentAt, ...orderIds, context.batch.id],
+      ),
+    );
+    if (marked !== orderIds.length) {
+      throw new AppError(
+        'CONFLICT',
+        'these orders were taken over by another run of the batch; stopping here',
+      );
     }
   }
 
@@ -386,23 +550,10 @@ export class PostingService {
         )
         .digest('hex')
         .slice(0, 32);
-      // The durable record, in its own commit: from here on these orders' outcome must be checked in QuickBooks
-      // before anything is sent again. Fenced on the batch: a run that lost its lease cannot claim them back.
-      const sentAt = toDbTime(this.dialect, new Date());
-      const sentIds = pending.map((p) => p.order.id);
-      const marked = await this.dataSource.transaction((manager) =>
-        execute(
-          manager,
-          `UPDATE \`orders\` SET \`status\` = 'POSTING', \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(sentIds.length)}) AND \`postingBatchId\` = ? AND \`status\` IN ('QUEUED', 'POSTING')`,
-          [sentAt, sentAt, ...sentIds, context.batch.id],
-        ),
+      await this.markSent(
+        context,
+        pending.map((p) => p.order.id),
       );
-      if (marked !== sentIds.length) {
-        throw new AppError(
-          'CONFLICT',
-          'these orders were taken over by another run of the batch; stopping here',
-        );
-      }
       context.signal?.throwIfAborted();
       const started = performance.now();
       let outcomes;
@@ -528,7 +679,10 @@ export class PostingService {
     const failures: Array<{ order: OrderEntity; seq: number; error: Error }> = [];
     for (const { order, seq } of chunk) {
       try {
-        const customer = context.customers.get(customerKey(customerNameOf(order, context.settings)));
+        checkCurrency(order, context.currency);
+        const customer = context.customers.get(
+          customerKey(customerNameOf(order, context.settings), foreignCurrencyOf(order, context.currency)),
+        );
         if (!customer)
           throw new MappingProblem(
             `No QuickBooks customer for order ${order.orderNumber}`,
@@ -546,11 +700,15 @@ export class PostingService {
           if ('problem' in item) throw item.problem;
           itemIds.set(itemKey(line), item.id);
         }
+        const entity = this.entityFor(context, order);
         const body = transactionBody(order, {
-          settings: context.settings,
+          // An update keeps the kind of transaction the order is in QuickBooks as.
+          settings: { ...context.settings, postOrdersAs: entity === 'Invoice' ? 'INVOICE' : 'SALES_RECEIPT' },
           customerId: customer.id,
           itemIds,
           allowShipping: context.allowShipping,
+          currency: currencyFields(order, context.currency),
+          paymentMethodId: paymentMethodIdOf(order.paymentMethod, context.paymentMethods, context.settings),
         });
         prepared.push({ order, seq, body, customerId: customer.id, itemIds });
       } catch (error) {
@@ -579,7 +737,7 @@ export class PostingService {
       requestId?: string;
       durationMs?: number;
     }>,
-    action: 'CREATE' | 'MATCH' = 'CREATE',
+    action: 'CREATE' | 'MATCH' | 'UPDATE' = 'CREATE',
   ): Promise<void> {
     if (results.length === 0) return;
     const postedAt = new Date();
@@ -607,7 +765,7 @@ export class PostingService {
         durationMs,
         message:
           action === 'MATCH'
-            ? `found ${context.entity} ${posted.docNumber ?? posted.id} already in QuickBooks; not sent again`
+            ? `found ${posted.kind === 'INVOICE' ? 'Invoice' : 'SalesReceipt'} ${posted.docNumber ?? posted.id} already in QuickBooks as sent; not sent again`
             : mismatches.some((m) => m.order.id === order.id)
               ? `QuickBooks total ${posted.totalAmount} differs from the order total ${order.total}`
               : null,
@@ -665,7 +823,7 @@ export class PostingService {
     }));
     const logs = stored.map(({ order, stored: error, requestId }) =>
       this.log(context, order, {
-        action: 'CREATE',
+        action: order.postedTransaction ? 'UPDATE' : 'CREATE',
         status: 'FAILED',
         code: error.code,
         message: error.message,
@@ -682,7 +840,11 @@ export class PostingService {
           'id',
           stored.filter((f) => f.unknown === unknown),
           (f) => f.order.id,
-          { lastError: (f) => JSON.stringify(f.stored) },
+          {
+            lastError: (f) => JSON.stringify(f.stored),
+            // A failed update leaves QuickBooks behind the order: flagged again, so it shows as changed.
+            modifiedAfterPosting: (f) => (f.order.postedTransaction || f.order.modifiedAfterPosting ? 1 : 0),
+          },
           { status: 'FAILED', updatedAt: now, ...(unknown ? {} : { sentAt: null }) },
           fence,
         );
@@ -728,6 +890,12 @@ export class PostingService {
           { id: In(ids), postingBatchId: batch.id, status: In(['QUEUED', 'POSTING']) },
           { status: 'FAILED', lastError: stored } as never,
         );
+        // Orders that were to update their transaction stay flagged as changed since posting.
+        await manager.update(
+          OrderEntity,
+          { id: In(ids), postingBatchId: batch.id, status: 'FAILED', postedTransaction: Not(IsNull()) },
+          { modifiedAfterPosting: true },
+        );
         await this.batches.recordItems(
           batch.id,
           items.map((i) => ({ seq: i.seq, status: 'FAILED' as const, error: stored })),
@@ -761,14 +929,25 @@ export class PostingService {
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
       const chunk = ids.slice(i, i + ID_CHUNK);
       const rows = await this.dataSource.query<
-        Array<Omit<OrderSummary, 'posted'> & { posted: number | string }>
+        Array<
+          Omit<OrderSummary, 'posted' | 'modifiedAfterPosting'> & {
+            posted: number | string;
+            modifiedAfterPosting: number | string | boolean;
+          }
+        >
       >(
-        'SELECT `id`, `connectionId`, `status`, `orderNumber`, `customerName`, ' +
+        'SELECT `id`, `connectionId`, `status`, `orderNumber`, `customerName`, `modifiedAfterPosting`, ' +
           'CASE WHEN `postedTransaction` IS NULL THEN 0 ELSE 1 END AS `posted` ' +
           `FROM \`orders\` WHERE \`tenantId\` = ? AND \`id\` IN (${placeholders(chunk.length)})`,
         [tenantId, ...chunk],
       );
-      for (const row of rows) found.set(row.id, { ...row, posted: Number(row.posted) === 1 });
+      for (const row of rows) {
+        found.set(row.id, {
+          ...row,
+          posted: Number(row.posted) === 1,
+          modifiedAfterPosting: Number(row.modifiedAfterPosting) === 1,
+        });
+      }
     }
     return ids.map((id, index) => {
       const order = found.get(id);
