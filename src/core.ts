@@ -27,6 +27,8 @@ import { ReferenceService } from './services/reference.service';
 import { SyncLogService } from './services/sync-log.service';
 import { TenantService } from './services/tenant.service';
 import { TokenCustodian } from './services/token-custodian';
+import { WebhookService } from './services/outbound-webhooks/webhook.service';
+import { RefundService } from './services/refunds/refund.service';
 
 export interface Services {
   tenants: TenantService;
@@ -40,6 +42,8 @@ export interface Services {
   orders: OrderService;
   posting: PostingService;
   undo: UndoService;
+  refunds: RefundService;
+  webhooks: WebhookService;
 }
 
 export interface Core {
@@ -117,13 +121,8 @@ export async function createCore(
   const events = new ConnectionEvents(pubSub.pubSub);
   const syncLogs = new SyncLogService(dataSource);
   const oauth = new IntuitOAuth(config.quickbooks);
-  const custodian = new TokenCustodian(
-    dataSource,
-    createTokenCipher(config, logger),
-    oauth,
-    events,
-    logger.child({ module: 'tokens' }),
-  );
+  const cipher = createTokenCipher(config, logger);
+  const custodian = new TokenCustodian(dataSource, cipher, oauth, events, logger.child({ module: 'tokens' }));
   const connections = new ConnectionService(
     dataSource,
     config.quickbooks,
@@ -141,6 +140,17 @@ export async function createCore(
     options.quickbooksRetry,
   );
   const batches = new BatchService(dataSource, pubSub.pubSub);
+  // Partner webhooks: the outbox other services write in their own transactions.
+  const webhooks = new WebhookService(
+    dataSource,
+    cipher,
+    queue,
+    config.webhooks,
+    logger.child({ module: 'webhooks' }),
+  );
+  batches.attachWebhooks(webhooks);
+  connections.attachWebhooks(webhooks);
+  custodian.attachWebhooks(webhooks);
   const references = new ReferenceService(
     dataSource,
     batches,
@@ -168,8 +178,18 @@ export async function createCore(
       queue,
       syncLogs,
       logger.child({ module: 'posting' }),
+      webhooks,
     ),
-    undo: new UndoService(dataSource, connections, batches, queue, syncLogs),
+    undo: new UndoService(dataSource, connections, batches, queue, syncLogs, config.undoTimeoutMs),
+    refunds: new RefundService(
+      dataSource,
+      connections,
+      batches,
+      queue,
+      syncLogs,
+      logger.child({ module: 'refunds' }),
+    ),
+    webhooks,
   };
 
   const worker =

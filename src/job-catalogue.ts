@@ -11,12 +11,21 @@ export type JobPayloads = {
   'orders.post': { batchId: string };
   /** Remove an UNDO_ORDERS batch's postings from QuickBooks. */
   'orders.undo': { batchId: string };
+  /** Send a REFUND_ORDERS batch's refund (RefundReceipt or CreditMemo). */
+  'orders.refund': { batchId: string };
+  /** Settle an order left UNCERTAIN by an undo (its transaction removed or not) by reading QuickBooks. */
+  'orders.reconcile': { orderId: string; generation: number };
+  /** Deliver an endpoint's pending partner webhooks, in order of creation. */
+  'webhooks.deliver': { endpointId: string };
 };
 export type JobKind = keyof JobPayloads;
 export const JOB_KINDS = [
   'reference.import',
   'orders.post',
   'orders.undo',
+  'orders.refund',
+  'orders.reconcile',
+  'webhooks.deliver',
 ] as const satisfies ReadonlyArray<JobKind>;
 
 export interface EnqueueOptions {

@@ -1,8 +1,15 @@
 import DataLoader from 'dataloader';
-import type { ConnectionEntity, InvoiceEntity, OrderEntity, SyncLogEntity } from './entities';
+import type {
+  ConnectionEntity,
+  InvoiceEntity,
+  OrderEntity,
+  OrderRefundEntity,
+  SyncLogEntity,
+} from './entities';
 import type { ConnectionService } from './services/connection.service';
 import type { OrderService, OrderSyncLogRequest } from './services/order.service';
 import type { Page } from './services/pagination';
+import type { RefundService } from './services/refunds/refund.service';
 
 /**
  * Per-operation DataLoaders: nested fields of a page load in one statement per field, whatever the page size.
@@ -15,11 +22,14 @@ export interface Loaders {
   invoiceByOrder: DataLoader<string, InvoiceEntity | null>;
   /** A page of an order's sync logs: keyed by (orderId, first, after), loaded for a whole page of orders at once. */
   orderSyncLogs: DataLoader<OrderSyncLogRequest, Page<SyncLogEntity>, string>;
+  /** An order's posted refunds, by order id. */
+  refundsByOrder: DataLoader<string, OrderRefundEntity[]>;
 }
 
 export interface LoaderSources {
   connections: ConnectionService;
   orders: OrderService;
+  refunds: RefundService;
 }
 
 const EMPTY_PAGE: Page<never> = {
@@ -57,5 +67,10 @@ export function createLoaders(sources: LoaderSources, tenantId: string | undefin
       },
       { cacheKeyFn: (request) => `${request.orderId}|${request.first ?? ''}|${request.after ?? ''}` },
     ),
+    refundsByOrder: new DataLoader(async (orderIds) => {
+      if (!tenantId) return orderIds.map(() => []);
+      const rows = await sources.refunds.refundsOf(tenantId, orderIds);
+      return orderIds.map((orderId) => rows.filter((row) => row.orderId === orderId));
+    }),
   };
 }

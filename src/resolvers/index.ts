@@ -1,6 +1,7 @@
 import type { Services } from '../core';
 import { ApiKeyResolver } from './api-key.resolver';
 import { BatchResolver } from './batch.resolver';
+import { ConnectionReadinessResolver, RefundResolver, WebhookEndpointResolver } from './books.resolver';
 import { ConnectionResolver } from './connection.resolver';
 import { NodeResolver } from './node.resolver';
 import { InvoiceFieldResolver, OrderResolver } from './order.resolver';
@@ -19,6 +20,9 @@ export const RESOLVER_CLASSES = [
   OrderResolver,
   InvoiceFieldResolver,
   PostingResolver,
+  RefundResolver,
+  ConnectionReadinessResolver,
+  WebhookEndpointResolver,
 ] as const;
 
 /** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
@@ -36,6 +40,9 @@ export function createResolvers(services: Services): Map<Function, object> {
     [OrderResolver, new OrderResolver(services.orders)],
     [InvoiceFieldResolver, new InvoiceFieldResolver()],
     [PostingResolver, new PostingResolver(services.posting, services.undo)],
+    [RefundResolver, new RefundResolver(services.refunds)],
+    [ConnectionReadinessResolver, new ConnectionReadinessResolver(services.connections)],
+    [WebhookEndpointResolver, new WebhookEndpointResolver(services.webhooks)],
   ];
   return new Map(instances);
 }

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import {
   CONNECTION_STATUSES,
   QUICKBOOKS_ENVIRONMENTS,
@@ -20,8 +20,21 @@ registerEnumType(QuickBooksEnvironmentEnum, {
 });
 export const ConnectionStatusEnum = enumOf(CONNECTION_STATUSES);
 registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus' });
-export const TransactionKindEnum = enumOf(['SALES_RECEIPT', 'INVOICE'] as const);
-registerEnumType(TransactionKindEnum, { name: 'TransactionKind' });
+export const TransactionKindEnum = enumOf([
+  'SALES_RECEIPT',
+  'INVOICE',
+  'REFUND_RECEIPT',
+  'CREDIT_MEMO',
+] as const);
+registerEnumType(TransactionKindEnum, {
+  name: 'TransactionKind',
+  description:
+    'A QuickBooks sales transaction. Orders post as SALES_RECEIPT or INVOICE; refunds are the other two.',
+  valuesConfig: {
+    REFUND_RECEIPT: { description: 'Money paid back for a sales receipt (refundOrder).' },
+    CREDIT_MEMO: { description: 'A credit for an invoice (refundOrder).' },
+  },
+});
 export const UndoModeEnum = enumOf(['DELETE', 'VOID'] as const);
 registerEnumType(UndoModeEnum, { name: 'UndoMode' });
 export const ItemKindEnum = enumOf(['INVENTORY', 'NON_INVENTORY', 'SERVICE'] as const);
@@ -123,7 +136,10 @@ const ID_RULE = /^\d{1,20}$|^(TAX|NON)$/;
 export class ConnectionSettingsInput {
   @Field({ nullable: true }) enabled?: boolean;
   @Field({ nullable: true }) autoInvoice?: boolean;
-  @Field(() => TransactionKindEnum, { nullable: true }) postOrdersAs?: 'SALES_RECEIPT' | 'INVOICE';
+  @Field(() => TransactionKindEnum, { nullable: true, description: 'SALES_RECEIPT or INVOICE.' })
+  @IsOptional()
+  @IsIn(['SALES_RECEIPT', 'INVOICE'], { message: 'must be SALES_RECEIPT or INVOICE' })
+  postOrdersAs?: 'SALES_RECEIPT' | 'INVOICE';
   @Field(() => UndoModeEnum, { nullable: true }) undoMode?: 'DELETE' | 'VOID';
   @Field({ nullable: true }) requireApproval?: boolean;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(500) defaultCustomerName?: string | null;

@@ -139,7 +139,7 @@ export class OrderCharge {
 
 @ObjectType({ description: 'The QuickBooks transaction an order was posted as.' })
 export class QuickBooksTransaction {
-  @Field(() => TransactionKindEnum) kind!: TransactionKind;
+  @Field(() => TransactionKindEnum) kind!: TransactionKind | 'REFUND_RECEIPT' | 'CREDIT_MEMO';
   @Field({ description: "The transaction's QuickBooks Id." }) id!: string;
   @Field(() => String, { nullable: true }) docNumber!: string | null;
   @Field(() => String, { nullable: true }) syncToken!: string | null;

@@ -21,18 +21,25 @@ import {
   type RetryOptions,
 } from '../quickbooks';
 import type { ConnectionEvents } from './connection-events';
+import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import { OAuthGrantError, type IntuitOAuth } from './intuit-oauth';
 import type { ReferenceService } from './reference.service';
 import { syncScope, type SyncLogService } from './sync-log.service';
 import { REAUTHORIZE_HINT, type TokenCustodian } from './token-custodian';
+import {
+  notReadyError,
+  readinessOf,
+  type Readiness,
+  type ReadinessNeeds,
+  type ReadinessPurpose,
+  type ReferenceRule,
+} from './connections/readiness';
 
 const STATE_TTL_MS = 10 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 /** Which settings reference which list, and which kinds of object they accept (QuickBooks' AccountType / Item Type). */
-const REFERENCE_SETTINGS: Partial<
-  Record<keyof ConnectionSettingsData, { type: ReferenceType; kinds?: string[]; what: string }>
-> = {
+const REFERENCE_SETTINGS: Partial<Record<keyof ConnectionSettingsData, ReferenceRule>> = {
   incomeAccountId: { type: 'ACCOUNT', kinds: ['Income'], what: 'an Income account' },
   inventoryAssetAccountId: {
     type: 'ACCOUNT',
@@ -108,6 +115,7 @@ export class ConnectionService {
   private readonly references: Repository<ReferenceEntityRow>;
   private readonly clients = new Map<string, QuickBooksClient>();
   private referenceService?: ReferenceService;
+  private webhooks?: WebhookEmitter;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -130,6 +138,27 @@ export class ConnectionService {
   /** The reference service needs clients from here and this needs it to start imports: wired after construction. */
   attachReferenceService(service: ReferenceService): void {
     this.referenceService = service;
+  }
+
+  /** Partner webhooks (connection.status_changed) are written with status changes; wired after construction. */
+  attachWebhooks(webhooks: WebhookEmitter): void {
+    this.webhooks = webhooks;
+  }
+
+  /** Writes a connection's new state and its connection.status_changed webhook in one transaction. */
+  private async saveStatus(
+    connection: ConnectionEntity,
+    previousStatus: string,
+    message: string,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(ConnectionEntity, { id: connection.id }, pickState(connection));
+      if (previousStatus === connection.status) return;
+      await this.webhooks?.emit(manager, connection.tenantId, {
+        type: 'connection.status_changed',
+        data: { connectionId: connection.id, status: connection.status, previousStatus, message },
+      });
+    });
   }
 
   /** The environment this gateway's Intuit app talks to. */
@@ -321,7 +350,7 @@ export class ConnectionService {
     connection.disconnectedAt = null;
     connection.lastError = null;
     this.custodian.applyTokens(connection, tokens);
-    await this.connections.update({ id: connection.id }, pickState(connection));
+    await this.saveStatus(connection, wasStatus, `${wasStatus} → CONNECTED`);
     this.clients.delete(connection.id);
 
     let companyName: string | undefined;
@@ -369,11 +398,12 @@ export class ConnectionService {
       });
     }
     this.custodian.clearTokens(connection);
+    const wasStatus = connection.status;
     connection.refreshTokenExpiresAt = null;
     connection.refreshTokenHardExpiresAt = null;
     connection.status = 'DISCONNECTED';
     connection.disconnectedAt = new Date();
-    await this.connections.update({ id }, pickState(connection));
+    await this.saveStatus(connection, wasStatus, 'DISCONNECTED');
     this.clients.delete(id);
     this.events.publish(id, 'STATUS_CHANGED', { message: 'DISCONNECTED' });
     return connection;
@@ -403,6 +433,51 @@ export class ConnectionService {
   async requireReady(tenantId: string, id: string): Promise<ConnectionEntity> {
     const connection = await this.get(tenantId, id);
     assertReady(connection);
+    return connection;
+  }
+
+  /**
+   * Everything that stops the connection from doing this work, at once (status, integrations off, missing settings,
+   * references that no longer hold in the mirror). `Connection.readiness` shows it for posting orders.
+   */
+  async readiness(
+    connection: ConnectionEntity,
+    purpose: ReadinessPurpose = 'POST_ORDERS',
+    needs: ReadinessNeeds = {},
+  ): Promise<Readiness> {
+    const settings = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
+    const ids = Object.keys(REFERENCE_SETTINGS)
+      .map((key) => settings[key as keyof ConnectionSettingsData])
+      .filter((value): value is string => typeof value === 'string' && value !== '');
+    const rows =
+      ids.length === 0
+        ? []
+        : await this.references
+            .createQueryBuilder('r')
+            .where('r.connectionId = :connectionId AND r.quickbooksId IN (:...ids)', {
+              connectionId: connection.id,
+              ids: [...new Set(ids)],
+            })
+            .getMany();
+    return readinessOf(connection, purpose, needs, REFERENCE_SETTINGS, (type, id) =>
+      rows.find((row) => row.type === type && row.quickbooksId === id),
+    );
+  }
+
+  /**
+   * The connection, if it can do this work now; otherwise CONNECTION_NOT_READY naming every problem (message, hints,
+   * `extensions.problems`). Call it before queueing work (postOrders, sendInvoice, refundOrder), so that nothing is
+   * queued for a connection that would fail it.
+   */
+  async assertReady(
+    tenantId: string,
+    connectionId: string,
+    purpose: ReadinessPurpose,
+    needs: ReadinessNeeds = {},
+  ): Promise<ConnectionEntity> {
+    const connection = await this.get(tenantId, connectionId);
+    const readiness = await this.readiness(connection, purpose, needs);
+    if (!readiness.ready) throw notReadyError(connection, purpose, readiness);
     return connection;
   }
 

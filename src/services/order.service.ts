@@ -36,7 +36,7 @@ export type OrderView = (typeof ORDER_VIEWS)[number];
 
 /** The statuses each view shows (Webgility's Orders, Errors and Archived views). */
 export const VIEW_STATUSES: Record<OrderView, readonly OrderStatus[]> = {
-  ORDERS: ['NEW', 'QUEUED', 'POSTING', 'POSTED'],
+  ORDERS: ['NEW', 'QUEUED', 'POSTING', 'POSTED', 'UNCERTAIN'],
   ERRORS: ['FAILED'],
   ARCHIVED: ['ARCHIVED'],
 };
@@ -47,7 +47,7 @@ export const VIEW_STATUSES: Record<OrderView, readonly OrderStatus[]> = {
  */
 const REPLACEABLE: ReadonlySet<OrderStatus> = new Set(['NEW', 'FAILED', 'ARCHIVED', 'POSTED']);
 /** Orders a posting is working on: archiving them would pull them from under the worker. */
-const IN_FLIGHT: ReadonlySet<OrderStatus> = new Set(['QUEUED', 'POSTING']);
+const IN_FLIGHT: ReadonlySet<OrderStatus> = new Set(['QUEUED', 'POSTING', 'UNCERTAIN']);
 
 export const MAX_ORDERS_PER_CALL = 1000;
 /** SyncLogs of orders: written by the posting code with this entityType and entityId = order id. */

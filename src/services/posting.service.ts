@@ -35,6 +35,7 @@ import {
 } from './posting/currency';
 import { PaymentMethodResolver, paymentMethodIdOf } from './posting/payment-methods';
 import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './posting/updates';
+import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
 import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
@@ -67,6 +68,9 @@ interface OrderSummary {
   customerName: string;
   posted: boolean;
   modifiedAfterPosting: boolean;
+  /** What the order needs of the settings (checked for all orders at once before anything is queued). */
+  discountTotal: string;
+  charges: string;
 }
 
 const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -122,6 +126,8 @@ export class PostingService {
     private readonly jobs: JobEnqueuer,
     private readonly syncLogs: SyncLogService,
     private readonly logger: Logger,
+    /** Partner webhooks order.posted and order.failed, written with each chunk's results. */
+    private readonly webhooks?: WebhookEmitter,
   ) {
     this.orders = dataSource.getRepository(OrderEntity);
     this.connectionRows = dataSource.getRepository(ConnectionEntity);
@@ -166,8 +172,14 @@ export class PostingService {
         );
       }
     }
-    const connection = await this.connections.get(tenantId, [...connectionIds][0]);
-    assertReady(connection);
+    // Every missing setting these orders need, named at once, before anything is queued.
+    const connection = await this.connections.assertReady(tenantId, [...connectionIds][0], 'POST_ORDERS', {
+      discount: orders.some((o) => Number(o.discountTotal) > 0),
+      noCustomer: orders.some((o) => !o.customerName),
+      charges: new Set(
+        orders.flatMap((o) => (JSON.parse(o.charges) as OrderEntity['charges']).map((c) => c.kind)),
+      ),
+    });
 
     return this.dataSource.transaction(async (manager) => {
       const batch = await this.batches.create(manager, {
@@ -805,6 +817,23 @@ export class PostingService {
       );
       await this.batches.recordItems(context.batch.id, outcomes, manager);
       await this.syncLogs.recordIn(manager, logs);
+      await this.webhooks?.emit(
+        manager,
+        context.connection.tenantId,
+        changed.map(({ order, posted }) => ({
+          type: 'order.posted' as const,
+          data: {
+            ...orderFacts(order, context.batch.id),
+            transaction: {
+              kind: posted.kind,
+              id: posted.id,
+              docNumber: posted.docNumber,
+              totalAmount: posted.totalAmount,
+            },
+            updated: action === 'UPDATE',
+          },
+        })),
+      );
     });
   }
 
@@ -855,6 +884,17 @@ export class PostingService {
         manager,
       );
       await this.syncLogs.recordIn(manager, logs);
+      await this.webhooks?.emit(
+        manager,
+        context.connection.tenantId,
+        stored.map(({ order, stored: error }) => ({
+          type: 'order.failed' as const,
+          data: {
+            ...orderFacts(order, context.batch.id),
+            error: { code: error.code, message: error.message, hint: error.hint },
+          },
+        })),
+      );
     });
   }
 
@@ -937,6 +977,7 @@ export class PostingService {
         >
       >(
         'SELECT `id`, `connectionId`, `status`, `orderNumber`, `customerName`, `modifiedAfterPosting`, ' +
+          '`discountTotal`, `charges`, ' +
           'CASE WHEN `postedTransaction` IS NULL THEN 0 ELSE 1 END AS `posted` ' +
           `FROM \`orders\` WHERE \`tenantId\` = ? AND \`id\` IN (${placeholders(chunk.length)})`,
         [tenantId, ...chunk],
@@ -956,6 +997,16 @@ export class PostingService {
     });
   }
 }
+
+/** What a partner webhook says about an order. */
+const orderFacts = (order: OrderEntity, batchId: string) => ({
+  orderId: order.id,
+  connectionId: order.connectionId,
+  channel: order.channel,
+  externalId: order.externalId,
+  orderNumber: order.orderNumber,
+  batchId,
+});
 
 export const label = (order: Pick<OrderEntity, 'orderNumber' | 'customerName'>): string =>
   `#${order.orderNumber}${order.customerName ? ` ${order.customerName}` : ''}`;
