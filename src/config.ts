@@ -225,7 +225,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 /** `5s`, `30m`, `2h`, `5d` as milliseconds (the rule on the variable has checked the shape). */
 function durationMs(text: string): number {
   const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim())!;
-  return Number(amount) * UNIT_MS[unit]!;
+  return Number(amount) * UNIT_MS[unit];
 }
 
 /**

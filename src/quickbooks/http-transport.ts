@@ -127,7 +127,8 @@ export const createHttpSend =
       request.signal?.addEventListener(
         'abort',
         () => {
-          finish(() => reject(request.signal!.reason));
+          const reason: unknown = request.signal!.reason;
+          finish(() => reject(reason instanceof Error ? reason : new Error('request aborted')));
           req.destroy();
         },
         { once: true },

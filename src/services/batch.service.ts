@@ -296,7 +296,7 @@ export class BatchService {
           status,
           finishedAt: new Date(),
           error: failure ?? null,
-        } as never);
+        });
         const finished = await manager.findOneByOrFail(SyncBatchEntity, { id: batchId });
         await this.webhooks?.emit(manager, finished.tenantId, {
           type: status === 'FAILED' ? 'batch.failed' : 'batch.completed',

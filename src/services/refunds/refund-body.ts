@@ -74,7 +74,7 @@ export function refundBody(
       },
     }));
   } else {
-    const first = order.lines[0]!;
+    const first = order.lines[0];
     lines = [
       {
         DetailType: 'SalesItemLineDetail',

@@ -153,7 +153,7 @@ export class RefundService {
         parameters: { refundId: refund.id },
       });
       refund.batchId = batch.id;
-      await manager.insert(OrderRefundEntity, refund as never);
+      await manager.insert(OrderRefundEntity, refund);
       await this.jobs.enqueue('orders.refund', { batchId: batch.id }, { manager, maxAttempts: 25 });
       return batch;
     });
