@@ -292,11 +292,15 @@ export class BatchService {
           ? 'COMPLETED_WITH_ERRORS'
           : 'COMPLETED';
       const batch = await this.dataSource.transaction(async (manager) => {
-        await manager.update(SyncBatchEntity, { id: batchId }, {
-          status,
-          finishedAt: new Date(),
-          error: failure ?? null,
-        });
+        await manager.update(
+          SyncBatchEntity,
+          { id: batchId },
+          {
+            status,
+            finishedAt: new Date(),
+            error: failure ?? null,
+          },
+        );
         const finished = await manager.findOneByOrFail(SyncBatchEntity, { id: batchId });
         await this.webhooks?.emit(manager, finished.tenantId, {
           type: status === 'FAILED' ? 'batch.failed' : 'batch.completed',
