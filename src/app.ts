@@ -25,6 +25,7 @@ import { depthLimit } from './schema/depth-limit';
 import { createFormatError } from './schema/format-error';
 import type { Principal } from './services/api-key.service';
 import { renderAuthorizationPage } from './oauth-callback';
+import { corsGuard, webSocketOriginAllowed } from './http/cors';
 
 export type { Services } from './core';
 
@@ -87,6 +88,7 @@ export async function createGateway(
     server: httpServer,
     path: '/graphql',
     maxPayload: MAX_WS_PAYLOAD_BYTES,
+    verifyClient: webSocketOriginAllowed(config.corsOrigins),
   });
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal; requestId?: string }>(
     {
@@ -177,9 +179,10 @@ export async function createGateway(
   // Intuit redirects the person here after consent. HTML for people, JSON when asked for it.
   app.get('/oauth/callback', async (req: Request, res: Response) => {
     const outcome = await services.connections.completeAuthorization(req.query);
-    res.status(outcome.status);
-    if (req.accepts(['html', 'json']) === 'json') res.json(outcome);
-    else res.type('html').send(renderAuthorizationPage(outcome));
+    if (req.accepts(['html', 'json']) === 'json') res.status(outcome.status).json(outcome);
+    // Back to the partner's app (connect's returnUrl) with the connection id and outcome.
+    else if (outcome.returnUrl) res.redirect(303, outcome.returnUrl);
+    else res.status(outcome.status).type('html').send(renderAuthorizationPage(outcome));
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -188,6 +191,7 @@ export async function createGateway(
 
   app.use(
     '/graphql',
+    corsGuard(config.corsOrigins),
     express.json({ limit: '5mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {

@@ -138,6 +138,7 @@ export async function createCore(
         outcome: info.ok ? 'ok' : String(info.httpStatus ?? 'network'),
       }),
     options.quickbooksRetry,
+    config.corsOrigins,
   );
   const batches = new BatchService(dataSource, pubSub.pubSub);
   // Partner webhooks: the outbox other services write in their own transactions.

@@ -122,6 +122,15 @@ export class ConnectInput {
     description: 'Reconnect this existing connection instead of creating one.',
   })
   connectionId?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Where to send the person after consent: a page of the partner's app on an origin in CORS_ORIGINS. The gateway " +
+      'redirects there with connectionId, outcome (connected, denied, error) and message added to the query.',
+  })
+  @IsOptional()
+  @MaxLength(2000)
+  returnUrl?: string | null;
 }
 
 @ObjectType()

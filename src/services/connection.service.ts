@@ -102,6 +102,8 @@ export interface AuthorizationOutcome {
   realmId?: string;
   companyName?: string;
   importBatchId?: string;
+  /** Where to send the person: connect's returnUrl with `connectionId`, `outcome` and `message` added. */
+  returnUrl?: string;
 }
 
 /**
@@ -129,6 +131,8 @@ export class ConnectionService {
     private readonly onAttempt?: (info: AttemptInfo) => void,
     /** Retry policy of the QuickBooks clients (tests shorten the waits). */
     private readonly retry?: Partial<RetryOptions>,
+    /** Origins a person may be sent back to after consent (CORS_ORIGINS). */
+    private readonly returnOrigins: readonly string[] = [],
   ) {
     this.connections = dataSource.getRepository(ConnectionEntity);
     this.states = dataSource.getRepository(OAuthStateEntity);
@@ -191,7 +195,12 @@ export class ConnectionService {
    */
   async connect(
     tenantId: string,
-    input: { name: string; environment?: QuickBooksEnvironment | null; connectionId?: string | null },
+    input: {
+      name: string;
+      environment?: QuickBooksEnvironment | null;
+      connectionId?: string | null;
+      returnUrl?: string | null;
+    },
   ): Promise<{ connection: ConnectionEntity; authorizationUrl: string }> {
     const environment = input.environment ?? this.environment;
     if (environment !== this.environment) {
@@ -203,6 +212,14 @@ export class ConnectionService {
     }
     const name = input.name.trim();
     if (!name) throw badInput('input.name', 'must not be empty');
+    const returnUrl = input.returnUrl ? allowedReturnUrl(input.returnUrl, this.returnOrigins) : undefined;
+    if (input.returnUrl && !returnUrl) {
+      throw badInput(
+        'input.returnUrl',
+        'must be an http(s) URL on an origin listed in CORS_ORIGINS',
+        "add the partner app's origin to CORS_ORIGINS on the gateway",
+      );
+    }
     const state = randomBytes(32).toString('base64url');
     const connection = await this.dataSource.transaction(async (manager) => {
       let row: ConnectionEntity;
@@ -242,6 +259,7 @@ export class ConnectionService {
         connectionId: row.id,
         expiresAt: new Date(Date.now() + STATE_TTL_MS),
         usedAt: null,
+        returnUrl: returnUrl?.toString() ?? null,
       });
       return row;
     });
@@ -253,6 +271,19 @@ export class ConnectionService {
    * a denial or a failed exchange stores nothing and leaves the connection's status as it was.
    */
   async completeAuthorization(query: Record<string, unknown>): Promise<AuthorizationOutcome> {
+    const outcome = await this.finishAuthorization(query);
+    // Back to the partner's app when connect named a return URL (only a state bound to this connection has one).
+    const state = typeof query.state === 'string' ? query.state : undefined;
+    const record = state ? await this.states.findOneBy({ stateHash: sha256(state) }) : null;
+    if (!record?.returnUrl || !outcome.connectionId || record.connectionId !== outcome.connectionId) return outcome;
+    const back = new URL(record.returnUrl);
+    back.searchParams.set('connectionId', outcome.connectionId);
+    back.searchParams.set('outcome', outcome.ok ? 'connected' : outcome.status === 403 ? 'denied' : 'error');
+    back.searchParams.set('message', outcome.message);
+    return { ...outcome, returnUrl: back.toString() };
+  }
+
+  private async finishAuthorization(query: Record<string, unknown>): Promise<AuthorizationOutcome> {
     const param = (name: string): string | undefined =>
       typeof query[name] === 'string' ? query[name] : undefined;
     const state = param('state');
@@ -578,6 +609,17 @@ export class ConnectionService {
         `"${row.name}" is ${row.kind ?? 'of another kind'}; this setting needs ${rule.what}`,
       );
     }
+  }
+}
+
+/** A URL to send a person back to after consent, if its origin is one of the allowed (CORS) origins. */
+function allowedReturnUrl(raw: string, allowed: readonly string[]): URL | undefined {
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+    return allowed.includes(url.origin) ? url : undefined;
+  } catch {
+    return undefined;
   }
 }
 
