@@ -26,6 +26,7 @@ import { createFormatError } from './schema/format-error';
 import type { Principal } from './services/api-key.service';
 import { renderAuthorizationPage } from './oauth-callback';
 import { corsGuard, webSocketOriginAllowed } from './http/cors';
+import { queueHealth } from './jobs/queue-health';
 
 export type { Services } from './core';
 
@@ -124,7 +125,11 @@ export async function createGateway(
     validationRules: [depthLimit(config.graphql.maxDepth)],
     includeStacktraceInErrorResponses: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Open requests get a share of SHUTDOWN_TIMEOUT_SECONDS (Apollo's default is 10 s, past a SIGTERM budget).
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: Math.round(config.shutdownTimeoutMs * 0.4),
+      }),
       {
         async serverWillStart() {
           return {
@@ -168,6 +173,16 @@ export async function createGateway(
       const pending = await dataSource.showMigrations();
       if (pending) {
         res.status(503).json({ status: 'unavailable', reason: 'database migrations are pending' });
+        return;
+      }
+      // Work waiting past the threshold with no live worker: batches would stay QUEUED forever.
+      const queue = await queueHealth(dataSource);
+      if (queue.oldestWaitingMs > config.maxQueueWaitMs && queue.liveWorkers === 0) {
+        res.status(503).json({
+          status: 'unavailable',
+          reason: `jobs have waited ${Math.round(queue.oldestWaitingMs / 1000)} s and no worker is running`,
+          hint: 'start a worker (npm run worker) or run the gateway with RUN_WORKER=true',
+        });
         return;
       }
       res.json({ status: 'ready' });

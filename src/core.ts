@@ -6,9 +6,11 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { initializeDataSource } from '../ormconfig';
 import type { Config } from './config';
+import { ensureDatabase } from './database-check';
 import { JOB_KINDS, type JobPayloads } from './job-catalogue';
 import { createJobHandlers } from './job-handlers';
 import { JobQueue, JobWorker } from './jobs';
+import { registerQueueMetrics } from './jobs/queue-health';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { createGatewayPubSub, type PubSubHandle } from './pubsub';
@@ -62,8 +64,18 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** Opens the database, running migrations unless disabled. */
-export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<DataSource> {
+/**
+ * Opens the database, running migrations unless disabled. A missing database is created unless `createDatabase` is
+ * false (the CLI creates none it was not asked to); what commonly goes wrong is a one-line StartupError.
+ */
+export async function openDatabase(
+  config: Readonly<Config>,
+  logger: Logger,
+  options: { createDatabase?: boolean } = {},
+): Promise<DataSource> {
+  if (await ensureDatabase(config.database, { create: options.createDatabase ?? true })) {
+    logger.info({ database: config.database.type }, 'created the database');
+  }
   const dataSource = await initializeDataSource(config.database);
   if (config.database.runMigrations) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -115,6 +127,7 @@ export async function createCore(
   const { config, sandbox } = await startLocalEmulator(baseConfig, logger);
   const dataSource = await openDatabase(config, logger);
   const metrics = new Metrics(options.collectDefaultMetrics ?? true);
+  registerQueueMetrics(metrics.registry, dataSource);
   const pubSub = createGatewayPubSub(config.redisUrl);
   const governors = new GovernorRegistry(config.quickbooks.limits);
   const queue = new JobQueue<JobPayloads>(dataSource);
@@ -218,7 +231,8 @@ export async function createCore(
     sandbox,
     close: () =>
       (closing ??= (async () => {
-        await worker?.stop({ graceful: true });
+        // Running jobs get a share of the shutdown budget; those still running then rerun after their lease.
+        await worker?.stop({ graceful: true, timeoutMs: Math.round(config.shutdownTimeoutMs * 0.4) });
         await pubSub.close();
         if (dataSource.isInitialized) await dataSource.destroy();
         await sandbox?.close();
