@@ -16,64 +16,21 @@
  *   posting 100,000 orders (BENCH_MEMORY_ORDERS overrides), limits off.
  */
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createCore, type Core } from '../src/core';
 import { JOB_KINDS } from '../src/job-catalogue';
 import { createJobHandlers } from '../src/job-handlers';
 import { JobWorker } from '../src/jobs';
 import { createLogger } from '../src/logger';
-import { benchConfig, connectRealm, round, scratchDatabase, waitForBatch } from './support';
-
-interface Emulator {
-  url: string;
-  process: ChildProcess;
-  admin(method: string, route: string, body?: unknown): Promise<unknown>;
-}
-
-/** The emulator in its own process, so its memory and CPU are not the gateway's. */
-async function startEmulator(): Promise<Emulator> {
-  const child = spawn(
-    process.execPath,
-    [path.join(__dirname, '..', 'src', 'sandbox', 'main.js'), '--port', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /emulator on (http:\/\/\S+)/.exec(buffer);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', () => reject(new Error('emulator exited')));
-  });
-  child.stdout.resume();
-  return {
-    url,
-    process: child,
-    async admin(method, route, body) {
-      const response = await fetch(`${url}/_sandbox/${route}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return response.json();
-    },
-  };
-}
-
-/** CPU seconds used so far by a process (Linux /proc; 0 elsewhere). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-  } catch {
-    return 0;
-  }
-}
+import {
+  benchConfig,
+  connectRealm,
+  cpuSeconds,
+  round,
+  scratchDatabase,
+  startEmulator,
+  waitForBatch,
+  type Emulator,
+} from './support';
 
 interface Shape {
   orders: number;

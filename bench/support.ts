@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,3 +89,52 @@ export function waitForBatch(core: Core, batchId: string, timeoutMs = 600_000): 
 }
 
 export const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+
+export interface Emulator {
+  url: string;
+  process: ChildProcess;
+  admin(method: string, route: string, body?: unknown): Promise<unknown>;
+}
+
+/** The emulator in its own process, so its memory and CPU are not the gateway's. */
+export async function startEmulator(): Promise<Emulator> {
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, '..', 'src', 'sandbox', 'main.js'), '--port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = /emulator on (http:\/\/\S+)/.exec(buffer);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', () => reject(new Error('emulator exited')));
+  });
+  child.stdout.resume();
+  return {
+    url,
+    process: child,
+    async admin(method, route, body) {
+      const response = await fetch(`${url}/_sandbox/${route}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return response.json();
+    },
+  };
+}
+
+/** CPU seconds used so far by a process (Linux /proc; 0 elsewhere). */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
