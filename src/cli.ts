@@ -53,9 +53,13 @@ export async function runCli(
   }
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const dataSource = await openDatabase({ ...config, database: { ...config.database, runMigrations: true } }, logger, {
-    createDatabase: area === 'migrate' && args.includes('--create-database'),
-  });
+  const dataSource = await openDatabase(
+    { ...config, database: { ...config.database, runMigrations: true } },
+    logger,
+    {
+      createDatabase: area === 'migrate' && args.includes('--create-database'),
+    },
+  );
   try {
     const services = { tenants: new TenantService(dataSource), apiKeys: new ApiKeyService(dataSource) };
     const tenantNamed = async (name: string) => {
@@ -134,7 +138,8 @@ if (require.main === module) {
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      const known = error instanceof ConfigError || error instanceof AppError || error instanceof StartupError;
+      const known =
+        error instanceof ConfigError || error instanceof AppError || error instanceof StartupError;
       console.error(known ? error.message : error);
       process.exit(1);
     },

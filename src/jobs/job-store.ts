@@ -206,10 +206,10 @@ export class JobStore {
 
   /** A stopped worker's heartbeat goes, and so do those of workers gone for a day. */
   async forget(workerId: string, now: Date): Promise<void> {
-    await this.dataSource.query(
-      'DELETE FROM `worker_heartbeats` WHERE `workerId` = ? OR `lastSeenAt` < ?',
-      [workerId, this.t(new Date(now.getTime() - 86_400_000))],
-    );
+    await this.dataSource.query('DELETE FROM `worker_heartbeats` WHERE `workerId` = ? OR `lastSeenAt` < ?', [
+      workerId,
+      this.t(new Date(now.getTime() - 86_400_000)),
+    ]);
   }
 
   /** An UPDATE that only applies while `token` still holds the running job: a worker that lost its lease writes nothing. */

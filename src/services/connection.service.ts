@@ -275,7 +275,8 @@ export class ConnectionService {
     // Back to the partner's app when connect named a return URL (only a state bound to this connection has one).
     const state = typeof query.state === 'string' ? query.state : undefined;
     const record = state ? await this.states.findOneBy({ stateHash: sha256(state) }) : null;
-    if (!record?.returnUrl || !outcome.connectionId || record.connectionId !== outcome.connectionId) return outcome;
+    if (!record?.returnUrl || !outcome.connectionId || record.connectionId !== outcome.connectionId)
+      return outcome;
     const back = new URL(record.returnUrl);
     back.searchParams.set('connectionId', outcome.connectionId);
     back.searchParams.set('outcome', outcome.ok ? 'connected' : outcome.status === 403 ? 'denied' : 'error');

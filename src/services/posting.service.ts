@@ -336,7 +336,12 @@ export class PostingService {
       context.references.resolveCustomers(customers),
       context.references.resolveItems(items, context.settings),
       methods.resolve(paymentMethods, context.settings, (entry) =>
-        this.referenceLog(context, 'PaymentMethod', entry),
+        this.log(context, null, {
+          entityType: 'PaymentMethod',
+          entityId: null,
+          status: 'SUCCEEDED',
+          ...entry,
+        }),
       ),
     ]);
     await this.syncLogs.record(...resolvedMethods.logs);
@@ -348,22 +353,6 @@ export class PostingService {
   /** The transaction an order becomes: the one it is already in QuickBooks as, else the batch's kind. */
   private entityFor(context: RunContext, order: OrderEntity): 'SalesReceipt' | 'Invoice' {
     return order.postedTransaction ? entityOf(order.postedTransaction) : context.entity;
-  }
-
-  private referenceLog(
-    context: RunContext,
-    entityType: string,
-    entry: Pick<SyncLogEntry, 'action' | 'label' | 'quickbooksId' | 'message'>,
-  ): SyncLogEntry {
-    return {
-      tenantId: context.connection.tenantId,
-      connectionId: context.connection.id,
-      batchId: context.batch.id,
-      direction: 'TO_QUICKBOOKS',
-      entityType,
-      status: 'SUCCEEDED',
-      ...entry,
-    };
   }
 
   /** Streams the batch's pending orders in item order, WINDOW at a time. */
@@ -946,9 +935,10 @@ export class PostingService {
     await this.batches.finish(batch.id, stored);
   }
 
+  /** A sync log of this run: about an order, or (order null) about what the run created for the orders. */
   private log(
     context: RunContext,
-    order: OrderEntity,
+    order: OrderEntity | null,
     entry: Pick<SyncLogEntry, 'action' | 'status'> & Partial<SyncLogEntry>,
   ): SyncLogEntry {
     return {
@@ -957,8 +947,8 @@ export class PostingService {
       batchId: context.batch.id,
       direction: 'TO_QUICKBOOKS',
       entityType: 'Order',
-      entityId: order.id,
-      label: label(order),
+      entityId: order?.id ?? null,
+      label: order ? label(order) : null,
       ...entry,
     };
   }

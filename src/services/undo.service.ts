@@ -14,6 +14,7 @@ import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '.
 import type { BatchService } from './batch.service';
 import { assertReady, type ConnectionService } from './connection.service';
 import { label, runPool, toStoredError } from './posting.service';
+import { withHint } from './stored-error';
 import { text } from './posting-mapper';
 import { entityOf } from './posting/updates';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
@@ -576,15 +577,5 @@ const isVoided = (transaction: QuickBooksEntity): boolean => /^Voided\b/.test(te
 
 function withUndoHint(error: QuickBooksError): QuickBooksError {
   if (error.quickbooksCode !== '6000' && error.quickbooksCode !== '6540') return error;
-  return new QuickBooksError({
-    httpStatus: error.httpStatus,
-    quickbooksCode: error.quickbooksCode,
-    quickbooksMessage: error.quickbooksMessage,
-    detail: error.detail,
-    element: error.element,
-    intuitTid: error.intuitTid,
-    faultType: error.faultType,
-    category: 'FIX_DATA',
-    hint: CLOSE_FIRST_HINT,
-  });
+  return withHint(error, CLOSE_FIRST_HINT);
 }

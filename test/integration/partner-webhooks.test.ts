@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
+import { until } from '../support/wait';
 import { connectCompany } from '../support/connect';
 import { buildOrders, configurePosting, postAndFollow, upsertOrders } from '../support/orders';
 
@@ -43,14 +44,6 @@ async function receiver(failures = 0) {
         server.close(() => resolve());
       }),
   };
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const CREATE = `mutation($url: String!, $events: [String!]!) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { OrderEntity, PostedTransactionData } from '../../entities';
 import { QuickBooksError, type QuickBooksEntity } from '../../quickbooks';
 import { postingMarker, text } from '../posting-mapper';
+import { withHint } from '../stored-error';
 
 /** QuickBooks' name of the transaction an order was posted as. */
 export const entityOf = (posted: PostedTransactionData): 'SalesReceipt' | 'Invoice' =>
@@ -144,7 +145,7 @@ async function readCurrent(
  * QuickBooks' refusals of an update, with what to do: a closed period (6210), an invoice a payment is applied to
  * (6000/6540), a transaction deleted in QuickBooks (610).
  */
-export function withUpdateHint(error: QuickBooksError, prepared: PreparedUpdate): Error {
+export function withUpdateHint(error: QuickBooksError, prepared: PreparedUpdate): QuickBooksError {
   const what = `${entityOf(prepared.order.postedTransaction!)} ${prepared.order.postedTransaction!.docNumber ?? prepared.order.postedTransaction!.id}`;
   const hint =
     error.quickbooksCode === '6210'
@@ -156,20 +157,5 @@ export function withUpdateHint(error: QuickBooksError, prepared: PreparedUpdate)
         : error.quickbooksCode === '610'
           ? `${what} no longer exists in QuickBooks: undo the posting (the order becomes NEW), then post it again`
           : error.hint;
-  if (hint === error.hint) return error;
-  return new QuickBooksError({
-    httpStatus: error.httpStatus,
-    quickbooksCode: error.quickbooksCode,
-    quickbooksMessage: error.quickbooksMessage,
-    detail: error.detail,
-    element: error.element,
-    intuitTid: error.intuitTid,
-    faultType: error.faultType,
-    requestId: error.requestId,
-    operation: 'update',
-    entity: error.entity,
-    direction: 'TO_QUICKBOOKS',
-    category: 'FIX_DATA',
-    hint,
-  });
+  return hint === error.hint || hint === undefined ? error : withHint(error, hint);
 }

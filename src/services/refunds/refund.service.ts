@@ -28,6 +28,7 @@ import {
 import { itemKey, MappingProblem, text } from '../posting-mapper';
 import { label } from '../posting.service';
 import { toStoredError } from '../stored-error';
+import type { OrderInputData } from '../order.service';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
 import { entityOf } from '../posting/updates';
 import { refundBody, refundDocNumber, refundMarker } from './refund-body';
@@ -35,14 +36,7 @@ import { refundBody, refundDocNumber, refundMarker } from './refund-body';
 /** What refundOrder is asked (the GraphQL RefundInput). */
 export interface RefundInputData {
   /** Lines to refund (each one of the order's lines, by SKU or name), at most as many as were sold. */
-  lines?: Array<{
-    sku?: string | null;
-    name: string;
-    description?: string | null;
-    quantity: string;
-    unitPrice: string;
-    taxable?: boolean | null;
-  }> | null;
+  lines?: OrderInputData['lines'] | null;
   /** An amount to refund. Neither lines nor amount: everything not refunded yet. */
   amount?: string | null;
   reason?: string | null;
