@@ -226,14 +226,11 @@ export class RefundService {
         }),
       );
     } catch (error) {
-      const retryable =
-        error instanceof QuickBooksError &&
-        (error.category === 'RETRYABLE' || error.category === 'NEEDS_REAUTHORIZATION');
-      if (retryable && !options.finalAttempt && !(error.category === 'NEEDS_REAUTHORIZATION')) throw error;
-      if (!(error instanceof AppError) && !(error instanceof MappingProblem) && !options.finalAttempt)
-        throw error;
-      const stored = toStoredError(error);
+      // Throttling, outages and bugs: the job runs again (it looks the refund up first). Refusals end it now.
       const unknown = error instanceof QuickBooksError && error.category === 'RETRYABLE';
+      const refusal = (error instanceof AppError && !unknown) || error instanceof MappingProblem;
+      if (!refusal && !options.finalAttempt) throw error;
+      const stored = toStoredError(error);
       await this.dataSource.transaction(async (manager) => {
         // A retryable failure leaves the outcome unknown: sentAt stays, and the refund keeps counting against the order.
         await manager.update(OrderRefundEntity, { id: refund.id }, {
