@@ -58,6 +58,40 @@ class UndoTimeout extends Error {
   }
 }
 
+/** What one delete or void came to: removed (no error) or refused (the error). */
+interface RemovalOutcome {
+  removal: Removal;
+  error?: QuickBooksError;
+  requestId: string;
+  durationMs?: number;
+}
+
+/**
+ * Runs `write` over everything added while no write is under way, so callers finishing at about the same time share
+ * one write. `add` resolves once its items are written (or rejects with the write's error).
+ */
+class Coalescer<T> {
+  private pending: T[] = [];
+  /** The next write, not started yet: later callers join it. */
+  private next?: Promise<void>;
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly write: (items: T[]) => Promise<void>) {}
+
+  add(items: T[]): Promise<void> {
+    this.pending.push(...items);
+    if (!this.next) {
+      const next = this.tail.then(() => {
+        this.next = undefined;
+        return this.write(this.pending.splice(0));
+      });
+      this.next = next;
+      this.tail = next.catch(() => undefined);
+    }
+    return this.next;
+  }
+}
+
 interface Removal {
   order: OrderEntity;
   seq?: number;
@@ -170,6 +204,7 @@ export class UndoService {
     const connection = await this.connections.get(tenantId, source.connectionId);
     assertReady(connection);
     const orders = await this.orders.find({
+      select: UNDO_COLUMNS,
       where: { tenantId, postingBatchId: batchId, status: In(['POSTED', 'ARCHIVED']) },
       order: { id: 'ASC' },
     });
@@ -248,7 +283,13 @@ export class UndoService {
       const chunks = async function* () {
         for (let i = 0; i < todo.length; i += CHUNK) yield todo.slice(i, i + CHUNK);
       };
-      await runPool(chunks(), CHUNKS_IN_FLIGHT, (chunk) => this.removeChunk(client, batchId, mode, chunk));
+      // Chunks answered at about the same time are recorded together: one transaction instead of one each.
+      const record = new Coalescer<RemovalOutcome>((outcomes) =>
+        this.recordRemovals(batchId, mode, outcomes),
+      );
+      await runPool(chunks(), CHUNKS_IN_FLIGHT, (chunk) =>
+        this.removeChunk(client, batchId, mode, chunk, record),
+      );
     } catch (error) {
       const retryable =
         !(error instanceof AppError) || (error instanceof QuickBooksError && error.category === 'RETRYABLE');
@@ -318,6 +359,7 @@ export class UndoService {
     batchId: string,
     mode: 'DELETE' | 'VOID',
     chunk: Removal[],
+    record: Coalescer<RemovalOutcome>,
   ): Promise<void> {
     let pending = chunk;
     for (let pass = 0; pending.length > 0; pass++) {
@@ -359,49 +401,52 @@ export class UndoService {
           refused.push({ removal, error: withUndoHint(error) });
         }),
       );
-      await this.dataSource.transaction(async (manager) => {
-        await this.reset(
-          manager,
-          removed.map((r) => r.order),
-        );
-        await this.batches.recordItems(
-          batchId,
-          removed.map((r) => ({ seq: r.seq!, status: 'SUCCEEDED' as const, quickbooksId: r.posted.id })),
-          manager,
-        );
-        await this.syncLogs.recordIn(
-          manager,
-          removed.map((r) =>
-            this.log(r.order, mode, r.posted, batchId, { status: 'SUCCEEDED', requestId, durationMs }),
-          ),
-        );
-      });
-      if (refused.length > 0) {
-        await this.restore(
-          refused.map((r) => r.removal.order),
-          undefined,
-        );
-        await this.batches.recordItems(
-          batchId,
-          refused.map(({ removal, error }) => ({
-            seq: removal.seq!,
-            status: 'FAILED' as const,
-            error: toStoredError(error),
-          })),
-        );
-        await this.syncLogs.record(
-          ...refused.map(({ removal, error }) =>
-            this.log(removal.order, mode, removal.posted, batchId, {
-              status: 'FAILED',
-              code: error.quickbooksCode ?? null,
-              message: error.message,
-              requestId,
-            }),
-          ),
-        );
-      }
+      await record.add([
+        ...removed.map((removal) => ({ removal, requestId, durationMs })),
+        ...refused.map(({ removal, error }) => ({ removal, error, requestId })),
+      ]);
       pending = again;
     }
+  }
+
+  /** Removed orders become NEW, refused ones return to their status; items and sync logs, in one transaction. */
+  private async recordRemovals(
+    batchId: string,
+    mode: 'DELETE' | 'VOID',
+    outcomes: RemovalOutcome[],
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.reset(
+        manager,
+        outcomes.filter((o) => !o.error).map((o) => o.removal.order),
+      );
+      await this.restoreIn(
+        manager,
+        outcomes.filter((o) => o.error).map((o) => o.removal.order),
+        undefined,
+      );
+      await this.batches.recordItems(
+        batchId,
+        outcomes.map(({ removal, error }) =>
+          error
+            ? { seq: removal.seq!, status: 'FAILED' as const, error: toStoredError(error) }
+            : { seq: removal.seq!, status: 'SUCCEEDED' as const, quickbooksId: removal.posted.id },
+        ),
+        manager,
+      );
+      await this.syncLogs.recordIn(
+        manager,
+        outcomes.map(({ removal, error, requestId, durationMs }) =>
+          this.log(removal.order, mode, removal.posted, batchId, {
+            status: error ? 'FAILED' : 'SUCCEEDED',
+            code: error?.quickbooksCode ?? null,
+            message: error?.message ?? null,
+            requestId,
+            durationMs: durationMs ?? null,
+          }),
+        ),
+      );
+    });
   }
 
   /** The transaction as QuickBooks has it now, or undefined when it was deleted. */
@@ -490,21 +535,28 @@ export class UndoService {
     error: ReturnType<typeof toStoredError> | undefined,
   ): Promise<void> {
     if (orders.length === 0) return;
-    await this.dataSource.transaction((manager) =>
-      updateEach(
-        manager,
-        'orders',
-        'id',
-        orders,
-        (o) => o.id,
-        { status: (o) => o.statusBeforeUndo ?? o.status },
-        {
-          statusBeforeUndo: null,
-          updatedAt: toDbTime(this.dialect, new Date()),
-          ...(error ? { lastError: JSON.stringify(error) } : {}),
-        },
-        { sql: "`status` = 'UNCERTAIN'", params: [] },
-      ),
+    await this.dataSource.transaction((manager) => this.restoreIn(manager, orders, error));
+  }
+
+  private async restoreIn(
+    manager: EntityManager,
+    orders: OrderEntity[],
+    error: ReturnType<typeof toStoredError> | undefined,
+  ): Promise<void> {
+    await updateEach(
+      manager,
+      'orders',
+      'id',
+      orders,
+      (o) => o.id,
+      // Orders read before this undo marked them: their own status is where they return to.
+      { status: (o) => o.statusBeforeUndo ?? (o.status === 'UNCERTAIN' ? 'POSTED' : o.status) },
+      {
+        statusBeforeUndo: null,
+        updatedAt: toDbTime(this.dialect, new Date()),
+        ...(error ? { lastError: JSON.stringify(error) } : {}),
+      },
+      { sql: "`status` = 'UNCERTAIN'", params: [] },
     );
   }
 
