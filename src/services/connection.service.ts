@@ -34,6 +34,7 @@ import {
   type ReadinessPurpose,
   type ReferenceRule,
 } from './connections/readiness';
+import { allowedReturnUrl } from './connections/return-url';
 
 const STATE_TTL_MS = 10 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
@@ -610,17 +611,6 @@ export class ConnectionService {
         `"${row.name}" is ${row.kind ?? 'of another kind'}; this setting needs ${rule.what}`,
       );
     }
-  }
-}
-
-/** A URL to send a person back to after consent, if its origin is one of the allowed (CORS) origins. */
-function allowedReturnUrl(raw: string, allowed: readonly string[]): URL | undefined {
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-    return allowed.includes(url.origin) ? url : undefined;
-  } catch {
-    return undefined;
   }
 }
 
