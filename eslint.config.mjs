@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
+    // build-if-stale.js is plain Node: it runs before TypeScript is built, so it is not part of the TS project.
     ignores: [
       'dist/**',
       'node_modules/**',
@@ -13,6 +14,7 @@ export default tseslint.config(
       'console/src/gql/**',
       'eslint.config.mjs',
       'jest.config.js',
+      'scripts/build-if-stale.js',
     ],
   },
   js.configs.recommended,

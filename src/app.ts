@@ -26,6 +26,8 @@ import { createFormatError } from './schema/format-error';
 import type { Principal } from './services/api-key.service';
 import { renderAuthorizationPage } from './oauth-callback';
 import { consoleRouter } from './http/console';
+import { corsGuard, webSocketOriginAllowed } from './http/cors';
+import { queueHealth } from './jobs/queue-health';
 
 export type { Services } from './core';
 
@@ -88,6 +90,7 @@ export async function createGateway(
     server: httpServer,
     path: '/graphql',
     maxPayload: MAX_WS_PAYLOAD_BYTES,
+    verifyClient: webSocketOriginAllowed(config.corsOrigins),
   });
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal; requestId?: string }>(
     {
@@ -123,7 +126,11 @@ export async function createGateway(
     validationRules: [depthLimit(config.graphql.maxDepth)],
     includeStacktraceInErrorResponses: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Open requests get a share of SHUTDOWN_TIMEOUT_SECONDS (Apollo's default is 10 s, past a SIGTERM budget).
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: Math.round(config.shutdownTimeoutMs * 0.4),
+      }),
       {
         async serverWillStart() {
           return {
@@ -170,6 +177,16 @@ export async function createGateway(
         res.status(503).json({ status: 'unavailable', reason: 'database migrations are pending' });
         return;
       }
+      // Work waiting past the threshold with no live worker: batches would stay QUEUED forever.
+      const queue = await queueHealth(dataSource);
+      if (queue.oldestWaitingMs > config.maxQueueWaitMs && queue.liveWorkers === 0) {
+        res.status(503).json({
+          status: 'unavailable',
+          reason: `jobs have waited ${Math.round(queue.oldestWaitingMs / 1000)} s and no worker is running`,
+          hint: 'start a worker (npm run worker) or run the gateway with RUN_WORKER=true',
+        });
+        return;
+      }
       res.json({ status: 'ready' });
     } catch (error) {
       logger.warn({ err: error }, 'readiness check failed');
@@ -179,9 +196,10 @@ export async function createGateway(
   // Intuit redirects the person here after consent. HTML for people, JSON when asked for it.
   app.get('/oauth/callback', async (req: Request, res: Response) => {
     const outcome = await services.connections.completeAuthorization(req.query);
-    res.status(outcome.status);
-    if (req.accepts(['html', 'json']) === 'json') res.json(outcome);
-    else res.type('html').send(renderAuthorizationPage(outcome));
+    if (req.accepts(['html', 'json']) === 'json') res.status(outcome.status).json(outcome);
+    // Back to the partner's app (connect's returnUrl) with the connection id and outcome.
+    else if (outcome.returnUrl) res.redirect(303, outcome.returnUrl);
+    else res.status(outcome.status).type('html').send(renderAuthorizationPage(outcome));
   });
 
   // The QuickBooks Web Connector's SOAP service and the .qwc files of DESKTOP connections.
@@ -194,6 +212,7 @@ export async function createGateway(
   app.use(consoleRouter({ graphiql: config.graphql.graphiql }));
   app.use(
     '/graphql',
+    corsGuard(config.corsOrigins),
     express.json({ limit: '5mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {

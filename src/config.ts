@@ -4,6 +4,7 @@
  * and the rule it breaks — never its value, because values can be secrets.
  */
 import 'reflect-metadata';
+import fs from 'node:fs';
 import path from 'node:path';
 import { plainToInstanceLite } from './config-support';
 import { DEMO_APP_DEFAULTS } from './sandbox/apps';
@@ -66,6 +67,22 @@ class EnvVars {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) GATEWAY_PUBLIC_URL?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) QBWC_REQUESTS_PER_MESSAGE?: number;
   @IsOptional() @IsInt() @Min(0) @Max(86400) DESKTOP_EMULATOR_POLL_SECONDS?: number;
+  // Books, partner API and operations (issue 10).
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/\s,]+(,\s*https?:\/\/[^/\s,]+)*$/, {
+    message: 'must be a comma-separated list of origins such as https://app.example.com (no paths)',
+  })
+  CORS_ORIGINS?: string;
+  @IsOptional()
+  @Matches(/^\d+(ms|s|m|h|d)(,\d+(ms|s|m|h|d))*$/, { message: 'must be durations such as 5s,5m,30m,2h' })
+  WEBHOOK_RETRY_SCHEDULE?: string;
+  @IsOptional()
+  @Matches(/^\d+(ms|s|m|h|d)$/, { message: 'must be a duration such as 5d' })
+  WEBHOOK_DISABLE_AFTER?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(60) WEBHOOK_TIMEOUT_SECONDS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(55) UNDO_TIMEOUT_SECONDS?: number;
+  @IsOptional() @IsInt() @Min(1) READYZ_MAX_QUEUE_WAIT_SECONDS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(300) SHUTDOWN_TIMEOUT_SECONDS?: number;
 }
 
 const NUMERIC: ReadonlyArray<keyof EnvVars> = [
@@ -77,6 +94,10 @@ const NUMERIC: ReadonlyArray<keyof EnvVars> = [
   'GRAPHQL_MAX_DEPTH',
   'QBWC_REQUESTS_PER_MESSAGE',
   'DESKTOP_EMULATOR_POLL_SECONDS',
+  'WEBHOOK_TIMEOUT_SECONDS',
+  'UNDO_TIMEOUT_SECONDS',
+  'READYZ_MAX_QUEUE_WAIT_SECONDS',
+  'SHUTDOWN_TIMEOUT_SECONDS',
 ];
 
 export interface DatabaseConfig {
@@ -123,6 +144,16 @@ export interface Config {
     /** Local mode: the in-process Desktop emulator's Web Connectors run every N seconds (0 = never on their own). */
     emulatorPollSeconds: number;
   };
+  /** Browser origins allowed to call the API (CORS) and to receive people back after consent. */
+  corsOrigins: string[];
+  /** Partner webhooks: retry delays (the last repeats), when a failing endpoint is disabled, attempt timeout. */
+  webhooks: { retryScheduleMs: number[]; disableAfterMs: number; timeoutMs: number; allowHttp: boolean };
+  /** undoSync waits at most this long for QuickBooks (then the order is UNCERTAIN and checked by a job). */
+  undoTimeoutMs: number;
+  /** `/readyz` fails when a job has waited longer than this and no worker is alive. */
+  maxQueueWaitMs: number;
+  /** SIGTERM: the longest drain before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 /** Thrown when the environment is invalid; the message names variables and rules only. */
@@ -198,8 +229,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       requestsPerMessage: vars.QBWC_REQUESTS_PER_MESSAGE ?? 100,
       emulatorPollSeconds: vars.DESKTOP_EMULATOR_POLL_SECONDS ?? 10,
     },
+    corsOrigins: (vars.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    webhooks: {
+      retryScheduleMs: (vars.WEBHOOK_RETRY_SCHEDULE ?? '5s,5m,30m,2h,5h,10h').split(',').map(durationMs),
+      disableAfterMs: durationMs(vars.WEBHOOK_DISABLE_AFTER ?? '5d'),
+      timeoutMs: (vars.WEBHOOK_TIMEOUT_SECONDS ?? 10) * 1000,
+      allowHttp: mode === 'local' || nodeEnv !== 'production',
+    },
+    undoTimeoutMs: (vars.UNDO_TIMEOUT_SECONDS ?? 20) * 1000,
+    maxQueueWaitMs: (vars.READYZ_MAX_QUEUE_WAIT_SECONDS ?? 120) * 1000,
+    shutdownTimeoutMs: (vars.SHUTDOWN_TIMEOUT_SECONDS ?? 5) * 1000,
   };
   return deepFreeze(config);
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `5s`, `30m`, `2h`, `5d` as milliseconds (the rule on the variable has checked the shape). */
+function durationMs(text: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim())!;
+  return Number(amount) * UNIT_MS[unit];
+}
+
+/**
+ * Loads `.env` from the working directory when there is one (Node's `process.loadEnvFile`). Variables already in the
+ * environment win: loadEnvFile does not override them.
+ */
+export function loadDotEnv(cwd = process.cwd()): void {
+  const file = path.join(cwd, '.env');
+  if (fs.existsSync(file)) process.loadEnvFile(file);
 }
 
 function parseDatabaseUrl(url: string | undefined, dataDir: string, runMigrations: boolean): DatabaseConfig {

@@ -6,9 +6,11 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { initializeDataSource } from '../ormconfig';
 import type { Config } from './config';
+import { ensureDatabase } from './database-check';
 import { JOB_KINDS, type JobPayloads } from './job-catalogue';
 import { createJobHandlers } from './job-handlers';
 import { JobQueue, JobWorker } from './jobs';
+import { registerQueueMetrics } from './jobs/queue-health';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { createGatewayPubSub, type PubSubHandle } from './pubsub';
@@ -30,6 +32,8 @@ import { ReferenceService } from './services/reference.service';
 import { SyncLogService } from './services/sync-log.service';
 import { TenantService } from './services/tenant.service';
 import { TokenCustodian } from './services/token-custodian';
+import { WebhookService } from './services/outbound-webhooks/webhook.service';
+import { RefundService } from './services/refunds/refund.service';
 
 export interface Services {
   tenants: TenantService;
@@ -45,6 +49,8 @@ export interface Services {
   undo: UndoService;
   desktop: Desktop;
   invoicing: Invoicing;
+  refunds: RefundService;
+  webhooks: WebhookService;
 }
 
 export interface Core {
@@ -65,8 +71,18 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** Opens the database, running migrations unless disabled. */
-export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<DataSource> {
+/**
+ * Opens the database, running migrations unless disabled. A missing database is created unless `createDatabase` is
+ * false (the CLI creates none it was not asked to); what commonly goes wrong is a one-line StartupError.
+ */
+export async function openDatabase(
+  config: Readonly<Config>,
+  logger: Logger,
+  options: { createDatabase?: boolean } = {},
+): Promise<DataSource> {
+  if (await ensureDatabase(config.database, { create: options.createDatabase ?? true })) {
+    logger.info({ database: config.database.type }, 'created the database');
+  }
   const dataSource = await initializeDataSource(config.database);
   if (config.database.runMigrations) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -118,19 +134,15 @@ export async function createCore(
   const { config, sandbox } = await startLocalEmulator(baseConfig, logger);
   const dataSource = await openDatabase(config, logger);
   const metrics = new Metrics(options.collectDefaultMetrics ?? true);
+  registerQueueMetrics(metrics.registry, dataSource);
   const pubSub = createGatewayPubSub(config.redisUrl);
   const governors = new GovernorRegistry(config.quickbooks.limits);
   const queue = new JobQueue<JobPayloads>(dataSource);
   const events = new ConnectionEvents(pubSub.pubSub);
   const syncLogs = new SyncLogService(dataSource);
   const oauth = new IntuitOAuth(config.quickbooks);
-  const custodian = new TokenCustodian(
-    dataSource,
-    createTokenCipher(config, logger),
-    oauth,
-    events,
-    logger.child({ module: 'tokens' }),
-  );
+  const cipher = createTokenCipher(config, logger);
+  const custodian = new TokenCustodian(dataSource, cipher, oauth, events, logger.child({ module: 'tokens' }));
   const connections = new ConnectionService(
     dataSource,
     config.quickbooks,
@@ -146,8 +158,20 @@ export async function createCore(
         outcome: info.ok ? 'ok' : String(info.httpStatus ?? 'network'),
       }),
     options.quickbooksRetry,
+    config.corsOrigins,
   );
   const batches = new BatchService(dataSource, pubSub.pubSub);
+  // Partner webhooks: the outbox other services write in their own transactions.
+  const webhooks = new WebhookService(
+    dataSource,
+    cipher,
+    queue,
+    config.webhooks,
+    logger.child({ module: 'webhooks' }),
+  );
+  batches.attachWebhooks(webhooks);
+  connections.attachWebhooks(webhooks);
+  custodian.attachWebhooks(webhooks);
   const references = new ReferenceService(
     dataSource,
     batches,
@@ -204,8 +228,18 @@ export async function createCore(
       queue,
       syncLogs,
       logger.child({ module: 'posting' }),
+      webhooks,
     ),
-    undo: new UndoService(dataSource, connections, batches, queue, syncLogs),
+    undo: new UndoService(dataSource, connections, batches, queue, syncLogs, config.undoTimeoutMs),
+    refunds: new RefundService(
+      dataSource,
+      connections,
+      batches,
+      queue,
+      syncLogs,
+      logger.child({ module: 'refunds' }),
+    ),
+    webhooks,
     desktop,
     invoicing: createInvoicing({
       dataSource,
@@ -251,7 +285,8 @@ export async function createCore(
     desktopEmulator,
     close: () =>
       (closing ??= (async () => {
-        await worker?.stop({ graceful: true });
+        // Running jobs get a share of the shutdown budget; those still running then rerun after their lease.
+        await worker?.stop({ graceful: true, timeoutMs: Math.round(config.shutdownTimeoutMs * 0.4) });
         await pubSub.close();
         await desktopEmulator?.close();
         if (dataSource.isInitialized) await dataSource.destroy();

@@ -21,6 +21,9 @@ export const ID_PREFIXES = {
   webhookEvent: 'whe',
   desktopSession: 'qws',
   desktopRequest: 'qbr',
+  webhookEndpoint: 'wep',
+  webhookMessage: 'msg',
+  refund: 'rfd',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -19,6 +19,12 @@ export type JobPayloads = {
   'invoices.email': { batchId: string };
   /** Create a RECORD_PAYMENTS batch's payments in QuickBooks. */
   'invoices.payments': { batchId: string };
+  /** Send a REFUND_ORDERS batch's refund (RefundReceipt or CreditMemo). */
+  'orders.refund': { batchId: string };
+  /** Settle an order left UNCERTAIN by an undo (its transaction removed or not) by reading QuickBooks. */
+  'orders.reconcile': { orderId: string; generation: number };
+  /** Deliver an endpoint's pending partner webhooks, in order of creation. */
+  'webhooks.deliver': { endpointId: string };
 };
 export type JobKind = keyof JobPayloads;
 export const JOB_KINDS = [
@@ -29,6 +35,9 @@ export const JOB_KINDS = [
   'invoices.export',
   'invoices.email',
   'invoices.payments',
+  'orders.refund',
+  'orders.reconcile',
+  'webhooks.deliver',
 ] as const satisfies ReadonlyArray<JobKind>;
 
 export interface EnqueueOptions {

@@ -27,8 +27,12 @@ export function createJobHandlers(services: Services): JobHandlers<JobPayloads> 
       lastChance(batchId, context, () => services.references.runImport(batchId)),
     'orders.post': ({ batchId }, { signal, attempt, maxAttempts }) =>
       services.posting.runPostBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
-    'orders.undo': ({ batchId }, context) =>
-      lastChance(batchId, context, () => services.undo.runUndoBatch(batchId)),
+    'orders.undo': ({ batchId }, { attempt, maxAttempts }) =>
+      services.undo.runUndoBatch(batchId, { finalAttempt: attempt >= maxAttempts }),
+    'orders.refund': ({ batchId }, { attempt, maxAttempts }) =>
+      services.refunds.runRefundBatch(batchId, { finalAttempt: attempt >= maxAttempts }),
+    'orders.reconcile': ({ orderId, generation }) => services.undo.reconcile(orderId, generation),
+    'webhooks.deliver': ({ endpointId }, { jobId }) => services.webhooks.deliver(endpointId, jobId),
     'invoices.send': ({ batchId }, { signal, attempt, maxAttempts }) =>
       services.invoicing.sender.runSendBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
     'invoices.export': ({ batchId }, { signal, attempt, maxAttempts }) =>

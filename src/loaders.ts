@@ -1,9 +1,16 @@
 import DataLoader from 'dataloader';
-import type { ConnectionEntity, InvoiceEntity, OrderEntity, SyncLogEntity } from './entities';
+import type {
+  ConnectionEntity,
+  InvoiceEntity,
+  OrderEntity,
+  OrderRefundEntity,
+  SyncLogEntity,
+} from './entities';
 import type { ConnectionService } from './services/connection.service';
 import type { Invoicing } from './services/invoices';
 import type { OrderService, OrderSyncLogRequest } from './services/order.service';
 import type { Page } from './services/pagination';
+import type { RefundService } from './services/refunds/refund.service';
 
 /**
  * Per-operation DataLoaders: nested fields of a page load in one statement per field, whatever the page size.
@@ -18,12 +25,15 @@ export interface Loaders {
   orderSyncLogs: DataLoader<OrderSyncLogRequest, Page<SyncLogEntity>, string>;
   /** An invoice's open balance, read from QuickBooks when stale (one query per connection for a whole page). */
   invoiceBalance: DataLoader<string, string | null>;
+  /** An order's posted refunds, by order id. */
+  refundsByOrder: DataLoader<string, OrderRefundEntity[]>;
 }
 
 export interface LoaderSources {
   connections: ConnectionService;
   orders: OrderService;
   invoicing: Invoicing;
+  refunds: RefundService;
 }
 
 const EMPTY_PAGE: Page<never> = {
@@ -64,6 +74,11 @@ export function createLoaders(sources: LoaderSources, tenantId: string | undefin
     invoiceBalance: new DataLoader(async (ids) => {
       if (!tenantId) return ids.map(() => null);
       return sources.invoicing.invoices.balances(tenantId, ids);
+    }),
+    refundsByOrder: new DataLoader(async (orderIds) => {
+      if (!tenantId) return orderIds.map(() => []);
+      const rows = await sources.refunds.refundsOf(tenantId, orderIds);
+      return orderIds.map((orderId) => rows.filter((row) => row.orderId === orderId));
     }),
   };
 }

@@ -32,5 +32,5 @@ run(async () => {
       ].join('\n') + '\n',
     );
   }
-  exitOnSignals(logger, 'gateway', () => gateway.close());
+  exitOnSignals(logger, 'gateway', () => gateway.close(), config.shutdownTimeoutMs);
 });

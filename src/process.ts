@@ -1,10 +1,12 @@
 /** What the gateway and the standalone worker do alike as processes: read the config, stop cleanly on a signal. */
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
+import { StartupError } from './database-check';
 import type { Logger } from './logger';
 
-/** The config, or a message naming every bad variable and exit code 1. */
+/** The config (from the environment, and `.env` when present), or a message naming every bad variable and exit 1. */
 export function loadConfigOrExit(): Readonly<Config> {
   try {
+    loadDotEnv();
     return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -15,14 +17,25 @@ export function loadConfigOrExit(): Readonly<Config> {
   }
 }
 
-/** On SIGTERM or SIGINT: close (drain, finish running jobs, close the database), then exit; at most 15 s. */
-export function exitOnSignals(logger: Logger, what: string, close: () => Promise<void>): void {
+/**
+ * On SIGTERM or SIGINT: close (drain requests, finish or hand back running jobs, close the database), then exit; at
+ * most `timeoutMs` (SHUTDOWN_TIMEOUT_SECONDS, 5 s by default), after which the process exits anyway.
+ */
+export function exitOnSignals(
+  logger: Logger,
+  what: string,
+  close: () => Promise<void>,
+  timeoutMs: number,
+): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, `${what} stopping`);
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const force = setTimeout(() => {
+      logger.warn({ timeoutMs }, `${what} did not stop in time; exiting`);
+      process.exit(1);
+    }, timeoutMs);
     force.unref();
     close().then(
       () => process.exit(0),
@@ -39,7 +52,8 @@ export function exitOnSignals(logger: Logger, what: string, close: () => Promise
 /** Entry points end here: an error that escaped start-up is printed and the process exits 1. */
 export function run(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    console.error(error);
+    // A configuration problem is one line naming the variable and the fix; anything else is a bug, with its stack.
+    console.error(error instanceof StartupError || error instanceof ConfigError ? error.message : error);
     process.exit(1);
   });
 }

@@ -17,5 +17,5 @@ run(async () => {
   }
   const core = await createCore(config, logger, { runWorker: true });
   logger.info({ workerId: core.worker?.workerId, database: config.database.type }, 'worker running');
-  exitOnSignals(logger, 'worker', () => core.close());
+  exitOnSignals(logger, 'worker', () => core.close(), config.shutdownTimeoutMs);
 });

@@ -34,6 +34,10 @@ export interface ConnectionSettingsData {
   packagingItemId: string | null;
   defaultTaxCodeId: string | null;
   defaultPaymentMethodId: string | null;
+  /** Create a QuickBooks payment method named like an order's paymentMethod when none has that name. */
+  createMissingPaymentMethods: boolean;
+  /** The account refunds of sales receipts are paid from (default: depositAccountId). */
+  refundAccountId: string | null;
   defaultClassId: string | null;
   defaultLocationId: string | null;
   defaultTermId: string | null;
@@ -59,6 +63,8 @@ export const DEFAULT_CONNECTION_SETTINGS: Readonly<ConnectionSettingsData> = Obj
   packagingItemId: null,
   defaultTaxCodeId: null,
   defaultPaymentMethodId: null,
+  createMissingPaymentMethods: false,
+  refundAccountId: null,
   defaultClassId: null,
   defaultLocationId: null,
   defaultTermId: null,

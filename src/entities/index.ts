@@ -5,11 +5,14 @@ import { JobEntity } from './job.entity';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { OrderEntity } from './order.entity';
 import { PaymentEntity } from './payment.entity';
+import { OrderRefundEntity } from './order-refund.entity';
 import { ReferenceEntityRow } from './reference-entity.entity';
 import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
 import { SyncLogEntity } from './sync-log.entity';
 import { TenantEntity } from './tenant.entity';
 import { DesktopRequestEntity, DesktopSessionEntity, WebConnectorEntity } from './web-connector.entity';
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook.entity';
+import { WorkerHeartbeatEntity } from './worker-heartbeat.entity';
 
 export * from './api-key.entity';
 export * from './connection.entity';
@@ -18,11 +21,14 @@ export * from './job.entity';
 export * from './oauth-state.entity';
 export * from './order.entity';
 export * from './payment.entity';
+export * from './order-refund.entity';
 export * from './reference-entity.entity';
 export * from './sync-batch.entity';
 export * from './sync-log.entity';
 export * from './tenant.entity';
 export * from './web-connector.entity';
+export * from './webhook.entity';
+export * from './worker-heartbeat.entity';
 export type { StoredSyncError } from './sync-error';
 
 /** Every entity the DataSource knows; migrations must match them (a test checks). */
@@ -42,4 +48,8 @@ export const ENTITIES = [
   DesktopSessionEntity,
   DesktopRequestEntity,
   PaymentEntity,
+  OrderRefundEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  WorkerHeartbeatEntity,
 ];

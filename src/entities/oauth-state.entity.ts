@@ -13,5 +13,7 @@ export class OAuthStateEntity {
   @Index() @RefColumn() connectionId!: string;
   @TimeColumn() expiresAt!: Date;
   @TimeColumn({ nullable: true }) usedAt!: Date | null;
+  /** Where to send the person back after consent (a page of an allowed CORS origin), with the outcome. */
+  @Column({ type: 'varchar', length: 2000, nullable: true }) returnUrl!: string | null;
   @CreatedAtColumn() createdAt!: Date;
 }

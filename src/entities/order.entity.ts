@@ -10,7 +10,22 @@ import {
 } from './columns';
 import type { StoredSyncError } from './sync-error';
 
-export const ORDER_STATUSES = ['NEW', 'QUEUED', 'POSTING', 'POSTED', 'FAILED', 'ARCHIVED'] as const;
+/** DECIMAL read back as the shortest exact string ("1.0850000000" → "1.085"), on MySQL (string) and SQLite (number). */
+const rateTransformer = {
+  to: (value: string | null | undefined): string | null | undefined => value,
+  from: (value: string | number | null): string | null =>
+    value === null ? null : String(value).includes('.') ? String(value).replace(/\.?0+$/, '') : String(value),
+};
+
+export const ORDER_STATUSES = [
+  'NEW',
+  'QUEUED',
+  'POSTING',
+  'POSTED',
+  'FAILED',
+  'ARCHIVED',
+  'UNCERTAIN',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const CHARGE_KINDS = ['FREIGHT', 'HANDLING', 'PACKAGING', 'OTHER'] as const;
 export type ChargeKind = (typeof CHARGE_KINDS)[number];
@@ -81,6 +96,9 @@ export class OrderEntity {
   @Index() @Column({ type: 'varchar', length: 21 }) orderNumber!: string;
   @TimeColumn() orderDate!: Date;
   @Column({ type: 'varchar', length: 3 }) currency!: string;
+  /** Home-currency units per unit of `currency`, as the channel fixed it; null: QuickBooks' rate for the order date. */
+  @Column({ type: 'decimal', precision: 20, scale: 10, nullable: true, transformer: rateTransformer })
+  exchangeRate!: string | null;
   @Column({ type: 'varchar', length: 500 }) customerName!: string;
   @Column({ type: 'varchar', length: 255, nullable: true }) customerEmail!: string | null;
   @JsonColumn() customer!: OrderCustomerData;
@@ -104,6 +122,12 @@ export class OrderEntity {
   @RefColumn({ nullable: true }) postingBatchId!: string | null;
   /** Set just before the order is sent: from then on, its outcome must be checked in QuickBooks before re-sending. */
   @TimeColumn({ nullable: true }) sentAt!: Date | null;
+  /**
+   * While an undo is under way (status UNCERTAIN): the status to return to if QuickBooks keeps the transaction. Set in
+   * its own commit before the delete or void leaves, so a timeout or a crash leaves an order that is checked against
+   * QuickBooks, never one shown POSTED for a transaction QuickBooks deleted.
+   */
+  @Column({ type: 'varchar', length: 16, nullable: true }) statusBeforeUndo!: OrderStatus | null;
   @CreatedAtColumn() createdAt!: Date;
   @UpdatedAtColumn() updatedAt!: Date;
 }

@@ -31,6 +31,8 @@ export class ReferenceEntityRow {
   @Column({ type: 'varchar', length: 100, nullable: true }) sku!: string | null;
   /** Customer.PrimaryEmailAddr, for matching order customers. */
   @Column({ type: 'varchar', length: 255, nullable: true }) email!: string | null;
+  /** Customer.CurrencyRef: a customer's currency is fixed in QuickBooks, so orders match customers by currency too. */
+  @Column({ type: 'varchar', length: 3, nullable: true }) currency!: string | null;
   @Column({ type: 'boolean' }) active!: boolean;
   @Column({ type: 'varchar', length: 20, nullable: true }) syncToken!: string | null;
   @TimeColumn({ nullable: true }) quickbooksUpdatedAt!: Date | null;

@@ -12,6 +12,7 @@ export const BATCH_KINDS = [
   'RETRY',
   'EMAIL_INVOICES',
   'RECORD_PAYMENTS',
+  'REFUND_ORDERS',
 ] as const;
 export type BatchKind = (typeof BATCH_KINDS)[number];
 export const BATCH_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'] as const;

@@ -192,6 +192,26 @@ export class JobStore {
     );
   }
 
+  /** The worker's sign of life (see queue-health.ts); written every few seconds while it runs. */
+  async beat(workerId: string, startedAt: Date, now: Date): Promise<void> {
+    const upsert =
+      this.dialect === 'mysql'
+        ? 'ON DUPLICATE KEY UPDATE `lastSeenAt` = VALUES(`lastSeenAt`)'
+        : 'ON CONFLICT(`workerId`) DO UPDATE SET `lastSeenAt` = excluded.`lastSeenAt`';
+    await this.dataSource.query(
+      `INSERT INTO \`worker_heartbeats\` (\`workerId\`, \`startedAt\`, \`lastSeenAt\`) VALUES (?, ?, ?) ${upsert}`,
+      [workerId, this.t(startedAt), this.t(now)],
+    );
+  }
+
+  /** A stopped worker's heartbeat goes, and so do those of workers gone for a day. */
+  async forget(workerId: string, now: Date): Promise<void> {
+    await this.dataSource.query('DELETE FROM `worker_heartbeats` WHERE `workerId` = ? OR `lastSeenAt` < ?', [
+      workerId,
+      this.t(new Date(now.getTime() - 86_400_000)),
+    ]);
+  }
+
   /** An UPDATE that only applies while `token` still holds the running job: a worker that lost its lease writes nothing. */
   private async fenced(assignments: string, values: unknown[], id: string, token: string): Promise<boolean> {
     const runner = this.dataSource.createQueryRunner();

@@ -30,6 +30,9 @@ export type JobHandler<T> = (payload: T, context: JobContext) => Promise<void>;
 /** Exactly one handler per kind of the catalogue. */
 export type JobHandlers<P extends JobCatalogue> = { [K in keyof P & string]: JobHandler<P[K]> };
 
+/** How often a running worker writes its heartbeat (queue-health.ts takes one silent for 30 s for dead). */
+const HEARTBEAT_EVERY_MS = 5_000;
+
 /** Throw from a handler when retrying cannot help (e.g. the payload refers to something deleted): the job goes DEAD now. */
 export class PermanentJobError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -115,6 +118,8 @@ export class JobWorker<P extends JobCatalogue> {
   private nudged = false;
   private wakeSleeper?: () => void;
   private claimSequence = 0;
+  private readonly startedAt = new Date();
+  private beatAt = 0;
 
   constructor(
     private readonly queue: JobQueue<P>,
@@ -212,6 +217,7 @@ export class JobWorker<P extends JobCatalogue> {
       );
     }
     this.state = 'stopped';
+    await this.store?.forget(this.workerId, new Date()).catch(() => undefined);
     await this.ownDataSource?.destroy();
     this.logger.info('job worker stopped');
   }
@@ -247,6 +253,16 @@ export class JobWorker<P extends JobCatalogue> {
     return own;
   }
 
+  /** Tells `/readyz` and the metrics this worker is alive (every HEARTBEAT_EVERY_MS; a failure is only logged). */
+  private async beat(): Promise<void> {
+    const now = Date.now();
+    if (now - this.beatAt < HEARTBEAT_EVERY_MS) return;
+    this.beatAt = now;
+    await this.store!.beat(this.workerId, this.startedAt, new Date(now)).catch((error: unknown) => {
+      if (!isBusy(error)) this.logger.warn({ err: error }, 'could not write the worker heartbeat');
+    });
+  }
+
   private nudge(): void {
     this.nudged = true;
     this.wakeSleeper?.();
@@ -271,6 +287,7 @@ export class JobWorker<P extends JobCatalogue> {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.state === 'running') {
+      await this.beat();
       const free = this.concurrency - this.running.size;
       if (free === 0) {
         await this.idle(this.pollMs);

@@ -122,6 +122,8 @@ export interface QuickBooksClientOptions {
 export interface WriteOptions {
   /** Idempotency key (≤ 50 chars; ≤ 36 for batch). Pass a durable one so a later retry replays; else a UUID. */
   requestId?: string;
+  /** Stops the call: no further attempt starts, and the request on the wire is dropped (its outcome is unknown). */
+  signal?: AbortSignal;
   /** Extra query parameters, e.g. `{ include: 'allowduplicatedocnum' }`. */
   params?: Record<string, string>;
 }
@@ -269,6 +271,7 @@ interface CallSpec {
   contentType?: string;
   requestId?: string;
   direction: QuickBooksDirection;
+  signal?: AbortSignal;
 }
 
 const elapsed = (since: number): number => Math.round((performance.now() - since) * 1000) / 1000;
@@ -339,11 +342,15 @@ export class QuickBooksClient {
     body: QuickBooksEntity,
     options: WriteOptions = {},
   ): Promise<T> {
-    return this.write<T>('create', entity, options.params, body, options.requestId);
+    return this.write<T>('create', entity, options.params, body, options.requestId, options.signal);
   }
 
   /** `GET /{entity}/{id}`. A deleted transaction answers 610 (FIX_DATA). */
-  async read<T extends QuickBooksEntity = QuickBooksEntity>(entity: string, id: string): Promise<T> {
+  async read<T extends QuickBooksEntity = QuickBooksEntity>(
+    entity: string,
+    id: string,
+    options: Pick<WriteOptions, 'signal'> = {},
+  ): Promise<T> {
     checkEntity(entity);
     if (!id) throw new RangeError('read needs an id');
     const json = await this.execute({
@@ -353,6 +360,7 @@ export class QuickBooksClient {
       method: 'GET',
       path: `${entity.toLowerCase()}/${encodeURIComponent(id)}`,
       direction: 'FROM_QUICKBOOKS',
+      signal: options.signal,
     });
     return this.entityOf<T>(json, entity, 'read');
   }
@@ -370,6 +378,7 @@ export class QuickBooksClient {
       { operation: 'update', ...options.params },
       { ...body, sparse: options.sparse ?? true },
       options.requestId,
+      options.signal,
     );
   }
 
@@ -385,6 +394,7 @@ export class QuickBooksClient {
       { operation: 'delete', ...options.params },
       checkVersion('delete', version),
       options.requestId,
+      options.signal,
     );
   }
 
@@ -407,6 +417,7 @@ export class QuickBooksClient {
         : { operation: 'update', include: 'void', ...options.params },
       invoice ? v : { ...v, sparse: true },
       options.requestId,
+      options.signal,
     );
   }
 
@@ -442,9 +453,11 @@ export class QuickBooksClient {
     params: Record<string, string> | undefined,
     body: object,
     requestId: string | undefined,
+    signal?: AbortSignal,
   ): Promise<T> {
     checkEntity(entity);
     const json = await this.execute({
+      signal,
       operation,
       entity,
       kind: 'single',
@@ -548,6 +561,7 @@ export class QuickBooksClient {
       }
     });
     const json = await this.execute({
+      signal: options.signal,
       operation: 'batch',
       kind: 'batch',
       method: 'POST',
@@ -714,6 +728,7 @@ export class QuickBooksClient {
     let refreshed = false;
     let retries = 0;
     for (let attempt = 1; ; attempt += 1) {
+      spec.signal?.throwIfAborted();
       const waitStart = performance.now();
       let waitMs = 0;
       let sentAt = waitStart;
@@ -724,9 +739,11 @@ export class QuickBooksClient {
           sentAt = performance.now();
           waitMs = elapsed(waitStart);
           this.counters.attempts += 1;
+          spec.signal?.throwIfAborted();
           return this.send({
             method: spec.method,
             url,
+            signal: spec.signal,
             timeoutMs: this.timeoutMs,
             body: spec.body,
             headers: {

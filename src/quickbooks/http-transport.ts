@@ -16,6 +16,8 @@ export interface HttpRequest {
   body?: string;
   /** The whole exchange (connect, send, receive) must finish within this many ms. */
   timeoutMs: number;
+  /** Aborting drops the request; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -122,6 +124,15 @@ export const createHttpSend =
         req.destroy();
       }, request.timeoutMs);
       req.on('error', (err) => fail(err));
+      request.signal?.addEventListener(
+        'abort',
+        () => {
+          const reason: unknown = request.signal!.reason;
+          finish(() => reject(reason instanceof Error ? reason : new Error('request aborted')));
+          req.destroy();
+        },
+        { once: true },
+      );
       req.end(body);
     });
 

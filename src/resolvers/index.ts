@@ -1,6 +1,7 @@
 import type { Services } from '../core';
 import { ApiKeyResolver } from './api-key.resolver';
 import { BatchResolver } from './batch.resolver';
+import { ConnectionReadinessResolver, RefundResolver, WebhookEndpointResolver } from './books.resolver';
 import { ConnectionResolver } from './connection.resolver';
 import { DesktopResolver } from './desktop.resolver';
 import { ConnectionInvoicingResolver, InvoiceResolver } from './invoice.resolver';
@@ -24,6 +25,9 @@ export const RESOLVER_CLASSES = [
   DesktopResolver,
   InvoiceResolver,
   ConnectionInvoicingResolver,
+  RefundResolver,
+  ConnectionReadinessResolver,
+  WebhookEndpointResolver,
 ] as const;
 
 /** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
@@ -50,6 +54,9 @@ export function createResolvers(services: Services): Map<Function, object> {
     [DesktopResolver, new DesktopResolver(services.desktop)],
     [InvoiceResolver, new InvoiceResolver(services.invoicing)],
     [ConnectionInvoicingResolver, new ConnectionInvoicingResolver(services.invoicing)],
+    [RefundResolver, new RefundResolver(services.refunds)],
+    [ConnectionReadinessResolver, new ConnectionReadinessResolver(services.connections)],
+    [WebhookEndpointResolver, new WebhookEndpointResolver(services.webhooks)],
   ];
   return new Map(instances);
 }

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import {
   CONNECTION_STATUSES,
   QUICKBOOKS_ENVIRONMENTS,
@@ -21,8 +21,21 @@ registerEnumType(QuickBooksEnvironmentEnum, {
 });
 export const ConnectionStatusEnum = enumOf(CONNECTION_STATUSES);
 registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus' });
-export const TransactionKindEnum = enumOf(['SALES_RECEIPT', 'INVOICE'] as const);
-registerEnumType(TransactionKindEnum, { name: 'TransactionKind' });
+export const TransactionKindEnum = enumOf([
+  'SALES_RECEIPT',
+  'INVOICE',
+  'REFUND_RECEIPT',
+  'CREDIT_MEMO',
+] as const);
+registerEnumType(TransactionKindEnum, {
+  name: 'TransactionKind',
+  description:
+    'A QuickBooks sales transaction. Orders post as SALES_RECEIPT or INVOICE; refunds are the other two.',
+  valuesConfig: {
+    REFUND_RECEIPT: { description: 'Money paid back for a sales receipt (refundOrder).' },
+    CREDIT_MEMO: { description: 'A credit for an invoice (refundOrder).' },
+  },
+});
 export const UndoModeEnum = enumOf(['DELETE', 'VOID'] as const);
 registerEnumType(UndoModeEnum, { name: 'UndoMode' });
 export const ItemKindEnum = enumOf(['INVENTORY', 'NON_INVENTORY', 'SERVICE'] as const);
@@ -59,7 +72,21 @@ export class ConnectionSettings {
   @Field(() => String, { nullable: true }) handlingItemId!: string | null;
   @Field(() => String, { nullable: true }) packagingItemId!: string | null;
   @Field(() => String, { nullable: true }) defaultTaxCodeId!: string | null;
-  @Field(() => String, { nullable: true }) defaultPaymentMethodId!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Payment method of sales receipts whose order names none, or names one QuickBooks lacks.',
+  })
+  defaultPaymentMethodId!: string | null;
+  @Field({
+    description:
+      "An order's paymentMethod that no QuickBooks payment method is named like is created (else the default is used).",
+  })
+  createMissingPaymentMethods!: boolean;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The account refunds of sales receipts are paid from (default: depositAccountId).',
+  })
+  refundAccountId!: string | null;
   @Field(() => String, { nullable: true }) defaultClassId!: string | null;
   @Field(() => String, { nullable: true }) defaultLocationId!: string | null;
   @Field(() => String, { nullable: true }) defaultTermId!: string | null;
@@ -96,6 +123,15 @@ export class ConnectInput {
     description: 'Reconnect this existing connection instead of creating one.',
   })
   connectionId?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Where to send the person after consent: a page of the partner's app on an origin in CORS_ORIGINS. The gateway " +
+      'redirects there with connectionId, outcome (connected, denied, error) and message added to the query.',
+  })
+  @IsOptional()
+  @MaxLength(2000)
+  returnUrl?: string | null;
 }
 
 @ObjectType()
@@ -121,7 +157,10 @@ const ID_RULE = /^\d{1,20}$|^(TAX|NON)$|^[0-9A-F]{1,16}-\d{1,12}$/;
 export class ConnectionSettingsInput {
   @Field({ nullable: true }) enabled?: boolean;
   @Field({ nullable: true }) autoInvoice?: boolean;
-  @Field(() => TransactionKindEnum, { nullable: true }) postOrdersAs?: 'SALES_RECEIPT' | 'INVOICE';
+  @Field(() => TransactionKindEnum, { nullable: true, description: 'SALES_RECEIPT or INVOICE.' })
+  @IsOptional()
+  @IsIn(['SALES_RECEIPT', 'INVOICE'], { message: 'must be SALES_RECEIPT or INVOICE' })
+  postOrdersAs?: 'SALES_RECEIPT' | 'INVOICE';
   @Field(() => UndoModeEnum, { nullable: true }) undoMode?: 'DELETE' | 'VOID';
   @Field({ nullable: true }) requireApproval?: boolean;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(500) defaultCustomerName?: string | null;
@@ -171,6 +210,19 @@ export class ConnectionSettingsInput {
   @IsOptional()
   @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
   defaultPaymentMethodId?: string | null;
+  @Field({
+    nullable: true,
+    description: "Create a QuickBooks payment method for an order's paymentMethod when none has its name.",
+  })
+  createMissingPaymentMethods?: boolean;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A Bank, Credit Card or Other Current Asset account refunds of sales receipts are paid from.',
+  })
+  @IsOptional()
+  @Matches(ID_RULE, { message: 'must be a QuickBooks id' })
+  refundAccountId?: string | null;
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Matches(ID_RULE, { message: 'must be a QuickBooks id' })

@@ -116,6 +116,7 @@ export function toOrderType(row: OrderEntity): Order {
     orderNumber: row.orderNumber,
     orderDate: row.orderDate,
     currency: row.currency,
+    exchangeRate: row.exchangeRate,
     customer: {
       name: row.customer.name,
       email: row.customer.email ?? null,

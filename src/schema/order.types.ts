@@ -23,6 +23,7 @@ import {
 } from '../entities';
 import { ORDER_VIEWS, type OrderView } from '../services/order.service';
 import {
+  EXCHANGE_RATE_RULE,
   ISO_4217_CODES,
   MONEY_RULE,
   QUANTITY_RULE,
@@ -45,6 +46,11 @@ registerEnumType(OrderStatusEnum, {
     POSTED: { description: 'In QuickBooks (see postedTransaction).' },
     FAILED: { description: 'The last posting failed (see lastError); shown in the ERRORS view.' },
     ARCHIVED: { description: 'Put aside by a person; may be posted later.' },
+    UNCERTAIN: {
+      description:
+        'An undo is under way, or QuickBooks did not answer it in time: the gateway is checking QuickBooks for the ' +
+        'transaction and makes the order NEW (removed) or returns it to where it was (kept).',
+    },
   },
 });
 export const OrderViewEnum = enumOf(ORDER_VIEWS);
@@ -52,7 +58,7 @@ registerEnumType(OrderViewEnum, {
   name: 'OrderView',
   description: "The lists a person works from (Webgility's Orders, Errors and Archived views).",
   valuesConfig: {
-    ORDERS: { description: 'NEW, QUEUED, POSTING and POSTED orders.' },
+    ORDERS: { description: 'NEW, QUEUED, POSTING, POSTED and UNCERTAIN orders.' },
     ERRORS: { description: 'FAILED orders.' },
     ARCHIVED: { description: 'ARCHIVED orders.' },
   },
@@ -133,7 +139,7 @@ export class OrderCharge {
 
 @ObjectType({ description: 'The QuickBooks transaction an order was posted as.' })
 export class QuickBooksTransaction {
-  @Field(() => TransactionKindEnum) kind!: TransactionKind;
+  @Field(() => TransactionKindEnum) kind!: TransactionKind | 'REFUND_RECEIPT' | 'CREDIT_MEMO';
   @Field({ description: "The transaction's QuickBooks Id." }) id!: string;
   @Field(() => String, { nullable: true }) docNumber!: string | null;
   @Field(() => String, { nullable: true }) syncToken!: string | null;
@@ -152,6 +158,12 @@ export class Order extends Node {
   @Field({ description: 'Becomes the DocNumber in QuickBooks.' }) orderNumber!: string;
   @Field() orderDate!: Date;
   @Field({ description: 'ISO 4217 code.' }) currency!: string;
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description:
+      "Home-currency units per unit of currency, as the channel fixed it; null: QuickBooks' rate for the order date.",
+  })
+  exchangeRate!: string | null;
   @Field(() => OrderCustomer) customer!: OrderCustomer;
   @Field(() => [OrderLine]) lines!: OrderLine[];
   @Field(() => [OrderCharge]) charges!: OrderCharge[];
@@ -164,7 +176,8 @@ export class Order extends Node {
   @Field(() => Date, { nullable: true }) postedAt!: Date | null;
   @Field({
     description:
-      'The channel re-sent different content after the order was queued or posted; QuickBooks was not changed.',
+      'The channel re-sent different content after the order was queued or posted. A posted order keeps the new ' +
+      'content: postOrders updates its QuickBooks transaction. A queued one keeps what it was queued with.',
   })
   modifiedAfterPosting!: boolean;
   @Field(() => SyncError, { nullable: true, description: 'Why the last posting failed.' })
@@ -310,6 +323,15 @@ export class OrderInput {
   @IsOptional()
   @IsIn([...ISO_4217_CODES], { message: 'must be an ISO 4217 currency code in capitals, such as USD' })
   currency?: string | null;
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description:
+      'Home-currency units per one unit of currency (e.g. "1.0850" USD per EUR), at most 10 decimal places. Left ' +
+      "out, the transaction takes QuickBooks' rate for the order date. Ignored for orders in the home currency.",
+  })
+  @IsOptional()
+  @IsDecimal(EXCHANGE_RATE_RULE)
+  exchangeRate?: string | null;
   @Field(() => OrderCustomerInput, { nullable: true })
   @IsOptional()
   @ValidateNested()

@@ -10,6 +10,7 @@ import {
 import { notFound } from '../errors';
 import { newId } from '../ids';
 import type { BatchItemEvent, BatchProgressEvent, GatewayPubSub } from '../pubsub';
+import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import { paginate, type Page, type PageArgs } from './pagination';
 import { dialectOf, insertRows, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
 
@@ -44,6 +45,7 @@ export class BatchService {
   /** Per-batch chain that keeps result recording and publishing in order within this process. */
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly dialect: Dialect;
+  private webhooks?: WebhookEmitter;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -52,6 +54,11 @@ export class BatchService {
     this.batches = dataSource.getRepository(SyncBatchEntity);
     this.items = dataSource.getRepository(BatchItemEntity);
     this.dialect = dialectOf(dataSource);
+  }
+
+  /** Partner webhooks (batch.completed, batch.failed) are written with the batch's end; wired after construction. */
+  attachWebhooks(webhooks: WebhookEmitter): void {
+    this.webhooks = webhooks;
   }
 
   async create(
@@ -284,8 +291,33 @@ export class BatchService {
         : current.failed > 0
           ? 'COMPLETED_WITH_ERRORS'
           : 'COMPLETED';
-      await this.batches.update({ id: batchId }, { status, finishedAt: new Date(), error: failure ?? null });
-      const batch = await this.batches.findOneByOrFail({ id: batchId });
+      const batch = await this.dataSource.transaction(async (manager) => {
+        await manager.update(
+          SyncBatchEntity,
+          { id: batchId },
+          {
+            status,
+            finishedAt: new Date(),
+            error: failure ?? null,
+          },
+        );
+        const finished = await manager.findOneByOrFail(SyncBatchEntity, { id: batchId });
+        await this.webhooks?.emit(manager, finished.tenantId, {
+          type: status === 'FAILED' ? 'batch.failed' : 'batch.completed',
+          data: {
+            batchId,
+            connectionId: finished.connectionId,
+            kind: finished.kind,
+            status,
+            total: finished.total,
+            processed: finished.processed,
+            succeeded: finished.succeeded,
+            failed: finished.failed,
+            error: failure ? { code: failure.code, message: failure.message, hint: failure.hint } : null,
+          },
+        });
+        return finished;
+      });
       this.publish(batch, null);
       return batch;
     });

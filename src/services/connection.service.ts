@@ -21,18 +21,26 @@ import {
   type RetryOptions,
 } from '../quickbooks';
 import type { ConnectionEvents } from './connection-events';
+import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import { OAuthGrantError, type IntuitOAuth } from './intuit-oauth';
 import type { ReferenceService } from './reference.service';
 import { syncScope, type SyncLogService } from './sync-log.service';
 import { REAUTHORIZE_HINT, type TokenCustodian } from './token-custodian';
+import {
+  notReadyError,
+  readinessOf,
+  type Readiness,
+  type ReadinessNeeds,
+  type ReadinessPurpose,
+  type ReferenceRule,
+} from './connections/readiness';
+import { allowedReturnUrl } from './connections/return-url';
 
 const STATE_TTL_MS = 10 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 /** Which settings reference which list, and which kinds of object they accept (QuickBooks' AccountType / Item Type). */
-const REFERENCE_SETTINGS: Partial<
-  Record<keyof ConnectionSettingsData, { type: ReferenceType; kinds?: string[]; what: string }>
-> = {
+const REFERENCE_SETTINGS: Partial<Record<keyof ConnectionSettingsData, ReferenceRule>> = {
   incomeAccountId: { type: 'ACCOUNT', kinds: ['Income'], what: 'an Income account' },
   inventoryAssetAccountId: {
     type: 'ACCOUNT',
@@ -71,6 +79,11 @@ const REFERENCE_SETTINGS: Partial<
   },
   defaultTaxCodeId: { type: 'TAX_CODE', what: 'a tax code' },
   defaultPaymentMethodId: { type: 'PAYMENT_METHOD', what: 'a payment method' },
+  refundAccountId: {
+    type: 'ACCOUNT',
+    kinds: ['Bank', 'Credit Card', 'Other Current Asset'],
+    what: 'a Bank, Credit Card or Other Current Asset account',
+  },
   defaultClassId: { type: 'CLASS', what: 'a class' },
   defaultLocationId: { type: 'LOCATION', what: 'a location' },
   defaultTermId: { type: 'TERM', what: 'a term' },
@@ -90,6 +103,8 @@ export interface AuthorizationOutcome {
   realmId?: string;
   companyName?: string;
   importBatchId?: string;
+  /** Where to send the person: connect's returnUrl with `connectionId`, `outcome` and `message` added. */
+  returnUrl?: string;
 }
 
 /**
@@ -103,6 +118,7 @@ export class ConnectionService {
   private readonly references: Repository<ReferenceEntityRow>;
   private readonly clients = new Map<string, QuickBooksClient>();
   private referenceService?: ReferenceService;
+  private webhooks?: WebhookEmitter;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -116,6 +132,8 @@ export class ConnectionService {
     private readonly onAttempt?: (info: AttemptInfo) => void,
     /** Retry policy of the QuickBooks clients (tests shorten the waits). */
     private readonly retry?: Partial<RetryOptions>,
+    /** Origins a person may be sent back to after consent (CORS_ORIGINS). */
+    private readonly returnOrigins: readonly string[] = [],
   ) {
     this.connections = dataSource.getRepository(ConnectionEntity);
     this.states = dataSource.getRepository(OAuthStateEntity);
@@ -134,6 +152,27 @@ export class ConnectionService {
   /** The reference service needs clients from here and this needs it to start imports: wired after construction. */
   attachReferenceService(service: ReferenceService): void {
     this.referenceService = service;
+  }
+
+  /** Partner webhooks (connection.status_changed) are written with status changes; wired after construction. */
+  attachWebhooks(webhooks: WebhookEmitter): void {
+    this.webhooks = webhooks;
+  }
+
+  /** Writes a connection's new state and its connection.status_changed webhook in one transaction. */
+  private async saveStatus(
+    connection: ConnectionEntity,
+    previousStatus: string,
+    message: string,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(ConnectionEntity, { id: connection.id }, pickState(connection));
+      if (previousStatus === connection.status) return;
+      await this.webhooks?.emit(manager, connection.tenantId, {
+        type: 'connection.status_changed',
+        data: { connectionId: connection.id, status: connection.status, previousStatus, message },
+      });
+    });
   }
 
   /** The environment this gateway's Intuit app talks to. */
@@ -166,7 +205,12 @@ export class ConnectionService {
    */
   async connect(
     tenantId: string,
-    input: { name: string; environment?: QuickBooksEnvironment | null; connectionId?: string | null },
+    input: {
+      name: string;
+      environment?: QuickBooksEnvironment | null;
+      connectionId?: string | null;
+      returnUrl?: string | null;
+    },
   ): Promise<{ connection: ConnectionEntity; authorizationUrl: string; webConnectorPassword?: string }> {
     const reconnecting = input.connectionId
       ? await this.connections.findOneBy({ id: input.connectionId, tenantId })
@@ -187,6 +231,14 @@ export class ConnectionService {
     }
     const name = input.name.trim();
     if (!name) throw badInput('input.name', 'must not be empty');
+    const returnUrl = input.returnUrl ? allowedReturnUrl(input.returnUrl, this.returnOrigins) : undefined;
+    if (input.returnUrl && !returnUrl) {
+      throw badInput(
+        'input.returnUrl',
+        'must be an http(s) URL on an origin listed in CORS_ORIGINS',
+        "add the partner app's origin to CORS_ORIGINS on the gateway",
+      );
+    }
     const state = randomBytes(32).toString('base64url');
     const connection = await this.dataSource.transaction(async (manager) => {
       let row: ConnectionEntity;
@@ -227,6 +279,7 @@ export class ConnectionService {
         connectionId: row.id,
         expiresAt: new Date(Date.now() + STATE_TTL_MS),
         usedAt: null,
+        returnUrl: returnUrl?.toString() ?? null,
       });
       return { row, password: undefined, qwcUrl: undefined };
     });
@@ -244,6 +297,20 @@ export class ConnectionService {
    * a denial or a failed exchange stores nothing and leaves the connection's status as it was.
    */
   async completeAuthorization(query: Record<string, unknown>): Promise<AuthorizationOutcome> {
+    const outcome = await this.finishAuthorization(query);
+    // Back to the partner's app when connect named a return URL (only a state bound to this connection has one).
+    const state = typeof query.state === 'string' ? query.state : undefined;
+    const record = state ? await this.states.findOneBy({ stateHash: sha256(state) }) : null;
+    if (!record?.returnUrl || !outcome.connectionId || record.connectionId !== outcome.connectionId)
+      return outcome;
+    const back = new URL(record.returnUrl);
+    back.searchParams.set('connectionId', outcome.connectionId);
+    back.searchParams.set('outcome', outcome.ok ? 'connected' : outcome.status === 403 ? 'denied' : 'error');
+    back.searchParams.set('message', outcome.message);
+    return { ...outcome, returnUrl: back.toString() };
+  }
+
+  private async finishAuthorization(query: Record<string, unknown>): Promise<AuthorizationOutcome> {
     const param = (name: string): string | undefined =>
       typeof query[name] === 'string' ? query[name] : undefined;
     const state = param('state');
@@ -341,7 +408,7 @@ export class ConnectionService {
     connection.disconnectedAt = null;
     connection.lastError = null;
     this.custodian.applyTokens(connection, tokens);
-    await this.connections.update({ id: connection.id }, pickState(connection));
+    await this.saveStatus(connection, wasStatus, `${wasStatus} → CONNECTED`);
     this.clients.delete(connection.id);
 
     let companyName: string | undefined;
@@ -389,11 +456,12 @@ export class ConnectionService {
       });
     }
     this.custodian.clearTokens(connection);
+    const wasStatus = connection.status;
     connection.refreshTokenExpiresAt = null;
     connection.refreshTokenHardExpiresAt = null;
     connection.status = 'DISCONNECTED';
     connection.disconnectedAt = new Date();
-    await this.connections.update({ id }, pickState(connection));
+    await this.saveStatus(connection, wasStatus, 'DISCONNECTED');
     this.clients.delete(id);
     this.events.publish(id, 'STATUS_CHANGED', { message: 'DISCONNECTED' });
     return connection;
@@ -423,6 +491,51 @@ export class ConnectionService {
   async requireReady(tenantId: string, id: string): Promise<ConnectionEntity> {
     const connection = await this.get(tenantId, id);
     assertReady(connection);
+    return connection;
+  }
+
+  /**
+   * Everything that stops the connection from doing this work, at once (status, integrations off, missing settings,
+   * references that no longer hold in the mirror). `Connection.readiness` shows it for posting orders.
+   */
+  async readiness(
+    connection: ConnectionEntity,
+    purpose: ReadinessPurpose = 'POST_ORDERS',
+    needs: ReadinessNeeds = {},
+  ): Promise<Readiness> {
+    const settings = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
+    const ids = Object.keys(REFERENCE_SETTINGS)
+      .map((key) => settings[key as keyof ConnectionSettingsData])
+      .filter((value): value is string => typeof value === 'string' && value !== '');
+    const rows =
+      ids.length === 0
+        ? []
+        : await this.references
+            .createQueryBuilder('r')
+            .where('r.connectionId = :connectionId AND r.quickbooksId IN (:...ids)', {
+              connectionId: connection.id,
+              ids: [...new Set(ids)],
+            })
+            .getMany();
+    return readinessOf(connection, purpose, needs, REFERENCE_SETTINGS, (type, id) =>
+      rows.find((row) => row.type === type && row.quickbooksId === id),
+    );
+  }
+
+  /**
+   * The connection, if it can do this work now; otherwise CONNECTION_NOT_READY naming every problem (message, hints,
+   * `extensions.problems`). Call it before queueing work (postOrders, sendInvoice, refundOrder), so that nothing is
+   * queued for a connection that would fail it.
+   */
+  async assertReady(
+    tenantId: string,
+    connectionId: string,
+    purpose: ReadinessPurpose,
+    needs: ReadinessNeeds = {},
+  ): Promise<ConnectionEntity> {
+    const connection = await this.get(tenantId, connectionId);
+    const readiness = await this.readiness(connection, purpose, needs);
+    if (!readiness.ready) throw notReadyError(connection, purpose, readiness);
     return connection;
   }
 

@@ -24,10 +24,14 @@ export interface DecimalRule {
   scale: number;
   /** 'positive': > 0; 'nonNegative': ≥ 0; 'any': either sign. */
   sign: 'positive' | 'nonNegative' | 'any';
+  /** Most digits before the point (default MAX_INTEGER_DIGITS, what money columns hold). */
+  maxIntegerDigits?: number;
 }
 
 export const MONEY_RULE: DecimalRule = { scale: MONEY_SCALE, sign: 'nonNegative' };
 export const QUANTITY_RULE: DecimalRule = { scale: QUANTITY_SCALE, sign: 'positive' };
+/** Home-currency units per foreign unit: positive, at most 10 decimal places (the column is DECIMAL(20,10)). */
+export const EXCHANGE_RATE_RULE: DecimalRule = { scale: 10, sign: 'positive', maxIntegerDigits: 10 };
 
 /**
  * Checks a decimal string against a rule. Returns the rule broken, worded to follow a field name
@@ -44,7 +48,8 @@ export function decimalProblem(value: unknown, rule: DecimalRule): string | null
   const parsed = new Exact(value);
   if (rule.sign === 'positive' && !parsed.gt(0)) return 'must be greater than 0';
   if (rule.sign === 'nonNegative' && parsed.isNeg() && !parsed.isZero()) return 'must not be negative';
-  if (parsed.abs().gte(LIMIT)) return `must be less than 10^${MAX_INTEGER_DIGITS}`;
+  const digits = rule.maxIntegerDigits ?? MAX_INTEGER_DIGITS;
+  if (parsed.abs().gte(new Exact(10).pow(digits))) return `must be less than 10^${digits}`;
   return null;
 }
 

@@ -15,6 +15,7 @@ import {
 import { AppError, badInput, notFound } from '../errors';
 import { newId } from '../ids';
 import {
+  EXCHANGE_RATE_RULE,
   MONEY_RULE,
   QUANTITY_RULE,
   decimalProblem,
@@ -43,15 +44,18 @@ export type OrderView = (typeof ORDER_VIEWS)[number];
 
 /** The statuses each view shows (Webgility's Orders, Errors and Archived views). */
 export const VIEW_STATUSES: Record<OrderView, readonly OrderStatus[]> = {
-  ORDERS: ['NEW', 'QUEUED', 'POSTING', 'POSTED'],
+  ORDERS: ['NEW', 'QUEUED', 'POSTING', 'POSTED', 'UNCERTAIN'],
   ERRORS: ['FAILED'],
   ARCHIVED: ['ARCHIVED'],
 };
 
-/** Orders whose content a re-send may replace (unless posted); the others are in, or on their way to, QuickBooks. */
-const REPLACEABLE: ReadonlySet<OrderStatus> = new Set(['NEW', 'FAILED', 'ARCHIVED']);
+/**
+ * Orders whose content a re-send may replace; the others are on their way to QuickBooks (or being taken out of it),
+ * and replacing their content under the worker could make it look for the wrong DocNumber.
+ */
+const REPLACEABLE: ReadonlySet<OrderStatus> = new Set(['NEW', 'FAILED', 'ARCHIVED', 'POSTED']);
 /** Orders a posting is working on: archiving them would pull them from under the worker. */
-const IN_FLIGHT: ReadonlySet<OrderStatus> = new Set(['QUEUED', 'POSTING']);
+const IN_FLIGHT: ReadonlySet<OrderStatus> = new Set(['QUEUED', 'POSTING', 'UNCERTAIN']);
 
 export const MAX_ORDERS_PER_CALL = 1000;
 /** SyncLogs of orders: written by the posting code with this entityType and entityId = order id. */
@@ -74,6 +78,8 @@ export interface OrderInputData {
   orderDate: Date;
   /** Default USD. */
   currency?: string | null;
+  /** Home-currency units per unit of `currency`; absent: QuickBooks' rate for the order date. */
+  exchangeRate?: string | null;
   /** Absent: the order posts to the connection's defaultCustomerName. */
   customer?: {
     name: string;
@@ -134,6 +140,7 @@ type OrderContent = Pick<
   | 'orderNumber'
   | 'orderDate'
   | 'currency'
+  | 'exchangeRate'
   | 'customerName'
   | 'customerEmail'
   | 'customer'
@@ -152,6 +159,7 @@ const CONTENT_COLUMNS: Array<keyof OrderContent | 'updatedAt'> = [
   'orderNumber',
   'orderDate',
   'currency',
+  'exchangeRate',
   'customerName',
   'customerEmail',
   'customer',
@@ -269,6 +277,7 @@ export class OrderService {
             postingGeneration: 0,
             postingBatchId: null,
             sentAt: null,
+            statusBeforeUndo: null,
             createdAt: now,
             updatedAt: now,
           };
@@ -276,12 +285,14 @@ export class OrderService {
           return row;
         }
         if (current.contentHash === order.content.contentHash) return current;
-        // An order archived after posting is still in QuickBooks: like a posted one, it is only flagged.
-        if (REPLACEABLE.has(current.status) && !current.postedTransaction) {
-          const row: OrderEntity = { ...current, ...order.content, updatedAt: now };
+        if (REPLACEABLE.has(current.status)) {
+          // An order already in QuickBooks keeps its transaction and is flagged: postOrders brings QuickBooks up to date.
+          const modifiedAfterPosting = current.modifiedAfterPosting || current.postedTransaction !== null;
+          const row: OrderEntity = { ...current, ...order.content, modifiedAfterPosting, updatedAt: now };
           replacements.push(row);
           return row;
         }
+        // Queued or being posted: only flagged (re-send it once the posting is done to bring the new content).
         if (!current.modifiedAfterPosting) flagged.push(current.id);
         return { ...current, modifiedAfterPosting: true };
       });
@@ -306,7 +317,7 @@ export class OrderService {
           .insert()
           .into(OrderEntity)
           .values(replacements.slice(start, start + INSERT_CHUNK))
-          .orUpdate(CONTENT_COLUMNS, ['id'])
+          .orUpdate([...CONTENT_COLUMNS, 'modifiedAfterPosting'], ['id'])
           .updateEntity(false)
           .execute();
       }
@@ -612,6 +623,10 @@ function prepareOrders(inputs: readonly OrderInputData[]): PreparedOrder[] {
     if (!isCurrencyCode(currency)) {
       throw badInput(`${path}.currency`, 'must be an ISO 4217 currency code in capitals, such as USD');
     }
+    const exchangeRate =
+      input.exchangeRate === undefined || input.exchangeRate === null
+        ? null
+        : formatQuantity(checkedDecimal(input.exchangeRate, EXCHANGE_RATE_RULE, `${path}.exchangeRate`));
 
     const lines: OrderLineData[] = input.lines.map((line, lineIndex) => {
       const linePath = `${path}.lines.${lineIndex}`;
@@ -673,6 +688,7 @@ function prepareOrders(inputs: readonly OrderInputData[]): PreparedOrder[] {
       orderNumber: input.orderNumber,
       orderDate: input.orderDate,
       currency,
+      exchangeRate,
       customerName: customer.name,
       customerEmail: customer.email ?? null,
       customer,
@@ -740,6 +756,8 @@ function contentHash(content: Omit<OrderContent, 'contentHash'>): string {
     content.taxTotal,
     content.paymentMethod,
     content.notes,
+    // Appended only when set, so orders stored before the field existed keep their hash.
+    ...(content.exchangeRate === null ? [] : [content.exchangeRate]),
   ];
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

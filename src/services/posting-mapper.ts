@@ -106,6 +106,10 @@ export interface TransactionContext {
   itemIds: ReadonlyMap<string, string>;
   /** Whether the company lets freight go on QuickBooks' shipping line (Preferences.SalesFormsPrefs.AllowShipping). */
   allowShipping: boolean;
+  /** CurrencyRef and ExchangeRate for an order in a foreign currency (see posting/currency.ts). */
+  currency?: QuickBooksEntity;
+  /** PaymentMethodRef of a sales receipt: the order's payment method mapped by name, else the default. */
+  paymentMethodId?: string | null;
 }
 
 /** The SalesReceipt or Invoice body for an order (lines, charges, discount, tax, references, marker). */
@@ -183,11 +187,14 @@ export function transactionBody(order: OrderEntity, context: TransactionContext)
     ...(settings.defaultClassId ? { ClassRef: { value: settings.defaultClassId } } : {}),
     ...(settings.defaultLocationId ? { DepartmentRef: { value: settings.defaultLocationId } } : {}),
     ...(order.notes ? { CustomerMemo: { value: order.notes.slice(0, 1000) } } : {}),
+    ...context.currency,
   };
   if (isInvoice) {
     if (settings.defaultTermId) body.SalesTermRef = { value: settings.defaultTermId };
   } else {
-    if (settings.defaultPaymentMethodId) body.PaymentMethodRef = { value: settings.defaultPaymentMethodId };
+    const paymentMethodId =
+      context.paymentMethodId === undefined ? settings.defaultPaymentMethodId : context.paymentMethodId;
+    if (paymentMethodId) body.PaymentMethodRef = { value: paymentMethodId };
     if (settings.depositAccountId) body.DepositToAccountRef = { value: settings.depositAccountId };
   }
   return body;

@@ -28,9 +28,11 @@ const chunk = <T>(items: T[], size: number): T[][] =>
  * Everything found or created is remembered for the rest of the run and written to the mirror.
  */
 export class PostingReferences {
-  private readonly customersByName = new Map<string, string>();
-  private readonly customersByEmail = new Map<string, string>();
+  private readonly customersByName = new Map<string, CustomerMatch>();
+  private readonly customersByEmail = new Map<string, CustomerMatch>();
   private readonly itemsByKey = new Map<string, string>();
+  /** The company's home currency: customers without a CurrencyRef are in it (see posting/currency.ts). */
+  homeCurrency = 'USD';
   /** Names QuickBooks refused (6240) and the name we created instead: the suffix rule, recorded once per run. */
   readonly renamed = new Map<string, string>();
   /** `<entityType>:<id>` of every customer and item this run created (each creation is logged, see `log`). */
@@ -50,8 +52,9 @@ export class PostingReferences {
       this.references.matchIndex(this.connection.id, 'ITEM'),
     ]);
     for (const row of customers.filter((r) => r.active)) {
-      this.customersByName.set(row.name.toLowerCase(), row.quickbooksId);
-      if (row.email) this.customersByEmail.set(row.email.toLowerCase(), row.quickbooksId);
+      const match = { id: row.quickbooksId, currency: row.currency };
+      this.customersByName.set(row.name.toLowerCase(), match);
+      if (row.email) this.customersByEmail.set(row.email.toLowerCase(), match);
     }
     for (const row of items.filter((r) => r.active)) {
       if (row.sku) this.itemsByKey.set(`sku:${row.sku.toLowerCase()}`, row.quickbooksId);
@@ -59,13 +62,12 @@ export class PostingReferences {
     }
   }
 
-  /** The customer this run already knows for an order's customer: by display name, else by e-mail. */
-  knownCustomer(key: string, order: OrderEntity): string | undefined {
-    const email = order.customer?.email?.toLowerCase();
-    return (
-      this.customersByName.get(key) ??
-      (email && order.customer.name ? this.customersByEmail.get(email) : undefined)
-    );
+  /**
+   * The customer this run already knows for an order's customer in `currency` (null = the home currency): by display
+   * name, else by e-mail.
+   */
+  knownCustomer(name: string, currency: string | null, order: OrderEntity): string | undefined {
+    return this.findCustomer(name, currency, order);
   }
 
   /** The item this run already knows for a line: by its key (SKU or name), else by name. */
@@ -78,58 +80,78 @@ export class PostingReferences {
     return this.created.has(`${entityType}:${quickbooksId}`);
   }
 
-  /** Customer ids by display name (lower-cased) for the given orders' customers. */
+  /**
+   * Customer ids for the given orders' customers, by `customerKey` (name and, outside the home currency, currency).
+   * QuickBooks fixes a customer's currency, so an order only matches a customer in its own currency; when the name is
+   * taken by a customer in another currency, the customer is "Name (EUR)".
+   */
   async resolveCustomers(
-    wanted: Map<string, { name: string; order: OrderEntity }>,
+    wanted: Map<string, { name: string; currency: string | null; order: OrderEntity }>,
   ): Promise<Map<string, Resolution>> {
     const result = new Map<string, Resolution>();
-    const missing: Array<{ key: string; name: string; order: OrderEntity }> = [];
-    for (const [key, { name, order }] of wanted) {
-      const id = this.knownCustomer(key, order);
+    const missing: Array<{ key: string; name: string; currency: string | null; order: OrderEntity }> = [];
+    for (const [key, { name, currency, order }] of wanted) {
+      const id = this.findCustomer(name, currency, order);
       if (id) result.set(key, { id });
-      else missing.push({ key, name, order });
+      else missing.push({ key, name, currency, order });
     }
     if (missing.length === 0) return result;
 
     // Created in QuickBooks since the last import? (look-ups in parallel; the realm's governor paces them)
+    const names = missing.flatMap(({ name, currency }) =>
+      currency ? [name, currencyName(name, currency)] : [name],
+    );
     await Promise.all(
-      chunk(missing, IN_LIST_SIZE).map(async (names) => {
+      chunk(names, IN_LIST_SIZE).map(async (group) => {
         const found = await this.client.query(
-          `SELECT * FROM Customer WHERE DisplayName IN (${names.map((n) => quote(n.name)).join(', ')}) MAXRESULTS 1000`,
+          `SELECT * FROM Customer WHERE DisplayName IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
         );
         this.remember('CUSTOMER', found.items);
       }),
     );
-    const toCreate = missing.filter(({ key }) => {
-      const id = this.customersByName.get(key);
+    const toCreate = missing.filter(({ key, name, currency, order }) => {
+      const id = this.findCustomer(name, currency, order);
       if (id) result.set(key, { id });
       return !id;
     });
 
     await Promise.all(
       chunk(toCreate, BATCH_SIZE).map(async (group) => {
-        const requests: BatchItemRequest[] = group.map(({ name, order }) => ({
+        const requests: BatchItemRequest[] = group.map(({ name, currency, order }) => ({
           operation: 'create',
           entity: 'Customer',
-          body: customerBody(name, order),
+          body: customerBody(this.nameToCreate(name, currency), order, currency),
         }));
         const outcomes = await this.client.batch(requests);
         const logs: SyncLogEntry[] = [];
         await Promise.all(
-          group.map(async ({ key, name, order }, index) => {
+          group.map(async ({ key, name, currency, order }, index) => {
             const outcome = outcomes[index];
+            const body = requests[index] as { body: QuickBooksEntity };
+            const created = String(body.body.DisplayName);
             if (outcome.ok && 'value' in outcome) {
               this.remember('CUSTOMER', [outcome.value]);
               result.set(key, { id: String(outcome.value.Id) });
-              logs.push(this.log('Customer', 'CREATE', name, String(outcome.value.Id)));
+              logs.push(
+                this.log(
+                  'Customer',
+                  'CREATE',
+                  created,
+                  String(outcome.value.Id),
+                  undefined,
+                  created !== name
+                    ? `"${name}" is a customer in another currency in QuickBooks; created "${created}" in ${currency ?? this.homeCurrency}`
+                    : undefined,
+                ),
+              );
               return;
             }
             const error = (outcome as { error: QuickBooksError }).error;
             if (error.quickbooksCode === '6240') {
-              result.set(key, await this.resolveNameClash(name, order, error));
+              result.set(key, await this.resolveNameClash(name, created, currency, order, error));
               return;
             }
-            logs.push(this.log('Customer', 'CREATE', name, null, error));
+            logs.push(this.log('Customer', 'CREATE', created, null, error));
             result.set(key, { problem: error });
           }),
         );
@@ -233,67 +255,124 @@ export class PostingReferences {
     return result;
   }
 
+  /** A known customer of this name (or of "Name (EUR)"), or by e-mail, in the order's currency. */
+  private findCustomer(name: string, currency: string | null, order: OrderEntity): string | undefined {
+    const fits = this.fitsCurrency(currency);
+    const email = order.customer?.email?.toLowerCase();
+    return (
+      fits(this.customersByName.get(name.toLowerCase())) ??
+      (currency ? fits(this.customersByName.get(currencyName(name, currency).toLowerCase())) : undefined) ??
+      (email && order.customer.name ? fits(this.customersByEmail.get(email)) : undefined)
+    );
+  }
+
+  private fitsCurrency(currency: string | null): (match: CustomerMatch | undefined) => string | undefined {
+    const want = currency ?? this.homeCurrency;
+    return (match) => (match && (match.currency ?? this.homeCurrency) === want ? match.id : undefined);
+  }
+
+  /** The name a new customer gets: its own, unless a customer in another currency has it ("Name (EUR)"). */
+  private nameToCreate(name: string, currency: string | null): string {
+    const holder = this.customersByName.get(name.toLowerCase());
+    const want = currency ?? this.homeCurrency;
+    return holder && (holder.currency ?? this.homeCurrency) !== want ? currencyName(name, want) : name;
+  }
+
   /**
-   * 6240: the name is taken. By a customer we did not know (inactive, or created meanwhile): use it, reactivating it
-   * if needed. By a vendor or employee: create the customer as "Name (2)", "Name (3)", ... and record the rename.
+   * 6240: the name is taken. By a customer we did not know in the order's currency (inactive, or created meanwhile):
+   * use it, reactivating it if needed. By a customer in another currency: "Name (EUR)". By a vendor or employee:
+   * "Name (2)", "Name (3)", ... Each rename is recorded.
    */
   private async resolveNameClash(
     name: string,
+    attempted: string,
+    currency: string | null,
     order: OrderEntity,
     clash: QuickBooksError,
   ): Promise<Resolution> {
-    const existingId = /Id=(\d+)/.exec(`${clash.detail ?? ''} ${clash.quickbooksMessage}`)?.[1];
-    if (existingId) {
-      try {
-        let customer = await this.client.read('Customer', existingId);
-        // Ids are per list: the clash may be a vendor or employee whose id is also some other customer's.
-        if (text(customer.DisplayName).toLowerCase() !== name.toLowerCase()) throw new NotThisCustomer();
-        if (customer.Active === false) {
-          customer = await this.client.update('Customer', {
-            Id: existingId,
-            SyncToken: customer.SyncToken,
-            Active: true,
-          });
-        }
-        this.remember('CUSTOMER', [customer]);
-        await this.syncLogs.record(
-          this.log('Customer', 'MATCH', name, existingId, undefined, 'matched an existing customer by name'),
-        );
-        return { id: existingId };
-      } catch (error) {
-        if (error instanceof QuickBooksError && error.category === 'RETRYABLE') throw error;
-        if (!(error instanceof QuickBooksError) && !(error instanceof NotThisCustomer)) throw error;
-        // Not a customer: a vendor or an employee holds the name.
-      }
-    }
-    for (let suffix = 2; suffix <= MAX_NAME_SUFFIX; suffix++) {
-      const candidate = `${name.slice(0, 490)} (${suffix})`;
-      const known = this.customersByName.get(candidate.toLowerCase());
+    const want = currency ?? this.homeCurrency;
+    const fits = this.fitsCurrency(currency);
+    const tried = new Set<string>();
+    let candidate = attempted;
+    let error = clash;
+    let suffix = 1;
+    for (;;) {
+      tried.add(candidate.toLowerCase());
+      const holder = await this.clashHolder(error, candidate, want);
+      if ('id' in holder) return { id: holder.id };
+      const viaCurrency = currencyName(name, want);
+      let next: string;
+      if (holder.otherCurrency && !tried.has(viaCurrency.toLowerCase())) next = viaCurrency;
+      else if (++suffix <= MAX_NAME_SUFFIX) next = `${name.slice(0, 490)} (${suffix})`;
+      else return { problem: clash };
+      const known = fits(this.customersByName.get(next.toLowerCase()));
       if (known) return { id: known };
       try {
-        const created = await this.client.create('Customer', customerBody(candidate, order));
+        const created = await this.client.create('Customer', customerBody(next, order, currency));
         this.remember('CUSTOMER', [created]);
-        this.renamed.set(name, candidate);
+        this.renamed.set(name, next);
         await this.syncLogs.record(
           this.log(
             'Customer',
             'CREATE',
-            candidate,
+            next,
             String(created.Id),
             undefined,
-            `"${name}" is used by a vendor or employee in QuickBooks; created the customer as "${candidate}"`,
+            holder.otherCurrency
+              ? `"${candidate}" is a customer in another currency in QuickBooks; created "${next}" in ${want}`
+              : `"${candidate}" is used by a vendor or employee in QuickBooks; created the customer as "${next}"`,
           ),
         );
         // Later orders with the same customer name find it under the original name too.
-        this.customersByName.set(name.toLowerCase(), String(created.Id));
+        if (!this.customersByName.has(name.toLowerCase())) {
+          this.customersByName.set(name.toLowerCase(), { id: String(created.Id), currency: want });
+        }
         return { id: String(created.Id) };
-      } catch (error) {
-        if (error instanceof QuickBooksError && error.quickbooksCode === '6240') continue;
-        if (error instanceof QuickBooksError) return { problem: error };
-        throw error;
+      } catch (failure) {
+        if (failure instanceof QuickBooksError && failure.quickbooksCode === '6240') {
+          candidate = next;
+          error = failure;
+          continue;
+        }
+        if (failure instanceof QuickBooksError) return { problem: failure };
+        throw failure;
       }
     }
-    return { problem: clash };
+  }
+
+  /** Who holds a name QuickBooks refused (6240 names the holder's Id): a usable customer, or why not. */
+  private async clashHolder(
+    clash: QuickBooksError,
+    name: string,
+    currency: string,
+  ): Promise<{ id: string } | { otherCurrency: boolean }> {
+    const existingId = /Id=(\d+)/.exec(`${clash.detail ?? ''} ${clash.quickbooksMessage}`)?.[1];
+    if (!existingId) return { otherCurrency: false };
+    try {
+      let customer = await this.client.read('Customer', existingId);
+      // Ids are per list: the clash may be a vendor or employee whose id is also some other customer's.
+      if (text(customer.DisplayName).toLowerCase() !== name.toLowerCase()) return { otherCurrency: false };
+      const own = (customer.CurrencyRef as { value?: string } | undefined)?.value ?? this.homeCurrency;
+      if (own !== currency) {
+        this.remember('CUSTOMER', [customer]);
+        return { otherCurrency: true };
+      }
+      if (customer.Active === false) {
+        customer = await this.client.update('Customer', {
+          Id: existingId,
+          SyncToken: customer.SyncToken,
+          Active: true,
+        });
+      }
+      this.remember('CUSTOMER', [customer]);
+      await this.syncLogs.record(
+        this.log('Customer', 'MATCH', name, existingId, undefined, 'matched an existing customer by name'),
+      );
+      return { id: existingId };
+    } catch (error) {
+      if (error instanceof QuickBooksError && error.category !== 'RETRYABLE') return { otherCurrency: false };
+      throw error;
+    }
   }
 
   /** Mirror writes one at a time: parallel look-ups may return the same object, and MySQL would deadlock on it. */
@@ -306,9 +385,10 @@ export class PostingReferences {
       if (object.Active === false) continue;
       const id = String(object.Id);
       if (type === 'CUSTOMER') {
-        this.customersByName.set(text(object.DisplayName).toLowerCase(), id);
+        const match = { id, currency: (object.CurrencyRef as { value?: string } | undefined)?.value ?? null };
+        this.customersByName.set(text(object.DisplayName).toLowerCase(), match);
         const email = (object.PrimaryEmailAddr as { Address?: string } | undefined)?.Address;
-        if (email) this.customersByEmail.set(email.toLowerCase(), id);
+        if (email) this.customersByEmail.set(email.toLowerCase(), match);
       } else {
         if (typeof object.Sku === 'string' && object.Sku)
           this.itemsByKey.set(`sku:${object.Sku.toLowerCase()}`, id);
@@ -355,15 +435,24 @@ export class PostingReferences {
   }
 }
 
-class NotThisCustomer extends Error {}
+/** A known QuickBooks customer and its currency (null: the home currency). */
+interface CustomerMatch {
+  id: string;
+  currency: string | null;
+}
 
-/** The lower-cased display name an order's customer matches on. */
-export const customerKey = (name: string): string => cleanDisplayName(name).toLowerCase();
+/** How orders share a customer: its display name (lower-cased) and, outside the home currency, the currency. */
+export const customerKey = (name: string, currency: string | null = null): string =>
+  `${cleanDisplayName(name).toLowerCase()}${currency ? `|${currency}` : ''}`;
 
-function customerBody(name: string, order: OrderEntity): QuickBooksEntity {
+/** The name of a customer whose plain name a customer in another currency holds. */
+const currencyName = (name: string, currency: string): string => `${name.slice(0, 490)} (${currency})`;
+
+function customerBody(name: string, order: OrderEntity, currency: string | null): QuickBooksEntity {
   const c = order.customer ?? { name };
   return {
     DisplayName: name,
+    ...(currency ? { CurrencyRef: { value: currency } } : {}),
     ...(c.name && c.email ? { PrimaryEmailAddr: { Address: c.email } } : {}),
     ...(c.name && c.company ? { CompanyName: c.company.slice(0, 100) } : {}),
     ...(c.name && c.phone ? { PrimaryPhone: { FreeFormNumber: c.phone.slice(0, 30) } } : {}),

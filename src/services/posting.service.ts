@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
-import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
+import { In, IsNull, Not, type DataSource, type EntityManager, type Repository } from 'typeorm';
 import {
   ConnectionEntity,
   DEFAULT_CONNECTION_SETTINGS,
@@ -25,6 +25,17 @@ import {
   transactionBody,
 } from './posting-mapper';
 import { customerKey, PostingReferences, type Resolution } from './posting-references';
+import {
+  checkCurrency,
+  companyCurrencyOf,
+  currencyFields,
+  ensureCompanyCurrencies,
+  foreignCurrencyOf,
+  type CompanyCurrency,
+} from './posting/currency';
+import { PaymentMethodResolver, paymentMethodIdOf } from './posting/payment-methods';
+import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './posting/updates';
+import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import type { ReferenceService } from './reference.service';
 import type { SyncLogEntry, SyncLogService } from './sync-log.service';
 import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
@@ -54,6 +65,10 @@ interface OrderSummary {
   orderNumber: string;
   customerName: string;
   posted: boolean;
+  modifiedAfterPosting: boolean;
+  /** What the order needs of the settings (checked for all orders at once before anything is queued). */
+  discountTotal: string;
+  charges: string;
 }
 
 interface PreparedOrder {
@@ -74,8 +89,15 @@ interface RunContext {
   allowShipping: boolean;
   customers: Map<string, Resolution>;
   items: Map<string, Resolution>;
+  /** The company's home currency and whether multicurrency is on (from Preferences). */
+  currency: CompanyCurrency;
+  /** PaymentMethod ids by lower-cased name, for orders that name one. */
+  paymentMethods: Map<string, string>;
   signal?: AbortSignal;
 }
+
+/** A run of orders to send: new transactions, or updates of posted ones changed since. */
+type Chunk = { kind: 'create' | 'update'; entries: Array<{ order: OrderEntity; seq: number }> };
 
 /**
  * Posting orders to QuickBooks, exactly once.
@@ -102,6 +124,8 @@ export class PostingService {
     private readonly jobs: JobEnqueuer,
     private readonly syncLogs: SyncLogService,
     private readonly logger: Logger,
+    /** Partner webhooks order.posted and order.failed, written with each chunk's results. */
+    private readonly webhooks?: WebhookEmitter,
   ) {
     this.orders = dataSource.getRepository(OrderEntity);
     this.connectionRows = dataSource.getRepository(ConnectionEntity);
@@ -118,7 +142,8 @@ export class PostingService {
   }
 
   /**
-   * Queues NEW, FAILED or ARCHIVED orders of one ready connection for posting and returns the QUEUED batch at once.
+   * Queues NEW, FAILED or ARCHIVED orders of one ready connection for posting, and posted orders whose content changed
+   * since (`modifiedAfterPosting`: their QuickBooks transaction is updated), and returns the QUEUED batch at once.
    * Anything else is refused before anything is queued, naming the order and why. Orders with invoices are sent as
    * their invoices (a SEND_INVOICES batch).
    */
@@ -138,23 +163,33 @@ export class PostingService {
       );
     }
     for (const [index, order] of orders.entries()) {
-      if (!(POSTABLE_STATUSES as readonly string[]).includes(order.status)) {
+      const changedSincePosting = order.posted && order.modifiedAfterPosting;
+      if (!(POSTABLE_STATUSES as readonly string[]).includes(order.status) && !changedSincePosting) {
         throw badInput(
           `orderIds.${index}`,
-          `order ${order.orderNumber} is ${order.status}; only NEW, FAILED or ARCHIVED orders can be posted`,
-          order.status === 'POSTED' ? 'undo the posting first to post it again' : undefined,
+          `order ${order.orderNumber} is ${order.status}; only NEW, FAILED or ARCHIVED orders, and posted orders ` +
+            'changed since, can be posted',
+          order.status === 'POSTED'
+            ? 'it is in QuickBooks as sent; undo the posting first to post it again from scratch'
+            : undefined,
         );
       }
-      if (order.posted) {
+      if (order.posted && !changedSincePosting) {
         throw badInput(
           `orderIds.${index}`,
-          `order ${order.orderNumber} is already in QuickBooks`,
-          'undo the posting first',
+          `order ${order.orderNumber} is already in QuickBooks and has not changed since`,
+          'undo the posting first to post it again from scratch',
         );
       }
     }
-    const connection = await this.connections.get(tenantId, [...connectionIds][0]);
-    assertReady(connection);
+    // Every missing setting these orders need, named at once, before anything is queued.
+    const connection = await this.connections.assertReady(tenantId, [...connectionIds][0], 'POST_ORDERS', {
+      discount: orders.some((o) => Number(o.discountTotal) > 0),
+      noCustomer: orders.some((o) => !o.customerName),
+      charges: new Set(
+        orders.flatMap((o) => (JSON.parse(o.charges) as OrderEntity['charges']).map((c) => c.kind)),
+      ),
+    });
 
     return this.dataSource.transaction(async (manager) => {
       const batch = await this.batches.create(manager, {
@@ -175,12 +210,14 @@ export class PostingService {
             postingGeneration: () => 'postingGeneration + 1',
             postingBatchId: batch.id,
             lastError: null,
+            // Cleared now: a re-send while the order is queued sets it again, so the change is not lost.
+            modifiedAfterPosting: false,
           })
-          .where('tenantId = :tenantId AND id IN (:...chunk) AND status IN (:...postable)', {
-            tenantId,
-            chunk,
-            postable: POSTABLE_STATUSES,
-          })
+          .where(
+            'tenantId = :tenantId AND id IN (:...chunk) AND (status IN (:...postable) OR ' +
+              '(postedTransaction IS NOT NULL AND modifiedAfterPosting = :modified AND status = :posted))',
+            { tenantId, chunk, postable: POSTABLE_STATUSES, modified: true, posted: 'POSTED' },
+          )
           .execute();
         claimed += result.affected ?? 0;
       }
@@ -229,16 +266,24 @@ export class PostingService {
       allowShipping: false,
       customers: new Map(),
       items: new Map(),
+      currency: { home: 'USD', multicurrency: false },
+      paymentMethods: new Map(),
       signal: options.signal,
     };
     try {
       const [preferences] = await Promise.all([client.preferences(), context.references.load()]);
       context.allowShipping =
         (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
+      context.currency = companyCurrencyOf(preferences);
+      context.references.homeCurrency = context.currency.home;
       const started = performance.now();
       await this.resolveReferences(context);
       const resolved = performance.now();
-      await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) => this.postChunk(context, chunk));
+      await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) =>
+        chunk.kind === 'update'
+          ? this.postUpdateChunk(context, chunk.entries)
+          : this.postChunk(context, chunk.entries),
+      );
       this.logger.info(
         {
           batchId,
@@ -271,26 +316,54 @@ export class PostingService {
    * the batch (100,000 orders are fine as it is).
    */
   private async resolveReferences(context: RunContext): Promise<void> {
-    const customers = new Map<string, { name: string; order: OrderEntity }>();
+    const customers = new Map<string, { name: string; currency: string | null; order: OrderEntity }>();
     const items = new Map<string, OrderLineData>();
+    const currencies = new Set<string>();
+    const paymentMethods = new Set<string>();
     for await (const window of this.windows(context.batch.id)) {
       for (const { order } of window) {
         if (order.status === 'POSTED') continue;
         try {
+          checkCurrency(order, context.currency);
           const name = customerNameOf(order, context.settings);
-          if (!customers.has(customerKey(name))) customers.set(customerKey(name), { name, order });
+          const currency = foreignCurrencyOf(order, context.currency);
+          if (currency) currencies.add(currency);
+          const key = customerKey(name, currency);
+          if (!customers.has(key)) customers.set(key, { name, currency, order });
         } catch (problem) {
           if (!(problem instanceof MappingProblem)) throw problem;
+          continue; // fails in prepare(), with the reason
+        }
+        if (order.paymentMethod && this.entityFor(context, order) === 'SalesReceipt') {
+          paymentMethods.add(order.paymentMethod);
         }
         for (const line of order.lines) if (!items.has(itemKey(line))) items.set(itemKey(line), line);
       }
     }
-    const [customerIds, itemIds] = await Promise.all([
+    // QuickBooks takes a customer's currency only from the company's currency list.
+    await ensureCompanyCurrencies(context.client, currencies);
+    const methods = new PaymentMethodResolver(context.connection, context.client, this.referenceService);
+    const [customerIds, itemIds, resolvedMethods] = await Promise.all([
       context.references.resolveCustomers(customers),
       context.references.resolveItems(items, context.settings),
+      methods.resolve(paymentMethods, context.settings, (entry) =>
+        this.log(context, null, {
+          entityType: 'PaymentMethod',
+          entityId: null,
+          status: 'SUCCEEDED',
+          ...entry,
+        }),
+      ),
     ]);
+    await this.syncLogs.record(...resolvedMethods.logs);
     context.customers = customerIds;
     context.items = itemIds;
+    context.paymentMethods = resolvedMethods.ids;
+  }
+
+  /** The transaction an order becomes: the one it is already in QuickBooks as, else the batch's kind. */
+  private entityFor(context: RunContext, order: OrderEntity): 'SalesReceipt' | 'Invoice' {
+    return order.postedTransaction ? entityOf(order.postedTransaction) : context.entity;
   }
 
   /** Streams the batch's pending orders in item order, WINDOW at a time. */
@@ -309,8 +382,11 @@ export class PostingService {
     }
   }
 
-  /** Phase two, as chunks of at most 30 orders, after recovering orders whose earlier sending has no recorded outcome. */
-  private async *chunks(context: RunContext): AsyncGenerator<Array<{ order: OrderEntity; seq: number }>> {
+  /**
+   * Phase two, as chunks of at most 30 orders, after recovering orders whose earlier sending has no recorded outcome:
+   * new transactions, and updates of orders already in QuickBooks.
+   */
+  private async *chunks(context: RunContext): AsyncGenerator<Chunk> {
     for await (const window of this.windows(context.batch.id)) {
       context.signal?.throwIfAborted();
       const todo: Array<{ order: OrderEntity; seq: number }> = [];
@@ -321,10 +397,99 @@ export class PostingService {
         context,
         done.map(({ order, seq }) => ({ order, seq, posted: order.postedTransaction! })),
       );
-      const unknown = todo.filter(({ order }) => order.sentAt);
-      const adopted = await this.recover(context, unknown);
-      const rest = todo.filter(({ order }) => !adopted.has(order.id));
-      for (let i = 0; i < rest.length; i += CHUNK) yield rest.slice(i, i + CHUNK);
+      const creates = todo.filter(({ order }) => !order.postedTransaction);
+      const updates = todo.filter(({ order }) => order.postedTransaction);
+      const adopted = await this.recover(
+        context,
+        creates.filter(({ order }) => order.sentAt),
+      );
+      const rest = creates.filter(({ order }) => !adopted.has(order.id));
+      for (let i = 0; i < rest.length; i += CHUNK)
+        yield { kind: 'create', entries: rest.slice(i, i + CHUNK) };
+      for (let i = 0; i < updates.length; i += CHUNK) {
+        yield { kind: 'update', entries: updates.slice(i, i + CHUNK) };
+      }
+    }
+  }
+
+  /** Updates of posted orders changed since (see posting/updates.ts), after recovering those sent before. */
+  private async postUpdateChunk(
+    context: RunContext,
+    chunk: Array<{ order: OrderEntity; seq: number }>,
+  ): Promise<void> {
+    const prepared = await this.prepare(context, chunk);
+    const host = this.updateHost(context);
+    const settled = await recoverUpdates(
+      host,
+      prepared.filter(({ order }) => order.sentAt),
+    );
+    await postUpdates(
+      host,
+      prepared.filter(({ order }) => !settled.has(order.id)),
+    );
+  }
+
+  private updateHost(context: RunContext): UpdateHost {
+    return {
+      batchId: context.batch.id,
+      throwIfAborted: () => context.signal?.throwIfAborted(),
+      sendBatch: async (items, requestId) => {
+        const outcomes = await context.client.batch(
+          items.map(({ entity, body }, index) => ({
+            bId: String(index + 1),
+            operation: 'update' as const,
+            entity,
+            body,
+            sparse: false,
+          })),
+          { requestId },
+        );
+        return outcomes.map((outcome) =>
+          outcome.ok && 'value' in outcome
+            ? { ok: true as const, value: outcome.value }
+            : { ok: false as const, error: (outcome as { error: QuickBooksError }).error },
+        );
+      },
+      read: (entity, id) => context.client.read(entity, id),
+      markSent: (orderIds) => this.markSent(context, orderIds),
+      recordUpdated: (results, action) =>
+        this.recordResults(
+          context,
+          results.map(({ prepared, value, requestId }) => ({
+            order: prepared.order,
+            seq: prepared.seq,
+            posted: toPosted(entityOf(prepared.order.postedTransaction!), value),
+            prepared,
+            requestId,
+          })),
+          action,
+        ),
+      recordFailed: (failures) =>
+        this.recordFailures(
+          context,
+          failures.map(({ prepared, error, requestId }) => ({ ...prepared, error, requestId })),
+        ),
+    };
+  }
+
+  /**
+   * The durable record, in its own commit: from here on these orders' outcome must be checked in QuickBooks before
+   * anything is sent again. Fenced on the batch: a run that lost its lease cannot claim them back.
+   */
+  private async markSent(context: RunContext, orderIds: string[]): Promise<void> {
+    const sentAt = toDbTime(this.dialect, new Date());
+    const marked = await this.dataSource.transaction((manager) =>
+      execute(
+        manager,
+        `UPDATE \`orders\` SET \`status\` = 'POSTING', \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(orderIds.length)}) AND \`postingBatchId\` = ? AND \`status\` IN ('QUEUED', 'POSTING')`,
+        [sentAt, sentAt, ...orderIds, context.batch.id],
+      ),
+    );
+    if (marked !== orderIds.length) {
+      throw new AppError(
+        'CONFLICT',
+        'these orders were taken over by another run of the batch; stopping here',
+      );
     }
   }
 
@@ -397,23 +562,10 @@ export class PostingService {
         )
         .digest('hex')
         .slice(0, 32);
-      // The durable record, in its own commit: from here on these orders' outcome must be checked in QuickBooks
-      // before anything is sent again. Fenced on the batch: a run that lost its lease cannot claim them back.
-      const sentAt = toDbTime(this.dialect, new Date());
-      const sentIds = pending.map((p) => p.order.id);
-      const marked = await this.dataSource.transaction((manager) =>
-        execute(
-          manager,
-          `UPDATE \`orders\` SET \`status\` = 'POSTING', \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(sentIds.length)}) AND \`postingBatchId\` = ? AND \`status\` IN ('QUEUED', 'POSTING')`,
-          [sentAt, sentAt, ...sentIds, context.batch.id],
-        ),
+      await this.markSent(
+        context,
+        pending.map((p) => p.order.id),
       );
-      if (marked !== sentIds.length) {
-        throw new AppError(
-          'CONFLICT',
-          'these orders were taken over by another run of the batch; stopping here',
-        );
-      }
       context.signal?.throwIfAborted();
       const started = performance.now();
       let outcomes;
@@ -539,7 +691,10 @@ export class PostingService {
     const failures: Array<{ order: OrderEntity; seq: number; error: Error }> = [];
     for (const { order, seq } of chunk) {
       try {
-        const customer = context.customers.get(customerKey(customerNameOf(order, context.settings)));
+        checkCurrency(order, context.currency);
+        const customer = context.customers.get(
+          customerKey(customerNameOf(order, context.settings), foreignCurrencyOf(order, context.currency)),
+        );
         if (!customer)
           throw new MappingProblem(
             `No QuickBooks customer for order ${order.orderNumber}`,
@@ -557,11 +712,15 @@ export class PostingService {
           if ('problem' in item) throw item.problem;
           itemIds.set(itemKey(line), item.id);
         }
+        const entity = this.entityFor(context, order);
         const body = transactionBody(order, {
-          settings: context.settings,
+          // An update keeps the kind of transaction the order is in QuickBooks as.
+          settings: { ...context.settings, postOrdersAs: entity === 'Invoice' ? 'INVOICE' : 'SALES_RECEIPT' },
           customerId: customer.id,
           itemIds,
           allowShipping: context.allowShipping,
+          currency: currencyFields(order, context.currency),
+          paymentMethodId: paymentMethodIdOf(order.paymentMethod, context.paymentMethods, context.settings),
         });
         prepared.push({ order, seq, body, customerId: customer.id, itemIds });
       } catch (error) {
@@ -590,7 +749,7 @@ export class PostingService {
       requestId?: string;
       durationMs?: number;
     }>,
-    action: 'CREATE' | 'MATCH' = 'CREATE',
+    action: 'CREATE' | 'MATCH' | 'UPDATE' = 'CREATE',
   ): Promise<void> {
     if (results.length === 0) return;
     const postedAt = new Date();
@@ -618,7 +777,7 @@ export class PostingService {
         durationMs,
         message:
           action === 'MATCH'
-            ? `found ${context.entity} ${posted.docNumber ?? posted.id} already in QuickBooks; not sent again`
+            ? `found ${posted.kind === 'INVOICE' ? 'Invoice' : 'SalesReceipt'} ${posted.docNumber ?? posted.id} already in QuickBooks as sent; not sent again`
             : mismatches.some((m) => m.order.id === order.id)
               ? `QuickBooks total ${posted.totalAmount} differs from the order total ${order.total}`
               : null,
@@ -658,6 +817,23 @@ export class PostingService {
       );
       await this.batches.recordItems(context.batch.id, outcomes, manager);
       await this.syncLogs.recordIn(manager, logs);
+      await this.webhooks?.emit(
+        manager,
+        context.connection.tenantId,
+        changed.map(({ order, posted }) => ({
+          type: 'order.posted' as const,
+          data: {
+            ...orderFacts(order, context.batch.id),
+            transaction: {
+              kind: posted.kind,
+              id: posted.id,
+              docNumber: posted.docNumber,
+              totalAmount: posted.totalAmount,
+            },
+            updated: action === 'UPDATE',
+          },
+        })),
+      );
     });
   }
 
@@ -676,7 +852,7 @@ export class PostingService {
     }));
     const logs = stored.map(({ order, stored: error, requestId }) =>
       this.log(context, order, {
-        action: 'CREATE',
+        action: order.postedTransaction ? 'UPDATE' : 'CREATE',
         status: 'FAILED',
         code: error.code,
         message: error.message,
@@ -693,7 +869,11 @@ export class PostingService {
           'id',
           stored.filter((f) => f.unknown === unknown),
           (f) => f.order.id,
-          { lastError: (f) => JSON.stringify(f.stored) },
+          {
+            lastError: (f) => JSON.stringify(f.stored),
+            // A failed update leaves QuickBooks behind the order: flagged again, so it shows as changed.
+            modifiedAfterPosting: (f) => (f.order.postedTransaction || f.order.modifiedAfterPosting ? 1 : 0),
+          },
           { status: 'FAILED', updatedAt: now, ...(unknown ? {} : { sentAt: null }) },
           fence,
         );
@@ -704,6 +884,17 @@ export class PostingService {
         manager,
       );
       await this.syncLogs.recordIn(manager, logs);
+      await this.webhooks?.emit(
+        manager,
+        context.connection.tenantId,
+        stored.map(({ order, stored: error }) => ({
+          type: 'order.failed' as const,
+          data: {
+            ...orderFacts(order, context.batch.id),
+            error: { code: error.code, message: error.message, hint: error.hint },
+          },
+        })),
+      );
     });
   }
 
@@ -739,6 +930,12 @@ export class PostingService {
           { id: In(ids), postingBatchId: batch.id, status: In(['QUEUED', 'POSTING']) },
           { status: 'FAILED', lastError: stored } as never,
         );
+        // Orders that were to update their transaction stay flagged as changed since posting.
+        await manager.update(
+          OrderEntity,
+          { id: In(ids), postingBatchId: batch.id, status: 'FAILED', postedTransaction: Not(IsNull()) },
+          { modifiedAfterPosting: true },
+        );
         await this.batches.recordItems(
           batch.id,
           items.map((i) => ({ seq: i.seq, status: 'FAILED' as const, error: stored })),
@@ -749,9 +946,10 @@ export class PostingService {
     await this.batches.finish(batch.id, stored);
   }
 
+  /** A sync log of this run: about an order, or (order null) about what the run created for the orders. */
   private log(
     context: RunContext,
-    order: OrderEntity,
+    order: OrderEntity | null,
     entry: Pick<SyncLogEntry, 'action' | 'status'> & Partial<SyncLogEntry>,
   ): SyncLogEntry {
     return {
@@ -760,8 +958,8 @@ export class PostingService {
       batchId: context.batch.id,
       direction: 'TO_QUICKBOOKS',
       entityType: 'Order',
-      entityId: order.id,
-      label: label(order),
+      entityId: order?.id ?? null,
+      label: order ? label(order) : null,
       ...entry,
     };
   }
@@ -772,14 +970,26 @@ export class PostingService {
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
       const chunk = ids.slice(i, i + ID_CHUNK);
       const rows = await this.dataSource.query<
-        Array<Omit<OrderSummary, 'posted'> & { posted: number | string }>
+        Array<
+          Omit<OrderSummary, 'posted' | 'modifiedAfterPosting'> & {
+            posted: number | string;
+            modifiedAfterPosting: number | string | boolean;
+          }
+        >
       >(
-        'SELECT `id`, `connectionId`, `status`, `orderNumber`, `customerName`, ' +
+        'SELECT `id`, `connectionId`, `status`, `orderNumber`, `customerName`, `modifiedAfterPosting`, ' +
+          '`discountTotal`, `charges`, ' +
           'CASE WHEN `postedTransaction` IS NULL THEN 0 ELSE 1 END AS `posted` ' +
           `FROM \`orders\` WHERE \`tenantId\` = ? AND \`id\` IN (${placeholders(chunk.length)})`,
         [tenantId, ...chunk],
       );
-      for (const row of rows) found.set(row.id, { ...row, posted: Number(row.posted) === 1 });
+      for (const row of rows) {
+        found.set(row.id, {
+          ...row,
+          posted: Number(row.posted) === 1,
+          modifiedAfterPosting: Number(row.modifiedAfterPosting) === 1,
+        });
+      }
     }
     return ids.map((id, index) => {
       const order = found.get(id);
@@ -788,6 +998,16 @@ export class PostingService {
     });
   }
 }
+
+/** What a partner webhook says about an order. */
+const orderFacts = (order: OrderEntity, batchId: string) => ({
+  orderId: order.id,
+  connectionId: order.connectionId,
+  channel: order.channel,
+  externalId: order.externalId,
+  orderNumber: order.orderNumber,
+  batchId,
+});
 
 export const label = (order: Pick<OrderEntity, 'orderNumber' | 'customerName'>): string =>
   `#${order.orderNumber}${order.customerName ? ` ${order.customerName}` : ''}`;

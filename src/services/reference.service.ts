@@ -202,10 +202,12 @@ export class ReferenceService {
   async matchIndex(
     connectionId: string,
     type: ReferenceType,
-  ): Promise<Array<Pick<ReferenceEntityRow, 'quickbooksId' | 'name' | 'email' | 'sku' | 'active'>>> {
+  ): Promise<
+    Array<Pick<ReferenceEntityRow, 'quickbooksId' | 'name' | 'email' | 'sku' | 'currency' | 'active'>>
+  > {
     return this.rows
       .createQueryBuilder('r')
-      .select(['r.quickbooksId', 'r.name', 'r.email', 'r.sku', 'r.active'])
+      .select(['r.quickbooksId', 'r.name', 'r.email', 'r.sku', 'r.currency', 'r.active'])
       .where('r.connectionId = :connectionId AND r.type = :type', { connectionId, type })
       .getMany();
   }
@@ -226,7 +228,18 @@ export class ReferenceService {
         .insert()
         .values(rows as never)
         .orUpdate(
-          ['name', 'kind', 'sku', 'email', 'active', 'syncToken', 'quickbooksUpdatedAt', 'data', 'updatedAt'],
+          [
+            'name',
+            'kind',
+            'sku',
+            'email',
+            'currency',
+            'active',
+            'syncToken',
+            'quickbooksUpdatedAt',
+            'data',
+            'updatedAt',
+          ],
           ['connectionId', 'type', 'quickbooksId'],
         )
         .execute();
@@ -275,6 +288,7 @@ function toRow(connection: ConnectionEntity, type: ReferenceType, object: QuickB
     kind,
     sku: text(object.Sku)?.slice(0, 100) ?? null,
     email: email?.slice(0, 255) ?? null,
+    currency: text((object.CurrencyRef as { value?: string } | undefined)?.value)?.slice(0, 3) ?? null,
     active: object.Active !== false,
     syncToken: text(object.SyncToken),
     quickbooksUpdatedAt: meta?.LastUpdatedTime ? new Date(meta.LastUpdatedTime) : null,

@@ -41,3 +41,22 @@ export function toStoredError(
     at,
   };
 }
+
+/** The same QuickBooks failure with what a person should do here (a data problem to fix, not a retry). */
+export function withHint(error: QuickBooksError, hint: string): QuickBooksError {
+  return new QuickBooksError({
+    httpStatus: error.httpStatus,
+    quickbooksCode: error.quickbooksCode,
+    quickbooksMessage: error.quickbooksMessage,
+    detail: error.detail,
+    element: error.element,
+    intuitTid: error.intuitTid,
+    faultType: error.faultType,
+    requestId: error.requestId,
+    operation: error.operation,
+    entity: error.entity,
+    direction: error.direction,
+    category: 'FIX_DATA',
+    hint,
+  });
+}

@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { QuickBooksError } from '../quickbooks';
 import type { TokenCipher } from '../security/token-cipher';
 import type { ConnectionEvents } from './connection-events';
+import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import { OAuthGrantError, type IntuitOAuth, type TokenSet } from './intuit-oauth';
 
 export const REAUTHORIZE_HINT = 'QuickBooks authorization expired or was revoked: reconnect this connection';
@@ -35,6 +36,7 @@ export class TokenCustodian {
    */
   private readonly cache = new Map<string, { token: string; freshUntil: number }>();
   private readonly useNamedLock: boolean;
+  private webhooks?: WebhookEmitter;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -106,6 +108,11 @@ export class TokenCustodian {
   }
 
   /** Marks the connection as needing the user to reconnect, with the hint, and tells subscribers. */
+  /** Partner webhooks (connection.status_changed) are written with the status change; wired after construction. */
+  attachWebhooks(webhooks: WebhookEmitter): void {
+    this.webhooks = webhooks;
+  }
+
   async markNeedsReauthorization(connectionId: string, reason: string): Promise<void> {
     this.cache.delete(connectionId);
     const lastError: StoredSyncError = {
@@ -116,10 +123,25 @@ export class TokenCustodian {
       direction: 'TO_QUICKBOOKS',
       at: new Date().toISOString(),
     };
-    const result = await this.connections.update(
-      { id: connectionId, status: 'CONNECTED' },
-      { status: 'NEEDS_REAUTHORIZATION', lastError },
-    );
+    const result = await this.dataSource.transaction(async (manager) => {
+      const changed = await manager.update(ConnectionEntity, { id: connectionId, status: 'CONNECTED' }, {
+        status: 'NEEDS_REAUTHORIZATION',
+        lastError,
+      } as never);
+      if (changed.affected) {
+        const { tenantId } = await manager.findOneByOrFail(ConnectionEntity, { id: connectionId });
+        await this.webhooks?.emit(manager, tenantId, {
+          type: 'connection.status_changed',
+          data: {
+            connectionId,
+            status: 'NEEDS_REAUTHORIZATION',
+            previousStatus: 'CONNECTED',
+            message: reason,
+          },
+        });
+      }
+      return changed;
+    });
     if (result.affected) {
       this.logger.warn({ connectionId }, 'QuickBooks authorization lost: connection needs reauthorization');
       this.events.publish(connectionId, 'STATUS_CHANGED', {

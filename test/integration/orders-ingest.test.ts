@@ -188,16 +188,17 @@ describe.each(DIALECTS)('order ingest on %s', (dialect) => {
     changed.push(order(5));
     const result = await upsert(connectionId, changed);
     expect(result.errors).toBeUndefined();
-    expect(result.data!.upsertOrders).toMatchObject({ created: 1, updated: 3 });
+    expect(result.data!.upsertOrders).toMatchObject({ created: 1, updated: 4 });
     const byExternal = new Map(result.data!.upsertOrders.orders.map((o) => [o.externalId, o]));
     expect(byExternal.get('ext-1')).toMatchObject({
       status: 'NEW',
       total: '104.94',
       modifiedAfterPosting: false,
     });
+    // Already in QuickBooks: the new content is kept and flagged, for postOrders to update the transaction.
     expect(byExternal.get('ext-2')).toMatchObject({
       status: 'POSTED',
-      total: '26.45',
+      total: '104.94',
       modifiedAfterPosting: true,
     });
     expect(byExternal.get('ext-3')).toMatchObject({ status: 'FAILED', total: '104.94' });
@@ -208,11 +209,11 @@ describe.each(DIALECTS)('order ingest on %s', (dialect) => {
     expect(postedRow).toMatchObject({
       status: 'POSTED',
       modifiedAfterPosting: true,
-      total: '26.45',
+      total: '104.94',
       postedTransaction: posted,
     });
-    expect(postedRow.lines.map((l) => l.name)).toEqual(['Product 2', 'Gift wrap']);
-    expect(postedRow.contentHash).toBe(before[1].contentHash);
+    expect(postedRow.lines.map((l) => l.name)).toEqual(['Changed']);
+    expect(postedRow.contentHash).not.toBe(before[1].contentHash);
     expect(after.get('ext-1')!.lines).toEqual([
       {
         sku: null,
@@ -228,17 +229,27 @@ describe.each(DIALECTS)('order ingest on %s', (dialect) => {
     expect(after.get('ext-1')!.contentHash).not.toBe(before[0].contentHash);
     expect(after.size).toBe(5);
 
-    // Archived after posting: still in QuickBooks, so only flagged.
+    // Archived after posting: still in QuickBooks, so replaced and flagged too.
     await repo.update({ id: before[1].id }, { status: 'ARCHIVED', modifiedAfterPosting: false });
     const archivedPosted = await upsert(connectionId, [{ ...payload[1], taxTotal: '3.00' }]);
-    expect(archivedPosted.data!.upsertOrders).toMatchObject({ created: 0, updated: 0 });
+    expect(archivedPosted.data!.upsertOrders).toMatchObject({ created: 0, updated: 1 });
     expect(archivedPosted.data!.upsertOrders.orders[0]).toMatchObject({
       status: 'ARCHIVED',
-      total: '26.45',
+      total: '29.45',
       modifiedAfterPosting: true,
     });
     expect(await repo.findOneByOrFail({ id: before[1].id })).toMatchObject({
-      total: '26.45',
+      total: '29.45',
+      modifiedAfterPosting: true,
+      postedTransaction: posted,
+    });
+
+    // Queued for posting: only flagged, the worker keeps the content it was given.
+    await repo.update({ id: before[2].id }, { status: 'QUEUED' });
+    const queued = await upsert(connectionId, [{ ...payload[2], taxTotal: '5.00' }]);
+    expect(queued.data!.upsertOrders).toMatchObject({ created: 0, updated: 0 });
+    expect(await repo.findOneByOrFail({ id: before[2].id })).toMatchObject({
+      total: '104.94',
       modifiedAfterPosting: true,
     });
   });

@@ -94,6 +94,58 @@ describe.each(DIALECTS)('posting recovery on %s', (dialect) => {
     expect(posted.sentAt).toBeNull();
   });
 
+  it("updates a changed order once though the update's answer is lost and the job runs again", async () => {
+    const { key } = await t.newTenantKey(['ADMIN']);
+    const sandbox = t.gateway.sandbox!;
+    const realmId = sandbox.createRealm({ companyName: 'Lost Update Co' });
+    const connected = await connectCompany(t, key, { realmId });
+    await t.gateway.services.references.runImport(connected.body.importBatchId as string);
+    await configurePosting(t, key, connected.connectionId);
+    const [input] = buildOrders(1, { prefix: 'LU' });
+    const [order] = await upsertOrders(t, key, connected.connectionId, [input!]);
+    const post = async (): Promise<string> => {
+      const result = await t.graphql<{ postOrders: { id: string } }>(
+        key,
+        'mutation($ids: [ID!]!) { postOrders(orderIds: $ids) { id } }',
+        { ids: [order!.id] },
+      );
+      if (result.errors) throw new Error(JSON.stringify(result.errors));
+      return result.data!.postOrders.id;
+    };
+    const receipts = () =>
+      sandbox.accounting.adminEntities(realmId, 'SalesReceipt') as Array<{
+        SyncToken: string;
+        TotalAmt: number;
+      }>;
+    await t.gateway.services.posting.runPostBatch(await post());
+    await upsertOrders(t, key, connected.connectionId, [{ ...input!, taxTotal: '2.00' }]);
+
+    // QuickBooks applies the update but the answer is lost, and every retry meets a 503: the job fails.
+    const batchId = await post();
+    sandbox.setFaults({
+      rules: [
+        { match: { realmId, operation: 'batch' }, times: 1, dropResponseAfterCommit: true },
+        {
+          match: { realmId, operation: 'batch' },
+          respond: { status: 503, code: '10000', message: 'Service Unavailable' },
+        },
+      ],
+    });
+    await expect(t.gateway.services.posting.runPostBatch(batchId)).rejects.toThrow();
+    sandbox.clearFaults();
+    expect(receipts().map((r) => r.SyncToken)).toEqual(['1']);
+    expect(
+      (await t.gateway.dataSource.getRepository(OrderEntity).findOneByOrFail({ id: order!.id })).sentAt,
+    ).not.toBeNull();
+
+    // The job runs again: it reads the transaction, finds this posting's update in it, and sends nothing more.
+    await t.gateway.services.posting.runPostBatch(batchId);
+    expect(receipts().map((r) => r.SyncToken)).toEqual(['1']);
+    const row = await t.gateway.dataSource.getRepository(OrderEntity).findOneByOrFail({ id: order!.id });
+    expect(row).toMatchObject({ status: 'POSTED', sentAt: null, modifiedAfterPosting: false });
+    expect(row.postedTransaction).toMatchObject({ syncToken: '1', totalAmount: row.total });
+  });
+
   it('ends the batch FAILED on the last attempt instead of leaving orders QUEUED forever', async () => {
     const { key } = await t.newTenantKey(['ADMIN']);
     const sandbox = t.gateway.sandbox!;

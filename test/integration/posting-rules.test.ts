@@ -45,32 +45,96 @@ describe.each(DIALECTS)('posting rules on %s', (dialect) => {
     t.gateway.sandbox!.accounting.adminEntities(realmId, entity) as Txn[];
   const orderRow = (id: string) => t.gateway.dataSource.getRepository(OrderEntity).findOneByOrFail({ id });
 
-  it('fails orders whose settings are missing, naming the setting, and retries them from the Errors view', async () => {
+  it('names every missing setting at once before queueing anything, and shows them in Connection.readiness', async () => {
     const c = await company('Missing Settings Co', null);
-    const [order] = await upsertOrders(t, c.key, c.connectionId, buildOrders(1, { prefix: 'MS' }));
-    const first = await postAndFollow(t, c.key, [order!.id]);
-    const failedEvent = first.events[first.events.length - 1]!;
-    expect(failedEvent).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', failed: 1 });
+    const readiness = async () =>
+      (
+        await t.graphql<{
+          connection: {
+            readiness: { ready: boolean; problems: Array<{ code: string; message: string; hint: string }> };
+          };
+        }>(
+          c.key,
+          'query($id: ID!) { connection(id: $id) { readiness { ready problems { code message hint } } } }',
+          {
+            id: c.connectionId,
+          },
+        )
+      ).data!.connection.readiness;
+    expect(await readiness()).toMatchObject({
+      ready: false,
+      problems: [{ code: 'MISSING_SETTING', hint: expect.stringContaining('incomeAccountId') }],
+    });
+    // An order with a discount, a handling charge and no customer: every setting it needs is named in one answer.
+    const [order] = await upsertOrders(t, c.key, c.connectionId, [
+      {
+        ...buildOrders(1, { prefix: 'MS' })[0]!,
+        customer: undefined,
+        discountTotal: '1.00',
+        charges: [{ kind: 'HANDLING', amount: '2.00' }],
+      },
+    ]);
+    const refused = await t.graphql(c.key, 'mutation($ids: [ID!]!) { postOrders(orderIds: $ids) { id } }', {
+      ids: [order!.id],
+    });
+    const error = refused.errors?.[0];
+    expect(error?.extensions).toMatchObject({ code: 'CONNECTION_NOT_READY' });
+    const named = (error!.extensions!.problems as Array<{ message: string }>).map(
+      (p) => p.message.split(' ')[0],
+    );
+    expect(named).toEqual(['incomeAccountId', 'discountAccountId', 'defaultCustomerName', 'handlingItemId']);
+    expect(
+      await t.gateway.dataSource.getRepository(OrderEntity).findOneByOrFail({ id: order!.id }),
+    ).toMatchObject({
+      status: 'NEW',
+    });
 
+    // A setting that no longer holds in QuickBooks (an income account made inactive) is named too.
+    const settings = await configurePosting(t, c.key, c.connectionId);
+    await t.gateway.dataSource.query(
+      'UPDATE `reference_entities` SET `active` = ? WHERE `connectionId` = ? AND `quickbooksId` = ?',
+      [false, c.connectionId, settings.incomeAccountId],
+    );
+    expect((await readiness()).problems.map((p) => p.code)).toEqual(['INVALID_SETTING']);
+    await t.gateway.dataSource.query(
+      'UPDATE `reference_entities` SET `active` = ? WHERE `connectionId` = ? AND `quickbooksId` = ?',
+      [true, c.connectionId, settings.incomeAccountId],
+    );
+    expect(await readiness()).toEqual({ ready: true, problems: [] });
+  });
+
+  it('fails an order QuickBooks cannot take alone, and posts it again from the Errors view once fixed', async () => {
+    const c = await company('Errors View Co');
+    const [order] = await upsertOrders(t, c.key, c.connectionId, [
+      { ...buildOrders(1, { prefix: 'EV' })[0]!, currency: 'EUR' },
+    ]);
+    const first = await postAndFollow(t, c.key, [order!.id]);
+    expect(first.events[first.events.length - 1]).toMatchObject({
+      status: 'COMPLETED_WITH_ERRORS',
+      failed: 1,
+    });
     const errors = await t.graphql<{
-      orders: {
-        edges: Array<{
-          node: { id: string; status: string; lastError: { code: string; hint: string; direction: string } };
-        }>;
-      };
+      orders: { edges: Array<{ node: { id: string; lastError: { hint: string; direction: string } } }> };
     }>(
       c.key,
-      '{ orders(filter: { view: ERRORS }) { edges { node { id status lastError { code message hint direction } } } } }',
+      '{ orders(filter: { view: ERRORS }) { edges { node { id lastError { code message hint direction } } } } }',
     );
     const failed = errors.data!.orders.edges.map((e) => e.node);
     expect(failed).toHaveLength(1);
     expect(failed[0]!.lastError).toMatchObject({
-      hint: expect.stringContaining('incomeAccountId'),
+      hint: expect.stringContaining('multicurrency'),
       direction: 'TO_QUICKBOOKS',
     });
     expect(entities(c.realmId, 'SalesReceipt')).toHaveLength(0);
 
-    await configurePosting(t, c.key, c.connectionId);
+    const prefs = entities(c.realmId, 'Preferences')[0]!;
+    t.gateway.sandbox!.accounting.handle({
+      method: 'POST',
+      realmId: c.realmId,
+      path: 'preferences',
+      query: {},
+      body: { SyncToken: prefs.SyncToken, sparse: true, CurrencyPrefs: { MultiCurrencyEnabled: true } },
+    });
     const second = await postAndFollow(t, c.key, [order!.id]);
     expect(second.events[second.events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
     expect(entities(c.realmId, 'SalesReceipt')).toHaveLength(1);

@@ -12,6 +12,8 @@ export interface OrderInputShape {
   charges?: Array<{ kind: 'FREIGHT' | 'HANDLING' | 'PACKAGING' | 'OTHER'; amount: string }>;
   discountTotal?: string;
   taxTotal?: string;
+  paymentMethod?: string;
+  exchangeRate?: string;
 }
 
 /** Deterministic test orders: `customers` distinct customers, `skus` distinct products, 3 lines and a freight charge. */

@@ -58,7 +58,8 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 240_000):
   }
 }
 
-const batchOf = (t: TestGateway, batchId: string): Promise<SyncBatchEntity> =>
+/** The batch as stored now. */
+export const batchOf = (t: TestGateway, batchId: string): Promise<SyncBatchEntity> =>
   t.gateway.dataSource.getRepository(SyncBatchEntity).findOneByOrFail({ id: batchId });
 
 /** Runs a batch (an import) to completion in a short-lived worker, for gateways that run no worker themselves. */

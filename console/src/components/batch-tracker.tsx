@@ -42,6 +42,7 @@ const WORDING: Record<BatchKind, { running: string; results: string; succeeded: 
   RETRY: { running: 'Retrying', results: 'Retry results', succeeded: 'Succeeded' },
   EMAIL_INVOICES: { running: 'E-mailing invoices', results: 'E-mail results', succeeded: 'E-mailed' },
   RECORD_PAYMENTS: { running: 'Recording payments', results: 'Payment results', succeeded: 'Recorded' },
+  REFUND_ORDERS: { running: 'Refunding', results: 'Refund results', succeeded: 'Refunded' },
 };
 
 export interface TrackedBatch {

@@ -40,6 +40,12 @@ export function describeRequest(req: AccountingRequest): RequestDescription {
       return { entity: 'CompanyInfo', operation: 'companyinfo', readOnly: req.method === 'GET' };
     case 'preferences':
       return { entity: 'Preferences', operation: 'preferences', readOnly: req.method === 'GET' };
+    case 'exchangerate':
+      return {
+        entity: 'ExchangeRate',
+        operation: req.method === 'GET' ? 'read' : 'update',
+        readOnly: req.method === 'GET',
+      };
     default:
       break;
   }

@@ -1,5 +1,6 @@
 import type { ChangeOperation } from '../contracts';
 import type { ChangeSink, RuleContext } from './context';
+import { checkClosedPeriod } from './currency';
 import { SALES_TRANSACTIONS, type EntityType } from './entity-types';
 import {
   businessValidation,
@@ -59,6 +60,7 @@ export class Engine implements RuleContext {
   create(type: EntityType, body: unknown, opts: WriteOptions = {}): QboObject {
     const input = this.checkedBody(type, body);
     if (!type.writable) throw unsupportedOperation(`Operation Create is not supported for ${type.name}.`);
+    if (type.kind === 'txn') checkClosedPeriod(this.realm, input.TxnDate ?? this.today);
     const built = this.build(type, withoutServerFields(input), undefined, opts, input);
     const id = this.realm.nextId(type.name, type.kind);
     const obj = this.envelope(built, id, '0', this.stamp);
@@ -74,6 +76,7 @@ export class Engine implements RuleContext {
     const requested = sparse
       ? { ...withoutServerFields(prev), ...withoutServerFields(input) }
       : withoutServerFields(input);
+    if (type.kind === 'txn') checkClosedPeriod(this.realm, prev.TxnDate, requested.TxnDate);
     const built = this.build(type, requested, prev, opts, input);
     const obj = this.envelope(built, prev.Id as string, nextToken(prev), createTimeOf(prev));
     const deactivated = type.kind === 'name' && prev.Active !== false && obj.Active === false;
@@ -91,6 +94,7 @@ export class Engine implements RuleContext {
       );
     }
     const prev = this.current(type, input);
+    checkClosedPeriod(this.realm, prev.TxnDate);
     this.assertNoPayments(type, prev);
     const id = prev.Id as string;
     const tombstone: QboObject = {
@@ -109,6 +113,7 @@ export class Engine implements RuleContext {
     const input = this.checkedBody(type, body);
     if (!type.voidable) throw unsupportedOperation(`Operation Void is not supported for ${type.name}.`);
     const prev = this.current(type, input);
+    checkClosedPeriod(this.realm, prev.TxnDate);
     this.assertNoPayments(type, prev);
     const voided = type.name === 'Payment' ? voidedPayment(prev) : voidedSales(prev);
     const obj = this.envelope(
@@ -337,7 +342,7 @@ export class Engine implements RuleContext {
   private itemQuantities(entity: string, obj: QboObject | undefined): Map<string, Dec> {
     const out = new Map<string, Dec>();
     if (!obj || !SALES_TRANSACTIONS.has(entity) || !Array.isArray(obj.Line)) return out;
-    const sign = entity === 'CreditMemo' ? 1 : -1;
+    const sign = entity === 'CreditMemo' || entity === 'RefundReceipt' ? 1 : -1;
     for (const line of obj.Line as QboObject[]) {
       const d = line.SalesItemLineDetail;
       if (!isObject(d) || !isObject(d.ItemRef) || typeof d.Qty !== 'number' || d.Qty === 0) continue;

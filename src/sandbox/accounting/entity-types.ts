@@ -329,6 +329,15 @@ const ALL: EntityType[] = [
     docNumbers: true,
     label: 'Credit Memo',
   }),
+  // Money paid back to a customer (Intuit API reference, RefundReceipt: a SalesTransaction whose DepositToAccountRef
+  // is the account the refund is paid from; voidable since 2017, per the webhooks' Void list).
+  def('RefundReceipt', 'txn', [...SALES, 'CheckPayment', 'CreditCardPayment', 'PaymentType'], {
+    voidable: true,
+    docNumbers: true,
+    label: 'Refund Receipt',
+  }),
+  // The foreign currencies of a multicurrency company (see currency.ts).
+  def('CompanyCurrency', 'name', ['Code', 'Name', 'Active']),
   def(
     'Payment',
     'txn',
@@ -354,7 +363,12 @@ export const ENTITY_TYPES: ReadonlyMap<string, EntityType> = new Map(ALL.map((t)
 export const ENTITY_BY_PATH: ReadonlyMap<string, EntityType> = new Map(ALL.map((t) => [t.path, t]));
 
 /** Sales transactions share line and total rules. */
-export const SALES_TRANSACTIONS: ReadonlySet<string> = new Set(['Invoice', 'SalesReceipt', 'CreditMemo']);
+export const SALES_TRANSACTIONS: ReadonlySet<string> = new Set([
+  'Invoice',
+  'SalesReceipt',
+  'CreditMemo',
+  'RefundReceipt',
+]);
 
 /**
  * QuickBooks entities the emulator does not model. Queries on them answer with an empty result rather than a parse
@@ -365,7 +379,6 @@ export const UNMODELLED_ENTITIES: ReadonlySet<string> = new Set([
   'Bill',
   'BillPayment',
   'Budget',
-  'CompanyCurrency',
   'Deposit',
   'Estimate',
   'ExchangeRate',
@@ -373,7 +386,6 @@ export const UNMODELLED_ENTITIES: ReadonlySet<string> = new Set([
   'JournalEntry',
   'PurchaseOrder',
   'Purchase',
-  'RefundReceipt',
   'TaxAgency',
   'TimeActivity',
   'Transfer',

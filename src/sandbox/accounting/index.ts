@@ -9,6 +9,7 @@ import type {
 import { runBatch } from './batch';
 import { runCdc } from './cdc';
 import type { ChangeSink } from './context';
+import { checkCurrencyPrefs, readExchangeRate, writeExchangeRate } from './currency';
 import { describeRequest, queryStatement } from './describe';
 import { Engine } from './engine';
 import { ENTITY_BY_PATH, ENTITY_TYPES, type EntityType } from './entity-types';
@@ -164,6 +165,9 @@ class AccountingService implements AccountingApi {
         case 'preferences':
           if (req.method === 'GET') return ok({ Preferences: realm.preferences });
           return ok({ Preferences: this.updateSingleton(realm, 'Preferences', req.body, nowMs) });
+        case 'exchangerate':
+          if (req.method === 'GET') return ok({ ExchangeRate: readExchangeRate(engine, req.query) });
+          return ok({ ExchangeRate: writeExchangeRate(engine, req.body, metaTime(nowMs)) });
         default:
           break;
       }
@@ -229,6 +233,7 @@ class AccountingService implements AccountingApi {
       const cur = merged[key];
       merged[key] = isObject(cur) && isObject(value) && body.sparse === true ? { ...cur, ...value } : value;
     }
+    if (kind === 'Preferences') checkCurrencyPrefs(current, merged);
     const stamp = metaTime(nowMs);
     const meta = isObject(current.MetaData) ? current.MetaData : {};
     const next: QboObject = {

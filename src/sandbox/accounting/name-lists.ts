@@ -1,4 +1,5 @@
 import { resolveRef, setRef, USD, type RuleContext } from './context';
+import { buildCompanyCurrency, customerCurrency } from './currency';
 import {
   businessValidation,
   duplicateName,
@@ -89,7 +90,7 @@ const buildCustomer: Builder = (ctx, input, prev) => {
   setRef(ctx, out, 'PaymentMethodRef', 'PaymentMethod');
   setRef(ctx, out, 'DefaultTaxCodeRef', 'TaxCode');
   setRef(ctx, out, 'ARAccountRef', 'Account');
-  out.CurrencyRef = USD;
+  out.CurrencyRef = customerCurrency(ctx, input, prev);
   out.Taxable = optBool(input, 'Taxable') ?? true;
   out.PrintOnCheckName = optString(input, 'PrintOnCheckName') ?? optString(input, 'CompanyName') ?? display;
   out.PreferredDeliveryMethod = optString(input, 'PreferredDeliveryMethod') ?? 'Print';
@@ -312,4 +313,5 @@ export const NAME_LIST_BUILDERS: Readonly<Record<string, Builder>> = {
   Class: buildHierarchical('Class', 'SubClass'),
   Department: buildHierarchical('Department', 'SubDepartment'),
   PaymentMethod: buildPaymentMethod,
+  CompanyCurrency: buildCompanyCurrency,
 };

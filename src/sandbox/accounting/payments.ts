@@ -1,4 +1,5 @@
-import { resolveRef, setRef, USD } from './context';
+import { resolveRef, setRef } from './context';
+import { applyCurrency } from './currency';
 import { LINE_FIELDS } from './entity-types';
 import {
   businessValidation,
@@ -100,9 +101,8 @@ export const buildPayment: TxnBuilder = (ctx, input, prev) => {
     const uf = accountRefBySubType(ctx, 'UndepositedFunds');
     if (uf) out.DepositToAccountRef = uf;
   }
-  out.CurrencyRef = USD;
   out.ProcessPayment = optBool(input, 'ProcessPayment') ?? false;
-  delete out.HomeTotalAmt;
+  applyCurrency(ctx, out, input, customer.obj, { total });
   return out;
 };
 

@@ -46,6 +46,10 @@ export function nameKeyOf(entity: string, obj: QboObject): { group: string; key:
       group = entity;
       field = 'FullyQualifiedName';
       break;
+    case 'CompanyCurrency':
+      group = entity;
+      field = 'Code';
+      break;
     case 'Term':
     case 'PaymentMethod':
     case 'TaxCode':

@@ -1,4 +1,5 @@
-import { refId, resolveRef, setRef, USD, type Ref, type RuleContext } from './context';
+import { refId, resolveRef, setRef, type Ref, type RuleContext } from './context';
+import { applyCurrency } from './currency';
 import { DISCOUNT_DETAIL_FIELDS, ENTITY_TYPES, LINE_FIELDS, SALES_ITEM_DETAIL_FIELDS } from './entity-types';
 import {
   amountCalculation,
@@ -387,10 +388,16 @@ function termFor(ctx: RuleContext, out: QboObject, customer: QboObject | undefin
   return term;
 }
 
-function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo'): TxnBuilder {
+function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundReceipt'): TxnBuilder {
   return (ctx, input, prev, opts) => {
     const out: QboObject = { ...input };
-    const customer = resolveRef(ctx, 'Customer', input.CustomerRef, 'CustomerRef', entity !== 'SalesReceipt');
+    const customer = resolveRef(
+      ctx,
+      'Customer',
+      input.CustomerRef,
+      'CustomerRef',
+      entity === 'Invoice' || entity === 'CreditMemo',
+    );
     if (customer) out.CustomerRef = customer.ref;
     else delete out.CustomerRef;
 
@@ -409,7 +416,6 @@ function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo'): TxnBuild
     setRef(ctx, out, 'ClassRef', 'Class');
     setRef(ctx, out, 'DepartmentRef', 'Department');
     setRef(ctx, out, 'PaymentMethodRef', 'PaymentMethod');
-    out.CurrencyRef = USD;
     optString(input, 'PrivateNote', 4000);
     if (isObject(out.CustomerMemo)) optString(out.CustomerMemo, 'value', 1000, 'CustomerMemo');
     if (customer) {
@@ -468,11 +474,26 @@ function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo'): TxnBuild
         if (uf) out.DepositToAccountRef = uf;
       }
       out.Balance = 0;
+    } else if (entity === 'RefundReceipt') {
+      // The account the refund is paid from is required (Intuit API reference, RefundReceipt.DepositToAccountRef).
+      const account = setRef(ctx, out, 'DepositToAccountRef', 'Account');
+      if (!account) throw requiredParam('DepositToAccountRef');
+      if (!['Bank', 'Other Current Asset', 'Credit Card'].includes(String(account.AccountType))) {
+        throw businessValidation(
+          'A refund is paid from a Bank, Credit Card or Other Current Asset account.',
+          'DepositToAccountRef',
+        );
+      }
+      out.Balance = 0;
     } else {
       setRef(ctx, out, 'SalesTermRef', 'Term');
       out.RemainingCredit = num(total);
       out.Balance = num(total);
     }
+    applyCurrency(ctx, out, input, customer?.obj, {
+      total,
+      balance: entity === 'Invoice' ? new Dec(out.Balance as number) : undefined,
+    });
 
     // Last, so that a request refused above does not consume a number.
     const doc = assignDocNumber(ctx, entity, input, prev, opts);
@@ -486,6 +507,7 @@ export const SALES_BUILDERS: Readonly<Record<string, TxnBuilder>> = {
   Invoice: buildSales('Invoice'),
   SalesReceipt: buildSales('SalesReceipt'),
   CreditMemo: buildSales('CreditMemo'),
+  RefundReceipt: buildSales('RefundReceipt'),
 };
 
 /** A voided sales form: lines and totals at zero, "Voided" in PrivateNote, as QuickBooks keeps it. */

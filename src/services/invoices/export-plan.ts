@@ -76,7 +76,7 @@ export class ExportPlanner {
       try {
         const name = customerNameOf(order, settings);
         const key = customerKey(name);
-        if (everything || !references?.knownCustomer(key, order))
+        if (everything || !references?.knownCustomer(name, null, order))
           plan.customers.set(needEntityId(key), { key, name, order });
       } catch (problem) {
         // No customer and no default: the invoice or order fails when sent, naming the setting.

@@ -160,14 +160,14 @@ export class InvoiceSender {
 
   /** The customers and items these invoices need and the run does not know yet, found or created in bulk. */
   private async resolveReferences(run: SendRun, window: InvoiceEntry[]): Promise<void> {
-    const customers = new Map<string, { name: string; order: OrderEntity }>();
+    const customers = new Map<string, { name: string; currency: string | null; order: OrderEntity }>();
     const items = new Map<string, OrderLineData>();
     for (const { invoice, order } of window) {
       if (invoice.pushStatus !== 'QUEUED') continue;
       try {
         const name = customerNameOf(order, run.settings);
         const key = customerKey(name);
-        if (!run.customers.has(key) && !customers.has(key)) customers.set(key, { name, order });
+        if (!run.customers.has(key) && !customers.has(key)) customers.set(key, { name, currency: null, order });
       } catch (problem) {
         if (!(problem instanceof MappingProblem)) throw problem;
       }
