@@ -209,10 +209,11 @@ export async function createGateway(
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  // Before the console's router: its GET /graphql (GraphiQL) would otherwise answer preflights itself.
+  app.use('/graphql', corsGuard(config.corsOrigins));
   app.use(consoleRouter({ graphiql: config.graphql.graphiql }));
   app.use(
     '/graphql',
-    corsGuard(config.corsOrigins),
     express.json({ limit: '5mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {

@@ -59,6 +59,8 @@ describe.each(DIALECTS)('README examples on %s', (dialect) => {
       'ExportToQuickBooks',
       'ExportProgress',
       'ProcessLog',
+      'RefundOrder',
+      'CreateWebhookEndpoint',
     ]);
     const result = (name: string) => JSON.parse(steps[names.indexOf(name)].slice(name.length + 2));
     expect(result('ImportProgress').batchProgress.status).toBe('COMPLETED');
