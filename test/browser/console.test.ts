@@ -210,9 +210,10 @@ describe(`the console in Chromium (${dialect})`, () => {
   });
 
   it('posts 50 orders: a bottom bar names each order and reaches 100%, the results list every one', async () => {
-    // A channel sends 48 ordinary orders and 2 with a handling charge, for which no item is set: those fail.
+    // A channel sends 48 ordinary orders and 2 in euros, which the demo company (multicurrency off) cannot book:
+    // those fail, each with what to do, and the rest post.
     const orders: OrderInputShape[] = buildOrders(50, { prefix: 'W' }).map((order, i) =>
-      i % 25 === 7 ? { ...order, charges: [{ kind: 'HANDLING', amount: '3.00' }] } : order,
+      i % 25 === 7 ? { ...order, currency: 'EUR' } : order,
     );
     await upsertOrders(t, key, connectionId, orders);
 
@@ -250,7 +251,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     expect(green).toBe('rgb(220, 243, 227)');
     const failed = items.filter({ hasText: 'Failed' });
     expect(await failed.count()).toBe(2);
-    expect(await failed.first().textContent()).toContain('set handlingItemId in the connection settings');
+    expect(await failed.first().textContent()).toContain('turn on multicurrency in QuickBooks');
     await screenshots(page, '07-posting-results');
     postingBatchId = (
       await t.graphql<{ batches: { edges: Array<{ node: { id: string } }> } }>(
@@ -266,7 +267,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.getByRole('navigation', { name: 'Order views' }).getByRole('link', { name: 'Errors' }).click();
     await page.getByRole('heading', { name: 'Errors', level: 1 }).waitFor();
     await page.getByText('1–2 of 2 orders').waitFor();
-    await page.getByRole('table', { name: 'Errors' }).getByText('set handlingItemId').first().waitFor();
+    await page.getByRole('table', { name: 'Errors' }).getByText('turn on multicurrency').first().waitFor();
     await screenshots(page, '08-errors');
   });
 
