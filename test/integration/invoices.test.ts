@@ -139,4 +139,76 @@ describe.each(DIALECTS)('invoices on %s', (dialect) => {
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
     expect(live(c.realmId)).toHaveLength(51);
   }, 180_000);
+  it('sends an EUR invoice in EUR to a customer in EUR, and fails one alone with a hint when multicurrency is off', async () => {
+    const sandbox = t.gateway.sandbox!;
+    const c = await invoicingCompany(t, `Euro Invoices ${dialect}`, { autoInvoice: false });
+    const [euro, dollar] = await upsertOrders(t, c.key, c.connectionId, [
+      { ...buildOrders(1, { prefix: 'EI' })[0]!, currency: 'EUR' },
+      buildOrders(1, { prefix: 'DI' })[0]!,
+    ]);
+    const send = async (ids: string[]) => {
+      const sent = await must<{ sendInvoice: { id: string } }>(
+        t,
+        c.key,
+        'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }',
+        { ids },
+      );
+      return followBatch(t, c.key, sent.sendInvoice.id);
+    };
+
+    // Multicurrency off: the EUR invoice fails with what to do; the USD one is sent. Nothing is booked as USD 15.
+    const first = [await createInvoice(c.key, euro!.id), await createInvoice(c.key, dollar!.id)];
+    const events = await send(first.map((i) => i.id));
+    expect(events[events.length - 1]).toMatchObject({
+      status: 'COMPLETED_WITH_ERRORS',
+      succeeded: 1,
+      failed: 1,
+    });
+    const failed = await must<{ invoice: InvoiceView }>(
+      t,
+      c.key,
+      `query($id: ID!) { invoice(id: $id) { ${INVOICE_FIELDS} } }`,
+      { id: first[0]!.id },
+    );
+    expect(failed.invoice.pushStatus).toBe('FAILED');
+    expect(failed.invoice.lastError).toMatchObject({
+      message: expect.stringContaining('multicurrency is off'),
+      hint: expect.stringContaining('turn on multicurrency'),
+    });
+    expect(live(c.realmId)).toHaveLength(1);
+
+    // Multicurrency on: sent again, it is an EUR invoice for a customer in EUR.
+    const prefs = (
+      sandbox.accounting.adminEntities(c.realmId, 'Preferences') as Array<{ SyncToken: string }>
+    )[0]!;
+    const answer = sandbox.accounting.handle({
+      method: 'POST',
+      realmId: c.realmId,
+      path: 'preferences',
+      query: {},
+      body: { SyncToken: prefs.SyncToken, sparse: true, CurrencyPrefs: { MultiCurrencyEnabled: true } },
+    });
+    expect(answer.status).toBe(200);
+    const again = await send([first[0]!.id]);
+    const after = await must<{ invoice: InvoiceView }>(
+      t,
+      c.key,
+      `query($id: ID!) { invoice(id: $id) { ${INVOICE_FIELDS} } }`,
+      { id: first[0]!.id },
+    );
+    expect(after.invoice.lastError).toBeNull();
+    expect(again[again.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
+    const booked = live(c.realmId) as Array<
+      QboInvoice & { CurrencyRef?: { value: string }; CustomerRef: { value: string } }
+    >;
+    const eur = booked.find((i) => i.CurrencyRef?.value === 'EUR')!;
+    expect(eur).toBeDefined();
+    const customer = (
+      sandbox.accounting.adminEntities(c.realmId, 'Customer') as Array<{
+        Id: string;
+        CurrencyRef?: { value: string };
+      }>
+    ).find((x) => x.Id === eur.CustomerRef.value);
+    expect(customer?.CurrencyRef?.value).toBe('EUR');
+  }, 180_000);
 });

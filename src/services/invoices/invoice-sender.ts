@@ -21,6 +21,14 @@ import {
 } from '../exactly-once';
 import { customerNameOf, itemKey, MappingProblem, text } from '../posting-mapper';
 import { customerKey, PostingReferences, type Resolution } from '../posting-references';
+import {
+  checkCurrency,
+  companyCurrencyOf,
+  currencyFields,
+  ensureCompanyCurrencies,
+  foreignCurrencyOf,
+  type CompanyCurrency,
+} from '../posting/currency';
 import type { ReferenceService } from '../reference.service';
 import type { SyncLogService } from '../sync-log.service';
 import { invoiceBody, isOwnTransaction } from './invoice-mapper';
@@ -38,6 +46,8 @@ export interface SendRun {
   customers: Map<string, Resolution>;
   items: Map<string, Resolution>;
   allowShipping: boolean;
+  /** The company's home currency and multicurrency preference (posting/currency.ts), read once per run. */
+  currency: CompanyCurrency;
   signal?: AbortSignal;
 }
 
@@ -100,6 +110,7 @@ export class InvoiceSender {
           customers: new Map(),
           items: new Map(),
           allowShipping: false,
+          currency: { home: 'USD', multicurrency: false },
           signal: options.signal,
         };
         await run.references.load();
@@ -139,9 +150,13 @@ export class InvoiceSender {
   ): AsyncGenerator<InvoiceEntry[]> {
     for await (const window of this.ledger.windows(run.batch.id)) {
       run.signal?.throwIfAborted();
+      // Customers are matched per currency, so the company's currency is known before the first resolution.
+      const prefs = await preferences;
+      run.allowShipping =
+        (prefs.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
+      run.currency = companyCurrencyOf(prefs);
+      run.references.homeCurrency = run.currency.home;
       await this.inTurn(run.connection.id, () => this.resolveReferences(run, window));
-      const salesForms = (await preferences).SalesFormsPrefs as { AllowShipping?: boolean } | undefined;
-      run.allowShipping = salesForms?.AllowShipping === true;
       yield* this.chunksOf(run, window);
     }
   }
@@ -162,12 +177,16 @@ export class InvoiceSender {
   private async resolveReferences(run: SendRun, window: InvoiceEntry[]): Promise<void> {
     const customers = new Map<string, { name: string; currency: string | null; order: OrderEntity }>();
     const items = new Map<string, OrderLineData>();
+    const currencies = new Set<string>();
     for (const { invoice, order } of window) {
       if (invoice.pushStatus !== 'QUEUED') continue;
       try {
+        checkCurrency(order, run.currency);
         const name = customerNameOf(order, run.settings);
-        const key = customerKey(name);
-        if (!run.customers.has(key) && !customers.has(key)) customers.set(key, { name, currency: null, order });
+        const currency = foreignCurrencyOf(order, run.currency);
+        const key = customerKey(name, currency);
+        if (currency) currencies.add(currency);
+        if (!run.customers.has(key) && !customers.has(key)) customers.set(key, { name, currency, order });
       } catch (problem) {
         if (!(problem instanceof MappingProblem)) throw problem;
       }
@@ -176,6 +195,8 @@ export class InvoiceSender {
         if (!run.items.has(key) && !items.has(key)) items.set(key, line);
       }
     }
+    // QuickBooks takes a customer's currency only from the company's currency list.
+    await ensureCompanyCurrencies(run.client, currencies);
     const [customerIds, itemIds] = await Promise.all([
       run.references.resolveCustomers(customers),
       run.references.resolveItems(items, run.settings),
@@ -364,7 +385,11 @@ export class InvoiceSender {
     for (const entry of chunk) {
       const { invoice, order } = entry;
       try {
-        const customer = run.customers.get(customerKey(customerNameOf(order, run.settings)));
+        // An invoice in a currency the company cannot book fails alone, with what to do (never booked as home currency).
+        checkCurrency(order, run.currency);
+        const customer = run.customers.get(
+          customerKey(customerNameOf(order, run.settings), foreignCurrencyOf(order, run.currency)),
+        );
         if (!customer)
           throw new MappingProblem(
             `No QuickBooks customer for invoice ${invoice.invoiceNumber}`,
@@ -384,6 +409,7 @@ export class InvoiceSender {
           customerId: customer.id,
           itemIds,
           allowShipping: run.allowShipping,
+          currency: currencyFields(order, run.currency),
         });
         prepared.push({ ...entry, body, customerId: customer.id, itemIds });
       } catch (error) {
