@@ -249,6 +249,7 @@ export async function createCore(
       jobs: queue,
       syncLogs,
       events,
+      webhooks,
       logger: logger.child({ module: 'invoicing' }),
     }),
   };

@@ -7,6 +7,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway';
 import { until } from '../support/wait';
 import { connectCompany } from '../support/connect';
 import { buildOrders, configurePosting, postAndFollow, upsertOrders } from '../support/orders';
+import { followBatch, invoicingCompany, must } from '../support/invoices';
 
 interface Received {
   id: string;
@@ -70,6 +71,55 @@ describe.each(DIALECTS)('partner webhooks on %s', (dialect) => {
     t.gateway.dataSource.transaction((manager) =>
       t.gateway.services.webhooks.emit(manager, tenantId, { type, data }),
     );
+
+  it('tells a partner which invoices were sent and which failed, with the reason', async () => {
+    const hooks = await receiver();
+    try {
+      const c = await invoicingCompany(t, `Invoice Hooks ${dialect}`, { autoInvoice: false });
+      const { secret } = await create(c.key, hooks.url, ['invoice.sent', 'invoice.failed']);
+      // The EUR order cannot be booked by this company (multicurrency off): its invoice fails, the other is sent.
+      const [ok, euro] = await upsertOrders(t, c.key, c.connectionId, [
+        buildOrders(1, { prefix: 'IH' })[0]!,
+        { ...buildOrders(1, { prefix: 'IE' })[0]!, currency: 'EUR' },
+      ]);
+      const ids: string[] = [];
+      for (const order of [ok!, euro!]) {
+        const made = await must<{ createInvoice: { id: string } }>(
+          t,
+          c.key,
+          'mutation($o: ID!) { createInvoice(orderId: $o) { id } }',
+          { o: order.id },
+        );
+        ids.push(made.createInvoice.id);
+      }
+      const sent = await must<{ sendInvoice: { id: string } }>(
+        t,
+        c.key,
+        'mutation($ids: [ID!]!) { sendInvoice(invoiceIds: $ids) { id } }',
+        { ids },
+      );
+      await followBatch(t, c.key, sent.sendInvoice.id);
+      await until(() => hooks.delivered().length === 2);
+      const verifier = new Webhook(secret);
+      const bodies = hooks
+        .delivered()
+        .map((r) => verifier.verify(r.body, r.headers) as { type: string; data: Record<string, unknown> });
+      const byType = new Map(bodies.map((b) => [b.type, b.data]));
+      expect(byType.get('invoice.sent')).toMatchObject({
+        invoiceId: ids[0],
+        orderId: ok!.id,
+        batchId: sent.sendInvoice.id,
+        quickbooksId: expect.any(String),
+      });
+      expect(byType.get('invoice.failed')).toMatchObject({
+        invoiceId: ids[1],
+        orderId: euro!.id,
+        error: { hint: expect.stringContaining('turn on multicurrency') },
+      });
+    } finally {
+      await hooks.close();
+    }
+  });
 
   it('signs every delivery so the standardwebhooks reference verifier accepts it, for events of a posting', async () => {
     const { key } = await t.newTenantKey(['ADMIN']);

@@ -132,7 +132,9 @@ export class ExportService {
     for (const [key, resolution] of items) run.items.set(key, resolution);
 
     const found = await run.references.resolveCustomers(
-      new Map([...customers].map(([key, need]) => [key, { name: need.name, currency: null, order: need.order }])),
+      new Map(
+        [...customers].map(([key, need]) => [key, { name: need.name, currency: null, order: need.order }]),
+      ),
     );
     await this.record(run, 'Customer', customers, found, (need) => need.name);
     for (const [key, resolution] of found) run.customers.set(key, resolution);

@@ -1,3 +1,4 @@
+import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import type { DataSource } from 'typeorm';
 import type { JobEnqueuer } from '../../job-catalogue';
 import type { Logger } from '../../logger';
@@ -34,12 +35,13 @@ export interface InvoicingDependencies {
   jobs: JobEnqueuer;
   syncLogs: SyncLogService;
   events: ConnectionEvents;
+  webhooks?: WebhookEmitter;
   logger: Logger;
 }
 
 export function createInvoicing(deps: InvoicingDependencies): Invoicing {
-  const { dataSource, connections, references, batches, jobs, syncLogs, events, logger } = deps;
-  const ledger = new InvoiceLedger(dataSource, batches, syncLogs);
+  const { dataSource, connections, references, batches, jobs, syncLogs, events, webhooks, logger } = deps;
+  const ledger = new InvoiceLedger(dataSource, batches, syncLogs, webhooks);
   const batchJobs = new BatchJobs(dataSource, batches, events, logger);
   const invoices = new InvoiceService(dataSource, connections, batches, jobs, ledger, logger);
   const sender = new InvoiceSender(connections, references, ledger, batchJobs, syncLogs, logger);

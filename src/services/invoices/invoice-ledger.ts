@@ -10,6 +10,7 @@ import { itemKey } from '../posting-mapper';
 import { toPosted } from '../posting.service';
 import { toStoredError } from '../stored-error';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
+import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import { invoiceLabel, sentFacts } from './invoice-mapper';
 
 /** One invoice of a batch, with its order (the customer, addresses and notes come from the order). */
@@ -51,6 +52,8 @@ export class InvoiceLedger {
     private readonly dataSource: DataSource,
     private readonly batches: BatchService,
     private readonly syncLogs: SyncLogService,
+    /** Partner webhooks invoice.sent and invoice.failed, written in the commit of the results they report. */
+    private readonly webhooks?: WebhookEmitter,
   ) {
     this.dialect = dialectOf(dataSource);
   }
@@ -218,6 +221,19 @@ export class InvoiceLedger {
         manager,
       );
       await this.syncLogs.recordIn(manager, logs);
+      await this.webhooks?.emit(
+        manager,
+        batch.tenantId,
+        rows.map(({ entry, facts }) => ({
+          type: 'invoice.sent' as const,
+          data: {
+            ...invoiceFacts(entry.invoice, batch.id),
+            quickbooksId: facts.quickbooksId,
+            docNumber: facts.docNumber,
+            balance: facts.balance,
+          },
+        })),
+      );
     });
   }
 
@@ -272,6 +288,17 @@ export class InvoiceLedger {
         manager,
       );
       await this.syncLogs.recordIn(manager, logs);
+      await this.webhooks?.emit(
+        manager,
+        batch.tenantId,
+        stored.map(({ entry, stored: error }) => ({
+          type: 'invoice.failed' as const,
+          data: {
+            ...invoiceFacts(entry.invoice, batch.id),
+            error: { code: error.code, message: error.message, hint: error.hint },
+          },
+        })),
+      );
     });
   }
 
@@ -360,3 +387,12 @@ export async function forgetRemovedInvoice(
     [orderId, quickbooksId],
   );
 }
+
+/** What a partner webhook says about an invoice. */
+const invoiceFacts = (invoice: InvoiceEntity, batchId: string) => ({
+  invoiceId: invoice.id,
+  orderId: invoice.orderId,
+  connectionId: invoice.connectionId,
+  invoiceNumber: invoice.invoiceNumber,
+  batchId,
+});
