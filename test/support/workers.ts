@@ -19,7 +19,11 @@ export function random(seed: number): () => number {
  * A worker process (test/fixtures/posting-worker.ts: the gateway's core with its worker on, short lease) on the
  * gateway's database and emulator; resolves when it is ready.
  */
-export function startWorker(t: TestGateway, leaseMs = 1000): Promise<ChildProcess> {
+export function startWorker(
+  t: TestGateway,
+  leaseMs = 1000,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
   const child = fork(path.join(ROOT, 'test/fixtures/posting-worker.ts'), [], {
     cwd: ROOT,
     execArgv: ['-r', 'ts-node/register/transpile-only'],
@@ -31,6 +35,7 @@ export function startWorker(t: TestGateway, leaseMs = 1000): Promise<ChildProces
       GATEWAY_DATA_DIR: t.database.dataDir,
       LOG_LEVEL: 'silent',
       WORKER_LEASE_MS: String(leaseMs),
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -128,4 +133,34 @@ export async function killDuringBatch(
   } finally {
     await Promise.all(finishers.map(kill));
   }
+}
+
+/**
+ * A gateway in a process of its own (test/fixtures/gateway-server.ts) on `t`'s database and emulator, with `env`
+ * (REDIS_URL, RUN_WORKER...); resolves with the process and its URL once it listens.
+ */
+export function startGatewayProcess(
+  t: TestGateway,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(path.join(ROOT, 'test/fixtures/gateway-server.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: {
+      ...process.env,
+      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.jest.json'),
+      DATABASE_URL: t.database.url,
+      QBO_SANDBOX_URL: t.gateway.config.quickbooks.sandboxUrl!,
+      GATEWAY_DATA_DIR: t.database.dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { url: string }) => resolve({ child, url: message.url }));
+    child.once('exit', (code) => reject(new Error(`gateway exited early (${code})`)));
+  });
 }
