@@ -11,7 +11,15 @@ import {
   staleObject,
   unsupportedOperation,
 } from './faults';
-import { checkFields, isObject, optBool, optString, withoutServerFields } from './fields';
+import {
+  checkFields,
+  emptyStringKeys,
+  isObject,
+  optBool,
+  optString,
+  withoutEmptyStrings,
+  withoutServerFields,
+} from './fields';
 import { Dec, num, ZERO } from './money';
 import { NAME_LIST_BUILDERS } from './name-lists';
 import { buildPayment, voidedPayment } from './payments';
@@ -76,6 +84,8 @@ export class Engine implements RuleContext {
     const requested = sparse
       ? { ...withoutServerFields(prev), ...withoutServerFields(input) }
       : withoutServerFields(input);
+    // In a sparse update an empty value clears the property (elsewhere it is simply absent, see checkedBody).
+    if (sparse) for (const key of this.clearedKeys) delete requested[key];
     if (type.kind === 'txn') checkClosedPeriod(this.realm, prev.TxnDate, requested.TxnDate);
     const built = this.build(type, requested, prev, opts, input);
     const obj = this.envelope(built, prev.Id as string, nextToken(prev), createTimeOf(prev));
@@ -195,10 +205,14 @@ export class Engine implements RuleContext {
     return obj;
   }
 
+  /** Top-level properties the last checked body sent as `""`. */
+  private clearedKeys: string[] = [];
+
   private checkedBody(type: EntityType, body: unknown): QboObject {
     if (!isObject(body)) throw malformedRequest(`The request body is not a ${type.name} JSON object.`);
     checkFields(body, type.fields, type.name);
-    return body;
+    this.clearedKeys = emptyStringKeys(body);
+    return withoutEmptyStrings(body);
   }
 
   /** The stored object a write names by Id, after the SyncToken check (5010 when stale). */

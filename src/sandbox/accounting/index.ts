@@ -48,6 +48,15 @@ function includesOption(value: string | undefined, option: string): boolean {
   return value !== undefined && value.split(',').some((o) => o.trim().toLowerCase() === option);
 }
 
+/**
+ * `include=invoiceLink` on an invoice read: the customer-facing link QuickBooks adds (minorversion 36+). Intuit's
+ * sandbox answers a placeholder page on developer.intuit.com for it (UNCERTAIN: the exact sandbox URL); the emulator
+ * answers that shape with the company and invoice ids so a client can tell links apart.
+ */
+function invoiceLink(realmId: string, invoice: QboObject): string {
+  return `https://developer.intuit.com/comingSoonview?realmId=${realmId}&txnId=${String(invoice.Id)}`;
+}
+
 function faultResponse(err: unknown, nowMs: number): AccountingResponse {
   if (err instanceof QboFault)
     return { status: err.status, body: { Fault: err.toJSON(), time: envelopeTime(nowMs) } };
@@ -180,7 +189,11 @@ class AccountingService implements AccountingApi {
         }
         if (segments.length !== 2)
           throw unsupportedOperation(`Operation GET ${req.path} is not supported (JSON only).`);
-        return ok({ [type.name]: engine.read(type, segments[1]) });
+        const obj = engine.read(type, segments[1]);
+        if (type.name === 'Invoice' && includesOption(req.query.include, 'invoicelink')) {
+          return ok({ Invoice: { ...obj, InvoiceLink: invoiceLink(realm.realmId, obj) } });
+        }
+        return ok({ [type.name]: obj });
       }
       if (segments.length === 3 && segments[2] === 'send') {
         return ok({ [type.name]: engine.send(type, segments[1], req.query.sendTo) });

@@ -159,10 +159,19 @@ function buildLines(ctx: RuleContext, rawLines: unknown, prev: QboObject | undef
           outDetail.ItemRef = r!.ref;
           if (isObject(item.IncomeAccountRef)) outDetail.ItemAccountRef = item.IncomeAccountRef;
         }
-        const qty = optDecimal(detail, 'Qty', 'Line.SalesItemLineDetail.Qty');
-        const unitPrice = optDecimal(detail, 'UnitPrice', 'Line.SalesItemLineDetail.UnitPrice');
+        let qty = optDecimal(detail, 'Qty', 'Line.SalesItemLineDetail.Qty');
+        let unitPrice = optDecimal(detail, 'UnitPrice', 'Line.SalesItemLineDetail.UnitPrice');
+        // Qty × UnitPrice must equal Amount (6070), but a zero Qty or UnitPrice that disagrees with the Amount means
+        // "not given" (clients' defaults: `Qty: 0, UnitPrice: 0` with `Amount: 100`), and QuickBooks keeps the Amount
+        // (issue 13, observed with third-party clients).
+        const agrees =
+          qty !== undefined && unitPrice !== undefined && cents(qty.times(unitPrice)).equals(amount);
+        if (!agrees && qty?.isZero()) qty = undefined;
+        if (!agrees && unitPrice?.isZero()) unitPrice = undefined;
+        if (qty === undefined) delete outDetail.Qty;
+        if (unitPrice === undefined) delete outDetail.UnitPrice;
         if (qty !== undefined && unitPrice !== undefined) {
-          if (!cents(qty.times(unitPrice)).equals(amount)) throw amountCalculation(grouped(amountIn));
+          if (!agrees) throw amountCalculation(grouped(amountIn));
           outDetail.Qty = num(qty);
           outDetail.UnitPrice = num(unitPrice);
         } else if (qty !== undefined) {
