@@ -78,7 +78,7 @@ export async function startConformance(
     token.realmId ?? '',
     true,
     false,
-    75,
+    '75',
     '2.0',
     token.refresh_token ?? '',
   );
