@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin } from './admin';
 import type { AccountingRequest } from './contracts';
+import { discoveryDocument, isDiscoveryPath, JWKS_PATH, jwks } from './discovery';
 import { faultReply } from './fault-bodies';
 import type { ActiveRule } from './faults';
 import {
@@ -74,6 +75,13 @@ async function route(p: SandboxPlatform, req: IncomingMessage, res: ServerRespon
     return writeReply(res, p.oauth.userInfo(req));
   }
   await readBody(req);
+  if (method === 'GET' && isDiscoveryPath(path)) {
+    return writeReply(
+      res,
+      discoveryDocument(req, `http://${req.socket.localAddress}:${req.socket.localPort}`),
+    );
+  }
+  if (method === 'GET' && path === JWKS_PATH) return writeReply(res, jwks());
   if (path === '/' && method === 'GET') {
     return writeReply(res, {
       status: 200,
