@@ -25,6 +25,9 @@ import {
 } from './faults';
 import { isObject, optString } from './fields';
 import { invoicePdf } from './pdf';
+import { downloadLink, fileContent, upload, withDownloadUri } from './attachments';
+import { readRecurring, writeRecurring } from './recurring';
+import { createTaxCode } from './tax-service';
 import { runQuery } from './query';
 import { Realm, type QboObject, type RealmState } from './realm';
 import { seedRealm } from './seed';
@@ -33,6 +36,10 @@ import { envelopeTime, metaTime } from './time';
 export { SHIPPING_ITEM_ID } from './sales';
 export { SEED_EMPLOYEE_NAMES, SEED_VENDOR_NAMES } from './seed';
 export { MAX_BATCH_ITEMS } from './batch';
+
+/** Entities with `GET /{entity}/{id}/pdf` (node-quickbooks: getInvoicePdf, getEstimatePdf, getCreditMemoPdf,
+ * getSalesReceiptPdf). */
+const PDF_ENTITIES = new Set(['Invoice', 'Estimate', 'CreditMemo', 'SalesReceipt', 'RefundReceipt']);
 
 /** Longest requestid QuickBooks accepts: 50 characters, 36 for batch calls. */
 const MAX_REQUEST_ID = 50;
@@ -174,6 +181,25 @@ class AccountingService implements AccountingApi {
         case 'preferences':
           if (req.method === 'GET') return ok({ Preferences: realm.preferences });
           return ok({ Preferences: this.updateSingleton(realm, 'Preferences', req.body, nowMs) });
+        case 'upload':
+          if (req.method !== 'POST') throw unsupportedOperation('Operation upload requires POST.');
+          return ok(upload(engine, req.body, req.origin));
+        case 'download':
+          if (segments.length !== 2)
+            throw unsupportedOperation(`Operation GET ${req.path} is not supported.`);
+          return { status: 200, body: downloadLink(engine, segments[1], req.origin) };
+        case 'taxservice':
+          if (req.method !== 'POST' || segments[1] !== 'taxcode') {
+            throw unsupportedOperation(`Operation ${req.method} ${req.path} is not supported.`);
+          }
+          return ok(createTaxCode(engine, req.body));
+        case 'recurringtransaction':
+          if (req.method === 'GET') {
+            if (segments.length !== 2)
+              throw unsupportedOperation(`Operation GET ${req.path} is not supported.`);
+            return ok(readRecurring(engine, segments[1]));
+          }
+          return ok(writeRecurring(engine, req.body, req.query.operation?.toLowerCase()));
         case 'exchangerate':
           if (req.method === 'GET') return ok({ ExchangeRate: readExchangeRate(engine, req.query) });
           return ok({ ExchangeRate: writeExchangeRate(engine, req.body, metaTime(nowMs)) });
@@ -183,9 +209,9 @@ class AccountingService implements AccountingApi {
       const type = ENTITY_BY_PATH.get(head);
       if (!type) throw unsupportedOperation(`Operation ${req.method} ${req.path} is not supported.`);
       if (req.method === 'GET') {
-        if (segments.length === 3 && segments[2] === 'pdf' && type.name === 'Invoice') {
+        if (segments.length === 3 && segments[2] === 'pdf' && PDF_ENTITIES.has(type.name)) {
           const name = typeof realm.companyInfo.CompanyName === 'string' ? realm.companyInfo.CompanyName : '';
-          return { status: 200, body: invoicePdf(engine.read(type, segments[1]), name) };
+          return { status: 200, body: invoicePdf(engine.read(type, segments[1]), name, type.label) };
         }
         if (segments.length !== 2)
           throw unsupportedOperation(`Operation GET ${req.path} is not supported (JSON only).`);
@@ -193,6 +219,7 @@ class AccountingService implements AccountingApi {
         if (type.name === 'Invoice' && includesOption(req.query.include, 'invoicelink')) {
           return ok({ Invoice: { ...obj, InvoiceLink: invoiceLink(realm.realmId, obj) } });
         }
+        if (type.name === 'Attachable') return ok({ Attachable: withDownloadUri(realm, obj, req.origin) });
         return ok({ [type.name]: obj });
       }
       if (segments.length === 3 && segments[2] === 'send') {
@@ -378,6 +405,11 @@ class AccountingService implements AccountingApi {
 
   reset(): void {
     this.realms.clear();
+  }
+
+  attachmentContent(realmId: string, id: string): { contentType: string; data: Buffer } | undefined {
+    const realm = this.realms.get(realmId);
+    return realm ? fileContent(realm, id) : undefined;
   }
 }
 

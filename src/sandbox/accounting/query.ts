@@ -2,6 +2,7 @@ import { ENTITY_TYPES, UNMODELLED_ENTITIES } from './entity-types';
 import { queryParse, queryValidation, queryValueTooLarge } from './faults';
 import { isObject } from './fields';
 import { normalizeName, type QboObject, type Realm } from './realm';
+import { recurringRow } from './recurring';
 import { parseQbTime } from './time';
 
 /**
@@ -338,12 +339,13 @@ export function parseQuery(statement: string): ParsedQuery {
   return new Parser(tokenize(statement)).parse();
 }
 
+/** Queryable objects kept outside the entity tables' rules: singletons, rates set through /exchangerate, and
+ * recurring-transaction templates (`QueryResponse.RecurringTransaction: [{Invoice: {...}}]`). */
+const SPECIAL_SOURCES = ['CompanyInfo', 'Preferences', 'ExchangeRate', 'RecurringTransaction'];
+
 /** Every entity name a query may name, by its lowercase spelling. */
 const QUERYABLE = new Map(
-  [...ENTITY_TYPES.keys(), ...UNMODELLED_ENTITIES, 'CompanyInfo', 'Preferences'].map((n) => [
-    n.toLowerCase(),
-    n,
-  ]),
+  [...ENTITY_TYPES.keys(), ...UNMODELLED_ENTITIES, ...SPECIAL_SOURCES].map((n) => [n.toLowerCase(), n]),
 );
 
 /** QuickBooks' spelling of an entity name given in any case (`customer` → `Customer`), or undefined. */
@@ -578,6 +580,8 @@ export function runQuery(realm: Realm, statement: string): QboObject {
     source = indexed(realm, q.entity, q.conditions) ?? liveObjects(realm, q.entity);
   } else if (q.entity === 'CompanyInfo' || q.entity === 'Preferences') {
     source = [q.entity === 'CompanyInfo' ? realm.companyInfo : realm.preferences];
+  } else if (q.entity === 'ExchangeRate' || q.entity === 'RecurringTransaction') {
+    source = liveObjects(realm, q.entity);
   } else if (UNMODELLED_ENTITIES.has(q.entity)) {
     source = [];
   } else {
@@ -631,7 +635,8 @@ export function runQuery(realm: Realm, statement: string): QboObject {
     page = keyed.slice(skip, skip + q.maxResults).map((k) => k.obj);
   }
   if (page.length === 0) return {};
-  const rows = q.select ? page.map((obj) => project(obj, q.select!)) : page;
+  let rows = q.select ? page.map((obj) => project(obj, q.select!)) : page;
+  if (q.entity === 'RecurringTransaction') rows = rows.map(recurringRow);
   return { [q.entity]: rows, startPosition: q.startPosition, maxResults: page.length };
 }
 

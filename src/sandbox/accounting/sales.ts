@@ -397,7 +397,9 @@ function termFor(ctx: RuleContext, out: QboObject, customer: QboObject | undefin
   return term;
 }
 
-function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundReceipt'): TxnBuilder {
+function buildSales(
+  entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundReceipt' | 'Estimate',
+): TxnBuilder {
   return (ctx, input, prev, opts) => {
     const out: QboObject = { ...input };
     const customer = resolveRef(
@@ -405,7 +407,7 @@ function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundR
       'Customer',
       input.CustomerRef,
       'CustomerRef',
-      entity === 'Invoice' || entity === 'CreditMemo',
+      entity === 'Invoice' || entity === 'CreditMemo' || entity === 'Estimate',
     );
     if (customer) out.CustomerRef = customer.ref;
     else delete out.CustomerRef;
@@ -494,6 +496,18 @@ function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundR
         );
       }
       out.Balance = 0;
+    } else if (entity === 'Estimate') {
+      // An estimate has no balance; its status moves Pending → Accepted/Rejected, and Closed once invoiced (Intuit
+      // API reference, Estimate.TxnStatus).
+      setRef(ctx, out, 'SalesTermRef', 'Term');
+      const status = optString(input, 'TxnStatus') ?? 'Pending';
+      if (!['Pending', 'Accepted', 'Closed', 'Rejected', 'Converted'].includes(status)) {
+        throw invalidEnumeration('TxnStatus', status);
+      }
+      out.TxnStatus = status;
+      const expires = optDate(input, 'ExpirationDate');
+      if (expires !== undefined) out.ExpirationDate = expires;
+      delete out.Balance;
     } else {
       setRef(ctx, out, 'SalesTermRef', 'Term');
       out.RemainingCredit = num(total);
@@ -517,6 +531,7 @@ export const SALES_BUILDERS: Readonly<Record<string, TxnBuilder>> = {
   SalesReceipt: buildSales('SalesReceipt'),
   CreditMemo: buildSales('CreditMemo'),
   RefundReceipt: buildSales('RefundReceipt'),
+  Estimate: buildSales('Estimate'),
 };
 
 /** A voided sales form: lines and totals at zero, "Voided" in PrivateNote, as QuickBooks keeps it. */
@@ -539,9 +554,9 @@ export function voidedSales(obj: QboObject): QboObject {
     Line: lines,
     TxnTaxDetail: taxDetail,
     TotalAmt: 0,
-    Balance: 0,
     PrivateNote: 'Voided',
   };
+  if (obj.Balance !== undefined) next.Balance = 0;
   if (obj.RemainingCredit !== undefined) next.RemainingCredit = 0;
   if (obj.Deposit !== undefined) next.Deposit = 0;
   return next;

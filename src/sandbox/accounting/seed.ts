@@ -71,6 +71,8 @@ export function seedRealm(realm: Realm, nowMs: number): void {
   create('PaymentMethod', { Name: 'American Express', Type: 'CREDIT_CARD' });
   create('PaymentMethod', { Name: 'Discover', Type: 'CREDIT_CARD' });
 
+  // The agency the seeded rates report to (TaxRate.AgencyRef "1").
+  create('TaxAgency', { DisplayName: 'California Department of Tax and Fee Administration' });
   const rate = (Name: string, RateValue: number, Description: string): QboObject =>
     insert('TaxRate', {
       Name,
