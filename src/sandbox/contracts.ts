@@ -66,7 +66,13 @@ export interface AccountingApi {
   /** Runs a request (requestid replay included) and returns QuickBooks' answer; never throws for client errors. */
   handle(req: AccountingRequest): AccountingResponse;
   /** Creates a seeded US company; returns its realm id. */
-  createRealm(opts?: { companyName?: string; country?: string; realmId?: string }): string;
+  createRealm(opts?: {
+    companyName?: string;
+    country?: string;
+    realmId?: string;
+    /** A few months of transactions on top of the seed (a lived-in company), deterministic from `seed`. */
+    history?: { months?: number; seed?: number };
+  }): string;
   hasRealm(realmId: string): boolean;
   listRealms(): Array<{ realmId: string; companyName: string }>;
   /** Every object of that entity type, deleted ones included (with `status: "Deleted"`). */

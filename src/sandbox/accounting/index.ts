@@ -31,6 +31,7 @@ import { createTaxCode } from './tax-service';
 import { runQuery } from './query';
 import { Realm, type QboObject, type RealmState } from './realm';
 import { seedRealm } from './seed';
+import { addHistory, type HistoryOptions } from './history';
 import { envelopeTime, metaTime } from './time';
 
 export { SHIPPING_ITEM_ID } from './sales';
@@ -295,7 +296,14 @@ class AccountingService implements AccountingApi {
     return next;
   }
 
-  createRealm(opts: { companyName?: string; country?: string; realmId?: string } = {}): string {
+  createRealm(
+    opts: {
+      companyName?: string;
+      country?: string;
+      realmId?: string;
+      history?: HistoryOptions;
+    } = {},
+  ): string {
     let realmId = opts.realmId;
     if (realmId !== undefined) {
       if (this.realms.has(realmId)) throw new Error(`Realm ${realmId} already exists`);
@@ -307,6 +315,7 @@ class AccountingService implements AccountingApi {
     }
     const realm = new Realm(realmId, opts.companyName ?? 'Sandbox Company_US_1', opts.country ?? 'US');
     seedRealm(realm, this.opts.clock.now().getTime());
+    if (opts.history) addHistory(realm, this.opts.clock.now().getTime(), opts.history);
     this.realms.set(realmId, realm);
     return realmId;
   }
