@@ -40,6 +40,8 @@ export function describeRequest(req: AccountingRequest): RequestDescription {
       return { entity: 'CompanyInfo', operation: 'companyinfo', readOnly: req.method === 'GET' };
     case 'preferences':
       return { entity: 'Preferences', operation: 'preferences', readOnly: req.method === 'GET' };
+    case 'reports':
+      return { entity: segments[1], operation: 'report', readOnly: true };
     case 'upload':
       return { entity: 'Attachable', operation: 'create', readOnly: false };
     case 'download':

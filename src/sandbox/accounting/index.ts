@@ -28,6 +28,7 @@ import { invoicePdf } from './pdf';
 import { downloadLink, fileContent, upload, withDownloadUri } from './attachments';
 import { readRecurring, writeRecurring } from './recurring';
 import { createTaxCode } from './tax-service';
+import { runReport } from './reports';
 import { runQuery } from './query';
 import { Realm, type QboObject, type RealmState } from './realm';
 import { seedRealm } from './seed';
@@ -182,6 +183,9 @@ class AccountingService implements AccountingApi {
         case 'preferences':
           if (req.method === 'GET') return ok({ Preferences: realm.preferences });
           return ok({ Preferences: this.updateSingleton(realm, 'Preferences', req.body, nowMs) });
+        case 'reports':
+          if (req.method !== 'GET') throw unsupportedOperation('Reports are read with GET.');
+          return { status: 200, body: runReport(engine, segments[1], req.query) };
         case 'upload':
           if (req.method !== 'POST') throw unsupportedOperation('Operation upload requires POST.');
           return ok(upload(engine, req.body, req.origin));
