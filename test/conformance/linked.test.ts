@@ -95,6 +95,37 @@ describe('bills and bill payments', () => {
   });
 });
 
+describe('credit memos in payments', () => {
+  it('pays an invoice with money and a credit memo, lowering the memo and the customer balance', async () => {
+    const customer = await c.qb('createCustomer', { DisplayName: 'Credit User' });
+    const invoice = await c.qb('createInvoice', {
+      CustomerRef: { value: customer.Id },
+      Line: [itemLine(ids.hours, 2, 50)],
+    });
+    const memo = await c.qb('createCreditMemo', {
+      CustomerRef: { value: customer.Id },
+      Line: [itemLine(ids.hours, 1, 30)],
+    });
+    expect((await c.qb('getCustomer', customer.Id)).Balance).toBe(70);
+    const payment = await c.qb('createPayment', {
+      CustomerRef: { value: customer.Id },
+      TotalAmt: 70,
+      Line: [
+        { Amount: 100, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] },
+        { Amount: 30, LinkedTxn: [{ TxnId: memo.Id, TxnType: 'CreditMemo' }] },
+      ],
+    });
+    expect(payment.UnappliedAmt).toBe(0);
+    expect((await c.qb('getInvoice', invoice.Id)).Balance).toBe(0);
+    expect((await c.qb('getCreditMemo', memo.Id)).RemainingCredit).toBe(0);
+    expect((await c.qb('getCustomer', customer.Id)).Balance).toBe(0);
+    expect((await c.fault('deleteCreditMemo', memo.Id)).code).toBe('6000');
+    await c.qb('deletePayment', payment.Id);
+    expect((await c.qb('getCreditMemo', memo.Id)).RemainingCredit).toBe(30);
+    expect((await c.qb('getCustomer', customer.Id)).Balance).toBe(70);
+  });
+});
+
 describe('deposits', () => {
   it('deposits a payment from Undeposited Funds once', async () => {
     const payment = await c.qb('createPayment', { CustomerRef: { value: ids.amy }, TotalAmt: 60 });

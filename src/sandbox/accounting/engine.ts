@@ -22,8 +22,8 @@ import {
 } from './fields';
 import { Dec, num, ZERO } from './money';
 import { NAME_LIST_BUILDERS } from './name-lists';
-import { buildPayment, voidedPayment } from './payments';
-import { paymentLinks, type QboObject, type Realm } from './realm';
+import { buildPayment, creditMemoLinks, voidedPayment } from './payments';
+import { creditUsed, paymentLinks, type QboObject, type Realm } from './realm';
 import { BANKING_BUILDERS } from './banking';
 import { OTHER_NAME_BUILDERS, OTHER_TXN_BUILDERS } from './others';
 import { billLinks, paidOnBill, PURCHASE_BUILDERS } from './purchases';
@@ -296,6 +296,9 @@ export class Engine implements RuleContext {
     if (type.name === 'Invoice' && (this.realm.invoicePayments.get(prev.Id as string)?.size ?? 0) > 0) {
       throw businessValidation(PAYMENT_LINKED_DETAIL);
     }
+    if (type.name === 'CreditMemo' && !creditUsed(this.realm, prev.Id as string).isZero()) {
+      throw businessValidation(PAYMENT_LINKED_DETAIL);
+    }
     if (type.name === 'Bill' && !paidOnBill(this, prev.Id as string).isZero()) {
       throw businessValidation(PAYMENT_LINKED_DETAIL);
     }
@@ -365,6 +368,8 @@ export class Engine implements RuleContext {
       for (const l of paymentLinks(next)) invoices.add(l.invoiceId);
     }
     for (const id of invoices) this.refreshInvoice(id);
+    for (const id of new Set([...creditMemoLinks(prev), ...creditMemoLinks(next)]))
+      this.refreshCreditMemo(id);
   }
 
   /**
@@ -393,6 +398,21 @@ export class Engine implements RuleContext {
     const obj = this.envelope(next, id, nextToken(inv), createTimeOf(inv));
     this.realm.put('Invoice', obj, this.stampMs);
     this.applyShares('Invoice', inv, obj);
+  }
+
+  /** A payment used (or gave back) a credit memo's credit: its RemainingCredit follows, with a new SyncToken. */
+  private refreshCreditMemo(id: string): void {
+    const memo = this.realm.live('CreditMemo', id);
+    if (!memo) return;
+    const remaining = new Dec((memo.TotalAmt as number) ?? 0).minus(creditUsed(this.realm, id));
+    const next: QboObject = {
+      ...withoutServerFields(memo),
+      RemainingCredit: num(remaining),
+      Balance: num(remaining),
+    };
+    const obj = this.envelope(next, id, nextToken(memo), createTimeOf(memo));
+    this.realm.put('CreditMemo', obj, this.stampMs);
+    this.applyShares('CreditMemo', memo, obj);
   }
 
   /** A bill payment changed what is paid on a bill: its Balance and LinkedTxn follow, with a new SyncToken. */

@@ -14,7 +14,7 @@ import {
 } from './faults';
 import { checkFields, isObject, optBool, optDecimal, optObject, optString } from './fields';
 import { cents, Dec, grouped, num, ZERO } from './money';
-import type { QboObject } from './realm';
+import { creditUsed, type QboObject } from './realm';
 import { addDays } from './time';
 
 /** The ItemRef value QuickBooks uses for the shipping line of a sales form. */
@@ -510,8 +510,14 @@ function buildSales(
       delete out.Balance;
     } else {
       setRef(ctx, out, 'SalesTermRef', 'Term');
-      out.RemainingCredit = num(total);
-      out.Balance = num(total);
+      const used = prev ? creditUsed(ctx.realm, prev.Id as string) : ZERO;
+      if (total.lessThan(used)) {
+        throw businessValidation(
+          'The credit memo total cannot be less than the credit payments used from it.',
+        );
+      }
+      out.RemainingCredit = num(total.minus(used));
+      out.Balance = num(total.minus(used));
     }
     applyCurrency(ctx, out, input, customer?.obj, {
       total,
