@@ -114,6 +114,8 @@ async function startLocalEmulator(
   const sandbox = await createSandbox({
     port: config.quickbooks.sandboxPort,
     dataFile: path.join(config.dataDir, 'sandbox.json'),
+    // A lived-in demo company (a few months of transactions; docs/sandbox.md); tests keep an empty one.
+    history: config.env !== 'test',
     logger: (line) => logger.debug({ module: 'sandbox' }, line),
   });
   logger.info({ url: sandbox.url }, 'QuickBooks emulator running in-process');

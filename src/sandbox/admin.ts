@@ -105,7 +105,8 @@ async function dispatch(
         const country = optionalString(body, 'country');
         if (country !== undefined && country !== 'US')
           throw new AdminInputError('only country "US" is emulated');
-        const realmId = p.createRealm({ companyName, country });
+        const history = body.history === undefined ? undefined : historyOf(body.history);
+        const realmId = p.createRealm({ companyName, country, history });
         return jsonReply(201, { realmId });
       }
       if (sub !== 'changes') break;
@@ -186,6 +187,20 @@ async function dispatch(
       return jsonReply(200, { ok: true, defaultRealmId: p.defaultRealmId() });
   }
   return jsonReply(404, { error: `no admin route for ${method} ${path}` });
+}
+
+/** `history` of `POST /_sandbox/realms`: `true` or `{months?, seed?}` (a lived-in company). */
+function historyOf(value: unknown): { months?: number; seed?: number } | undefined {
+  if (value === false) return undefined;
+  if (value === true) return {};
+  if (typeof value !== 'object' || value === null)
+    throw new AdminInputError('history must be true or {months, seed}');
+  const h = value as Record<string, unknown>;
+  for (const key of ['months', 'seed']) {
+    if (h[key] !== undefined && typeof h[key] !== 'number')
+      throw new AdminInputError(`history.${key} must be a number`);
+  }
+  return { months: h.months as number | undefined, seed: h.seed as number | undefined };
 }
 
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {

@@ -46,8 +46,11 @@ export interface AccountingRequest {
   path: string;
   /** Decoded query-string parameters (`minorversion`, `requestid`, `operation`, `include`, `query`, ...). */
   query: Record<string, string>;
-  /** Parsed JSON body, or the raw string for `application/text` (POST query), or undefined. */
+  /** Parsed JSON body, or the raw string for `application/text` (POST query), `{multipart: [...]}` for an upload, or
+   * undefined. */
   body: unknown;
+  /** The origin the client reached (`http://127.0.0.1:4100`), for URLs in answers (attachment downloads). */
+  origin?: string;
 }
 
 /** The answer: HTTP status and the JSON body exactly as QuickBooks would send it (a Buffer is a PDF). */
@@ -63,7 +66,13 @@ export interface AccountingApi {
   /** Runs a request (requestid replay included) and returns QuickBooks' answer; never throws for client errors. */
   handle(req: AccountingRequest): AccountingResponse;
   /** Creates a seeded US company; returns its realm id. */
-  createRealm(opts?: { companyName?: string; country?: string; realmId?: string }): string;
+  createRealm(opts?: {
+    companyName?: string;
+    country?: string;
+    realmId?: string;
+    /** A few months of transactions on top of the seed (a lived-in company), deterministic from `seed`. */
+    history?: { months?: number; seed?: number };
+  }): string;
   hasRealm(realmId: string): boolean;
   listRealms(): Array<{ realmId: string; companyName: string }>;
   /** Every object of that entity type, deleted ones included (with `status: "Deleted"`). */
@@ -82,6 +91,8 @@ export interface AccountingApi {
   restore(state: unknown): void;
   /** Forgets every realm. */
   reset(): void;
+  /** The file of an Attachable, for its temporary download URL (`/_sandbox/attachments/{realmId}/{id}`). */
+  attachmentContent?(realmId: string, id: string): { contentType: string; data: Buffer } | undefined;
 }
 
 /** Options of the accounting half. */

@@ -67,7 +67,11 @@ export interface Sandbox {
   setWebhooks(patch: Partial<WebhookSettings>): WebhookSettings;
   registerApp(input: AppInput): SandboxApp;
   updateApp(clientId: string, patch: AppInput): SandboxApp;
-  createRealm(opts?: { companyName?: string; country?: string }): string;
+  createRealm(opts?: {
+    companyName?: string;
+    country?: string;
+    history?: { months?: number; seed?: number };
+  }): string;
   /** Sends buffered webhook events now, fires pending retries now, and waits until nothing is left to send. */
   flushWebhooks(): Promise<void>;
   /** Same as `POST /_sandbox/reset`. */

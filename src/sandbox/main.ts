@@ -85,6 +85,8 @@ async function main(): Promise<void> {
     port,
     host: process.env.SANDBOX_HOST ?? '127.0.0.1',
     dataFile,
+    // A lived-in demo company (a few months of transactions) unless --empty is given.
+    history: !process.argv.includes('--empty'),
     logger: (line) => console.log(`[sandbox] ${line}`),
   });
   const app = sandbox.demoApp;

@@ -392,7 +392,7 @@ export class OAuthServer {
     return { ok: true, grant };
   }
 
-  /** `GET /v1/openid_connect/userinfo`: a fixed demo person for any valid access token. */
+  /** `GET /v1/openid_connect/userinfo`: a fixed demo person for a valid access token granted the `openid` scope. */
   userInfo(req: IncomingMessage): Reply {
     const auth = req.headers.authorization ?? '';
     const rec =
@@ -400,13 +400,25 @@ export class OAuthServer {
     if (!rec || rec.expiresAtMs <= this.clock.nowMs()) {
       return jsonReply(401, { error: 'invalid_token' });
     }
-    return jsonReply(200, {
-      sub: `sandbox-user-${rec.grant.clientId}`,
-      email: 'demo.user@example.com',
-      emailVerified: true,
-      givenName: 'Demo',
-      familyName: 'User',
-    });
+    // Claims follow the granted OpenID scopes, as Intuit's userinfo does: `openid` is needed at all, then `email`,
+    // `profile`, `phone` and `address` each add their claims.
+    const scopes = new Set(rec.grant.scopes);
+    if (!scopes.has('openid')) return jsonReply(403, { error: 'insufficient_scope' });
+    const info: Record<string, unknown> = { sub: `sandbox-user-${rec.grant.clientId}` };
+    if (scopes.has('email')) Object.assign(info, { email: 'demo.user@example.com', emailVerified: true });
+    if (scopes.has('profile')) Object.assign(info, { givenName: 'Demo', familyName: 'User' });
+    if (scopes.has('phone'))
+      Object.assign(info, { phoneNumber: '+1 6505550100', phoneNumberVerified: false });
+    if (scopes.has('address')) {
+      info.address = {
+        streetAddress: '2700 Coast Ave',
+        locality: 'Mountain View',
+        region: 'CA',
+        postalCode: '94043',
+        country: 'US',
+      };
+    }
+    return jsonReply(200, info);
   }
 
   // ---------------------------------------------------------------- queries, snapshot, reset

@@ -27,6 +27,8 @@ export interface PlatformConfig {
   demoApp: AppInput;
   demoRealmId: string;
   demoCompanyName: string;
+  /** Transactions of the demo company's past months (undefined: an empty company). */
+  history?: { months?: number; seed?: number };
   logger: (line: string) => void;
   accountingFactory: (opts: AccountingOptions) => AccountingApi;
 }
@@ -69,6 +71,12 @@ export interface PlatformOptions {
   /** Realm id of the demo company (default `DEMO_REALM_ID`). */
   demoRealmId?: string;
   demoCompanyName?: string;
+  /**
+   * A lived-in demo company: `true` (3 months, seed 1) or `{months, seed}` of invoices, payments, sales receipts,
+   * bills, bill payments and deposits, deterministic from the seed. Off by default (tests want an empty company);
+   * `npm run sandbox` turns it on.
+   */
+  history?: boolean | { months?: number; seed?: number };
   /** Receives one line per notable event (start, snapshot, webhook failures, internal errors). Silent by default. */
   logger?: (line: string) => void;
 }
@@ -109,6 +117,7 @@ export function resolveConfig(
     demoApp: opts.demoApp ?? {},
     demoRealmId: opts.demoRealmId ?? DEMO_REALM_ID,
     demoCompanyName: opts.demoCompanyName ?? DEMO_COMPANY_NAME,
+    history: opts.history === true ? {} : opts.history === false ? undefined : opts.history,
     logger: opts.logger ?? (() => undefined),
     accountingFactory,
   };
@@ -189,6 +198,7 @@ export class SandboxPlatform {
       this.accounting.createRealm({
         realmId: this.config.demoRealmId,
         companyName: this.config.demoCompanyName,
+        history: this.config.history,
       });
       this.markDirty();
     }
@@ -254,7 +264,11 @@ export class SandboxPlatform {
     return app;
   }
 
-  createRealm(opts?: { companyName?: string; country?: string }): string {
+  createRealm(opts?: {
+    companyName?: string;
+    country?: string;
+    history?: { months?: number; seed?: number };
+  }): string {
     const realmId = this.accounting.createRealm(opts);
     this.markDirty();
     return realmId;

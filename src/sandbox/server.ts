@@ -6,6 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin } from './admin';
 import type { AccountingRequest } from './contracts';
+import { boundaryOf, parseMultipart } from './multipart';
+import { discoveryDocument, isDiscoveryPath, JWKS_PATH, jwks } from './discovery';
 import { faultReply } from './fault-bodies';
 import type { ActiveRule } from './faults';
 import {
@@ -53,6 +55,14 @@ async function route(p: SandboxPlatform, req: IncomingMessage, res: ServerRespon
   const method = req.method ?? 'GET';
 
   if (path.startsWith(API_PREFIX)) return api(p, req, res, method, path, search);
+  if (path.startsWith('/_sandbox/attachments/') && method === 'GET') {
+    // An attachment's temporary download URL: like Intuit's pre-signed links, it needs no token.
+    await readBody(req);
+    const [realmId, id] = path.slice('/_sandbox/attachments/'.length).split('/').map(decodeURIComponent);
+    const file = p.accounting.attachmentContent?.(realmId ?? '', id ?? '');
+    if (!file) return writeReply(res, jsonReply(404, { error: 'not_found', message: 'no such attachment' }));
+    return writeReply(res, { status: 200, body: file.data, contentType: file.contentType });
+  }
   if (path.startsWith('/_sandbox')) {
     const body = await readBody(req);
     return writeReply(res, await handleAdmin(p, method, path, parseQuery(search), body, req));
@@ -74,6 +84,13 @@ async function route(p: SandboxPlatform, req: IncomingMessage, res: ServerRespon
     return writeReply(res, p.oauth.userInfo(req));
   }
   await readBody(req);
+  if (method === 'GET' && isDiscoveryPath(path)) {
+    return writeReply(
+      res,
+      discoveryDocument(req, `http://${req.socket.localAddress}:${req.socket.localPort}`),
+    );
+  }
+  if (method === 'GET' && path === JWKS_PATH) return writeReply(res, jwks());
   if (path === '/' && method === 'GET') {
     return writeReply(res, {
       status: 200,
@@ -116,6 +133,11 @@ async function withFaults(
 function parseApiBody(req: IncomingMessage, raw: Buffer): { body: unknown; error?: string } {
   if (raw.length === 0) return { body: undefined };
   const type = mediaType(req);
+  const boundary = boundaryOf(req.headers['content-type']);
+  if (boundary !== undefined) {
+    const parts = parseMultipart(raw, boundary);
+    return parts ? { body: { multipart: parts } } : { body: undefined, error: 'malformed multipart body' };
+  }
   if (type === 'application/json' || type === '' || type.endsWith('+json')) {
     try {
       return { body: JSON.parse(raw.toString('utf8')) };
@@ -167,6 +189,7 @@ async function api(
     path: subPath,
     query: parseQuery(search),
     body: parsed.body,
+    origin: req.headers.host ? `http://${req.headers.host}` : undefined,
   };
   const desc = p.accounting.describe(areq);
   const opKey = desc.entity ? `${desc.entity}.${desc.operation}` : desc.operation;

@@ -128,11 +128,38 @@ describe('query language', () => {
     ).toBe('QueryParserError: Encountered " <IDENTIFIER> "or "" at line 1, column 48.');
   });
 
-  it('treats entity names as case-sensitive and unknown properties as not queryable', () => {
-    expect(co.query('select * from customer').status).toBe(400);
+  it('accepts entity names in any case, answers with canonical keys, and refuses unknown properties', () => {
+    // node-quickbooks sends lowercase names for every find call; QuickBooks answers with `QueryResponse.Customer`.
+    const lower = co.query("select * from customer where DisplayName = 'Zeta Corp'");
+    expect(lower.status).toBe(200);
+    expect(Object.keys(lower.body.QueryResponse)).toContain('Customer');
+    expect(names(lower)).toEqual(['Zeta Corp']);
+    expect(co.query('select count(*) from CUSTOMER').body.QueryResponse.totalCount).toBeGreaterThan(0);
+    expect(faultOf(co.query('select * from Nonsense'))).toMatchObject({ code: '4001' });
     expect(faultOf(co.query("select * from Customer where Nickname = 'x'"))).toMatchObject({ code: '4001' });
     // Keywords and property names are not case-sensitive.
     expect(names(co.query("SeLeCt * FrOm Customer WhErE displayname = 'Zeta Corp'"))).toEqual(['Zeta Corp']);
+  });
+
+  it('answers projections: * plus properties whole, a property list with Id, SyncToken and MetaData', () => {
+    const withSku = co.query("SELECT *, Sku FROM Item WHERE Name = 'Pump'").body.QueryResponse.Item[0];
+    expect(withSku).toMatchObject({ Name: 'Pump', Sku: 'PMP-01', Type: 'Inventory' });
+    const listed = co.query("select Id, DisplayName from Customer where DisplayName = 'Zeta Corp'").body
+      .QueryResponse.Customer[0];
+    expect(Object.keys(listed).sort()).toEqual(
+      ['DisplayName', 'Id', 'MetaData', 'SyncToken', 'domain', 'sparse'].sort(),
+    );
+    expect(faultOf(co.query('select Nickname from Customer'))).toMatchObject({ code: '4001' });
+  });
+
+  it('filters with != (values that differ; objects without the property are left out)', () => {
+    const all = names(co.query('select * from Customer'));
+    const others = names(co.query("select * from Customer where DisplayName != 'Zeta Corp'"));
+    expect(others).toHaveLength(all.length - 1);
+    expect(others).not.toContain('Zeta Corp');
+    expect(faultOf(co.query("select * from Customer where DisplayName <> 'Zeta Corp'"))).toMatchObject({
+      code: '4000',
+    });
   });
 
   it('filters on MetaData.LastUpdatedTime and reads POSTed statements', () => {

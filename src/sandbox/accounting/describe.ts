@@ -40,6 +40,20 @@ export function describeRequest(req: AccountingRequest): RequestDescription {
       return { entity: 'CompanyInfo', operation: 'companyinfo', readOnly: req.method === 'GET' };
     case 'preferences':
       return { entity: 'Preferences', operation: 'preferences', readOnly: req.method === 'GET' };
+    case 'reports':
+      return { entity: segments[1], operation: 'report', readOnly: true };
+    case 'upload':
+      return { entity: 'Attachable', operation: 'create', readOnly: false };
+    case 'download':
+      return { entity: 'Attachable', operation: 'read', readOnly: true };
+    case 'taxservice':
+      return { entity: 'TaxCode', operation: 'create', readOnly: false };
+    case 'recurringtransaction':
+      return {
+        entity: 'RecurringTransaction',
+        operation: req.method === 'GET' ? 'read' : req.query.operation === 'delete' ? 'delete' : 'create',
+        readOnly: req.method === 'GET',
+      };
     case 'exchangerate':
       return {
         entity: 'ExchangeRate',

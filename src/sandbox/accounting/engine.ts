@@ -11,12 +11,48 @@ import {
   staleObject,
   unsupportedOperation,
 } from './faults';
-import { checkFields, isObject, optBool, optString, withoutServerFields } from './fields';
+import {
+  checkFields,
+  emptyStringKeys,
+  isObject,
+  optBool,
+  optString,
+  withoutEmptyStrings,
+  withoutServerFields,
+} from './fields';
 import { Dec, num, ZERO } from './money';
 import { NAME_LIST_BUILDERS } from './name-lists';
-import { buildPayment, voidedPayment } from './payments';
-import { paymentLinks, type QboObject, type Realm } from './realm';
-import { SALES_BUILDERS, SHIPPING_ITEM_ID, voidedSales, type TxnWriteOptions } from './sales';
+import { buildPayment, creditMemoLinks, voidedPayment } from './payments';
+import { creditUsed, paymentLinks, type QboObject, type Realm } from './realm';
+import { BANKING_BUILDERS } from './banking';
+import { OTHER_NAME_BUILDERS, OTHER_TXN_BUILDERS } from './others';
+import { billLinks, paidOnBill, PURCHASE_BUILDERS } from './purchases';
+import {
+  SALES_BUILDERS,
+  SHIPPING_ITEM_ID,
+  voidedSales,
+  type TxnBuilder,
+  type TxnWriteOptions,
+} from './sales';
+
+/** Every transaction builder by entity name (table-driven: a new entity is a builder and a `def` line). */
+const TXN_BUILDERS: Readonly<Record<string, TxnBuilder>> = {
+  ...SALES_BUILDERS,
+  ...PURCHASE_BUILDERS,
+  ...BANKING_BUILDERS,
+  ...OTHER_TXN_BUILDERS,
+  Payment: buildPayment,
+};
+
+/** Where each kind of document is e-mailed to (`POST /{entity}/{id}/send`). */
+const SENDABLE: Readonly<Record<string, string>> = {
+  Invoice: 'BillEmail',
+  SalesReceipt: 'BillEmail',
+  CreditMemo: 'BillEmail',
+  RefundReceipt: 'BillEmail',
+  Estimate: 'BillEmail',
+  PurchaseOrder: 'POEmail',
+};
 import { companyDate, metaTime, truncateToSecond } from './time';
 
 /** Options of a create or update. */
@@ -76,6 +112,8 @@ export class Engine implements RuleContext {
     const requested = sparse
       ? { ...withoutServerFields(prev), ...withoutServerFields(input) }
       : withoutServerFields(input);
+    // In a sparse update an empty value clears the property (elsewhere it is simply absent, see checkedBody).
+    if (sparse) for (const key of this.clearedKeys) delete requested[key];
     if (type.kind === 'txn') checkClosedPeriod(this.realm, prev.TxnDate, requested.TxnDate);
     const built = this.build(type, requested, prev, opts, input);
     const obj = this.envelope(built, prev.Id as string, nextToken(prev), createTimeOf(prev));
@@ -115,7 +153,12 @@ export class Engine implements RuleContext {
     const prev = this.current(type, input);
     checkClosedPeriod(this.realm, prev.TxnDate);
     this.assertNoPayments(type, prev);
-    const voided = type.name === 'Payment' ? voidedPayment(prev) : voidedSales(prev);
+    const voided =
+      type.name === 'Payment'
+        ? voidedPayment(prev)
+        : type.name === 'Transfer'
+          ? { ...prev, Amount: 0, PrivateNote: 'Voided' }
+          : voidedSales(prev);
     const obj = this.envelope(
       withoutServerFields(voided),
       prev.Id as string,
@@ -128,10 +171,12 @@ export class Engine implements RuleContext {
 
   /** `POST /invoice/{id}/send[?sendTo=]`: records the e-mail delivery. */
   send(type: EntityType, id: string, sendTo: string | undefined): QboObject {
-    if (!SALES_TRANSACTIONS.has(type.name))
+    const emailField = SENDABLE[type.name];
+    if (emailField === undefined)
       throw unsupportedOperation(`Operation Send is not supported for ${type.name}.`);
     const prev = this.read(type, id);
-    const billEmail = isObject(prev.BillEmail) ? prev.BillEmail.Address : undefined;
+    const emailObj = prev[emailField];
+    const billEmail = isObject(emailObj) ? emailObj.Address : undefined;
     const address = sendTo ?? (typeof billEmail === 'string' ? billEmail : undefined);
     if (address === undefined || address === '') {
       throw businessValidation('No email address to send to. Set BillEmail or pass sendTo.', 'BillEmail');
@@ -142,7 +187,7 @@ export class Engine implements RuleContext {
     const next: QboObject = {
       ...withoutServerFields(prev),
       EmailStatus: 'EmailSent',
-      BillEmail: { Address: address },
+      [emailField]: { Address: address },
       DeliveryInfo: { DeliveryType: 'Email', DeliveryTime: this.stamp },
     };
     const obj = this.envelope(next, id, nextToken(prev), createTimeOf(prev));
@@ -187,6 +232,37 @@ export class Engine implements RuleContext {
     return obj;
   }
 
+  /**
+   * Validates a body with an entity's rules without storing anything (recurring-transaction templates): the built
+   * object, with no automatic DocNumber consumed.
+   */
+  preview(type: EntityType, body: unknown): QboObject {
+    const input = this.checkedBody(type, body);
+    const seq = { ...this.realm.docSeq };
+    try {
+      const built = this.build(type, withoutServerFields(input), undefined, {}, input);
+      if (input.DocNumber === undefined) delete built.DocNumber;
+      return built;
+    } finally {
+      this.realm.docSeq = seq;
+    }
+  }
+
+  /** Stores a version of an object of a type outside the entity list (templates, files), reporting the change. */
+  store(entity: string, obj: QboObject, prev: QboObject | undefined, op: ChangeOperation): QboObject {
+    const out = this.envelope(
+      withoutServerFields(obj),
+      (prev?.Id as string | undefined) ?? this.realm.nextId(entity, 'name'),
+      prev ? nextToken(prev) : '0',
+      prev ? createTimeOf(prev) : this.stamp,
+    );
+    if (op === 'Delete') {
+      this.realm.markDeleted(entity, out.Id as string, this.stampMs, { ...out, status: 'Deleted' });
+    } else this.realm.put(entity, out, this.stampMs);
+    this.emit(entity, out.Id as string, op);
+    return out;
+  }
+
   /** Stores an object exactly as given (seed data, TaxCode/TaxRate which clients cannot create). */
   insert(type: EntityType, data: QboObject, id?: string): QboObject {
     const objId = id ?? this.realm.nextId(type.name, type.kind);
@@ -195,10 +271,14 @@ export class Engine implements RuleContext {
     return obj;
   }
 
+  /** Top-level properties the last checked body sent as `""`. */
+  private clearedKeys: string[] = [];
+
   private checkedBody(type: EntityType, body: unknown): QboObject {
     if (!isObject(body)) throw malformedRequest(`The request body is not a ${type.name} JSON object.`);
     checkFields(body, type.fields, type.name);
-    return body;
+    this.clearedKeys = emptyStringKeys(body);
+    return withoutEmptyStrings(body);
   }
 
   /** The stored object a write names by Id, after the SyncToken check (5010 when stale). */
@@ -216,6 +296,12 @@ export class Engine implements RuleContext {
     if (type.name === 'Invoice' && (this.realm.invoicePayments.get(prev.Id as string)?.size ?? 0) > 0) {
       throw businessValidation(PAYMENT_LINKED_DETAIL);
     }
+    if (type.name === 'CreditMemo' && !creditUsed(this.realm, prev.Id as string).isZero()) {
+      throw businessValidation(PAYMENT_LINKED_DETAIL);
+    }
+    if (type.name === 'Bill' && !paidOnBill(this, prev.Id as string).isZero()) {
+      throw businessValidation(PAYMENT_LINKED_DETAIL);
+    }
   }
 
   private build(
@@ -225,15 +311,14 @@ export class Engine implements RuleContext {
     opts: WriteOptions,
     body: QboObject,
   ): QboObject {
-    const nameBuilder = NAME_LIST_BUILDERS[type.name];
+    const nameBuilder = NAME_LIST_BUILDERS[type.name] ?? OTHER_NAME_BUILDERS[type.name];
     if (nameBuilder) return nameBuilder(this, requested, prev);
     const txnOpts: TxnWriteOptions = {
       allowDuplicateDocNum: opts.allowDuplicateDocNum === true,
       bodyKeys: new Set(Object.keys(body)),
     };
-    const salesBuilder = SALES_BUILDERS[type.name];
-    if (salesBuilder) return salesBuilder(this, requested, prev, txnOpts);
-    if (type.name === 'Payment') return buildPayment(this, requested, prev, txnOpts);
+    const txnBuilder = TXN_BUILDERS[type.name];
+    if (txnBuilder) return txnBuilder(this, requested, prev, txnOpts);
     throw unsupportedOperation(`Operation is not supported for ${type.name}.`);
   }
 
@@ -266,6 +351,12 @@ export class Engine implements RuleContext {
   private afterCommit(type: EntityType, next: QboObject | undefined, prev: QboObject | undefined): void {
     if (type.kind !== 'txn') return;
     this.applyShares(type.name, prev, next);
+    if (type.name === 'BillPayment') {
+      const bills = new Set([...billLinks(prev ?? {}), ...billLinks(next ?? {})].map((l) => l.billId));
+      for (const id of bills) this.refreshBill(id);
+      return;
+    }
+    if (type.name === 'Invoice' && next) this.closeEstimates(next);
     if (type.name !== 'Payment') return;
     const invoices = new Set<string>();
     if (prev) {
@@ -277,6 +368,8 @@ export class Engine implements RuleContext {
       for (const l of paymentLinks(next)) invoices.add(l.invoiceId);
     }
     for (const id of invoices) this.refreshInvoice(id);
+    for (const id of new Set([...creditMemoLinks(prev), ...creditMemoLinks(next)]))
+      this.refreshCreditMemo(id);
   }
 
   /**
@@ -307,12 +400,77 @@ export class Engine implements RuleContext {
     this.applyShares('Invoice', inv, obj);
   }
 
+  /** A payment used (or gave back) a credit memo's credit: its RemainingCredit follows, with a new SyncToken. */
+  private refreshCreditMemo(id: string): void {
+    const memo = this.realm.live('CreditMemo', id);
+    if (!memo) return;
+    const remaining = new Dec((memo.TotalAmt as number) ?? 0).minus(creditUsed(this.realm, id));
+    const next: QboObject = {
+      ...withoutServerFields(memo),
+      RemainingCredit: num(remaining),
+      Balance: num(remaining),
+    };
+    const obj = this.envelope(next, id, nextToken(memo), createTimeOf(memo));
+    this.realm.put('CreditMemo', obj, this.stampMs);
+    this.applyShares('CreditMemo', memo, obj);
+  }
+
+  /** A bill payment changed what is paid on a bill: its Balance and LinkedTxn follow, with a new SyncToken. */
+  private refreshBill(id: string): void {
+    const bill = this.realm.live('Bill', id);
+    if (!bill) return;
+    const paid = paidOnBill(this, id);
+    const payments: QboObject[] = [];
+    for (const row of this.realm.table('BillPayment').values()) {
+      if (!row.deleted && billLinks(row.obj).some((l) => l.billId === id)) {
+        payments.push({ TxnId: row.obj.Id, TxnType: 'BillPaymentCheck' });
+      }
+    }
+    const next: QboObject = {
+      ...withoutServerFields(bill),
+      Balance: num(new Dec((bill.TotalAmt as number) ?? 0).minus(paid)),
+    };
+    if (payments.length > 0) next.LinkedTxn = payments;
+    else delete next.LinkedTxn;
+    const obj = this.envelope(next, id, nextToken(bill), createTimeOf(bill));
+    this.realm.put('Bill', obj, this.stampMs);
+    this.applyShares('Bill', bill, obj);
+  }
+
+  /** An invoice made from estimates (LinkedTxn TxnType Estimate) closes them and links back (Intuit: Estimate.TxnStatus). */
+  private closeEstimates(invoice: QboObject): void {
+    for (const l of Array.isArray(invoice.LinkedTxn) ? (invoice.LinkedTxn as QboObject[]) : []) {
+      if (l.TxnType !== 'Estimate' || typeof l.TxnId !== 'string') continue;
+      const est = this.realm.live('Estimate', l.TxnId);
+      if (!est) continue;
+      const others = Array.isArray(est.LinkedTxn)
+        ? (est.LinkedTxn as QboObject[]).filter((x) => x.TxnId !== invoice.Id)
+        : [];
+      const next: QboObject = {
+        ...withoutServerFields(est),
+        TxnStatus: 'Closed',
+        LinkedTxn: [...others, { TxnId: invoice.Id, TxnType: 'Invoice' }],
+      };
+      this.realm.put(
+        'Estimate',
+        this.envelope(next, l.TxnId, nextToken(est), createTimeOf(est)),
+        this.stampMs,
+      );
+    }
+  }
+
   /** Moves a transaction's effect on customer balances and quantities on hand from `prev` to `next`. */
   private applyShares(entity: string, prev: QboObject | undefined, next: QboObject | undefined): void {
     const before = customerShare(entity, prev);
     const after = customerShare(entity, next);
     if (before) this.adjustCustomer(before.customerId, before.amount.negated());
     if (after) this.adjustCustomer(after.customerId, after.amount);
+    if (entity === 'Bill') {
+      // A vendor's Balance is what the company owes it: the open balance of its bills.
+      this.adjustVendor(prev, -1);
+      this.adjustVendor(next, 1);
+      return;
+    }
     if (entity === 'Payment') return;
     const qtyBefore = this.itemQuantities(entity, prev);
     const qtyAfter = this.itemQuantities(entity, next);
@@ -337,6 +495,17 @@ export class Engine implements RuleContext {
       own = false;
       id = isObject(c.ParentRef) ? String(c.ParentRef.value) : undefined;
     }
+  }
+
+  private adjustVendor(bill: QboObject | undefined, sign: 1 | -1): void {
+    if (!bill || !isObject(bill.VendorRef)) return;
+    const vendor = this.realm.live('Vendor', String(bill.VendorRef.value));
+    const amount = new Dec((bill.Balance as number) ?? 0).times(sign);
+    if (!vendor || amount.isZero()) return;
+    this.realm.replaceQuietly('Vendor', {
+      ...vendor,
+      Balance: num(new Dec((vendor.Balance as number) ?? 0).plus(amount)),
+    });
   }
 
   private itemQuantities(entity: string, obj: QboObject | undefined): Map<string, Dec> {

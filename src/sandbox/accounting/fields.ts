@@ -71,3 +71,33 @@ export function withoutServerFields(obj: QboObject): QboObject {
   for (const f of SERVER_FIELDS) delete out[f];
   return out;
 }
+
+/**
+ * A copy of a request body without empty-string values, at any depth: clients send `""` for optional fields they
+ * leave unset (a form's default for an unset boolean, `"ApplyTaxAfterDiscount": ""`), and QuickBooks treats empty
+ * values of optional fields as absent (issue 13, observed with third-party clients). An object emptied that way is
+ * dropped too (`PrimaryEmailAddr: {Address: ""}`). Required fields still fail as missing (2020), not as invalid.
+ */
+export function withoutEmptyStrings(obj: QboObject): QboObject {
+  const out: QboObject = {};
+  for (const [key, value] of Object.entries(obj)) {
+    const v = stripEmpty(value);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+function stripEmpty(value: unknown): unknown {
+  if (value === '') return undefined;
+  if (Array.isArray(value)) return value.map((v) => (isObject(v) ? withoutEmptyStrings(v) : v));
+  if (isObject(value)) {
+    const inner = withoutEmptyStrings(value);
+    return Object.keys(inner).length === 0 && Object.keys(value).length > 0 ? undefined : inner;
+  }
+  return value;
+}
+
+/** Top-level properties sent as `""` (a sparse update clears them). */
+export function emptyStringKeys(obj: QboObject): string[] {
+  return Object.keys(obj).filter((k) => obj[k] === '');
+}

@@ -25,14 +25,23 @@ import {
 } from './faults';
 import { isObject, optString } from './fields';
 import { invoicePdf } from './pdf';
+import { downloadLink, fileContent, upload, withDownloadUri } from './attachments';
+import { readRecurring, writeRecurring } from './recurring';
+import { createTaxCode } from './tax-service';
+import { runReport } from './reports';
 import { runQuery } from './query';
 import { Realm, type QboObject, type RealmState } from './realm';
 import { seedRealm } from './seed';
+import { addHistory, type HistoryOptions } from './history';
 import { envelopeTime, metaTime } from './time';
 
 export { SHIPPING_ITEM_ID } from './sales';
 export { SEED_EMPLOYEE_NAMES, SEED_VENDOR_NAMES } from './seed';
 export { MAX_BATCH_ITEMS } from './batch';
+
+/** Entities with `GET /{entity}/{id}/pdf` (node-quickbooks: getInvoicePdf, getEstimatePdf, getCreditMemoPdf,
+ * getSalesReceiptPdf). */
+const PDF_ENTITIES = new Set(['Invoice', 'Estimate', 'CreditMemo', 'SalesReceipt', 'RefundReceipt']);
 
 /** Longest requestid QuickBooks accepts: 50 characters, 36 for batch calls. */
 const MAX_REQUEST_ID = 50;
@@ -46,6 +55,15 @@ interface AccountingSnapshot {
 
 function includesOption(value: string | undefined, option: string): boolean {
   return value !== undefined && value.split(',').some((o) => o.trim().toLowerCase() === option);
+}
+
+/**
+ * `include=invoiceLink` on an invoice read: the customer-facing link QuickBooks adds (minorversion 36+). Intuit's
+ * sandbox answers a placeholder page on developer.intuit.com for it (UNCERTAIN: the exact sandbox URL); the emulator
+ * answers that shape with the company and invoice ids so a client can tell links apart.
+ */
+function invoiceLink(realmId: string, invoice: QboObject): string {
+  return `https://developer.intuit.com/comingSoonview?realmId=${realmId}&txnId=${String(invoice.Id)}`;
 }
 
 function faultResponse(err: unknown, nowMs: number): AccountingResponse {
@@ -165,6 +183,28 @@ class AccountingService implements AccountingApi {
         case 'preferences':
           if (req.method === 'GET') return ok({ Preferences: realm.preferences });
           return ok({ Preferences: this.updateSingleton(realm, 'Preferences', req.body, nowMs) });
+        case 'reports':
+          if (req.method !== 'GET') throw unsupportedOperation('Reports are read with GET.');
+          return { status: 200, body: runReport(engine, segments[1], req.query) };
+        case 'upload':
+          if (req.method !== 'POST') throw unsupportedOperation('Operation upload requires POST.');
+          return ok(upload(engine, req.body, req.origin));
+        case 'download':
+          if (segments.length !== 2)
+            throw unsupportedOperation(`Operation GET ${req.path} is not supported.`);
+          return { status: 200, body: downloadLink(engine, segments[1], req.origin) };
+        case 'taxservice':
+          if (req.method !== 'POST' || segments[1] !== 'taxcode') {
+            throw unsupportedOperation(`Operation ${req.method} ${req.path} is not supported.`);
+          }
+          return ok(createTaxCode(engine, req.body));
+        case 'recurringtransaction':
+          if (req.method === 'GET') {
+            if (segments.length !== 2)
+              throw unsupportedOperation(`Operation GET ${req.path} is not supported.`);
+            return ok(readRecurring(engine, segments[1]));
+          }
+          return ok(writeRecurring(engine, req.body, req.query.operation?.toLowerCase()));
         case 'exchangerate':
           if (req.method === 'GET') return ok({ ExchangeRate: readExchangeRate(engine, req.query) });
           return ok({ ExchangeRate: writeExchangeRate(engine, req.body, metaTime(nowMs)) });
@@ -174,13 +214,18 @@ class AccountingService implements AccountingApi {
       const type = ENTITY_BY_PATH.get(head);
       if (!type) throw unsupportedOperation(`Operation ${req.method} ${req.path} is not supported.`);
       if (req.method === 'GET') {
-        if (segments.length === 3 && segments[2] === 'pdf' && type.name === 'Invoice') {
+        if (segments.length === 3 && segments[2] === 'pdf' && PDF_ENTITIES.has(type.name)) {
           const name = typeof realm.companyInfo.CompanyName === 'string' ? realm.companyInfo.CompanyName : '';
-          return { status: 200, body: invoicePdf(engine.read(type, segments[1]), name) };
+          return { status: 200, body: invoicePdf(engine.read(type, segments[1]), name, type.label) };
         }
         if (segments.length !== 2)
           throw unsupportedOperation(`Operation GET ${req.path} is not supported (JSON only).`);
-        return ok({ [type.name]: engine.read(type, segments[1]) });
+        const obj = engine.read(type, segments[1]);
+        if (type.name === 'Invoice' && includesOption(req.query.include, 'invoicelink')) {
+          return ok({ Invoice: { ...obj, InvoiceLink: invoiceLink(realm.realmId, obj) } });
+        }
+        if (type.name === 'Attachable') return ok({ Attachable: withDownloadUri(realm, obj, req.origin) });
+        return ok({ [type.name]: obj });
       }
       if (segments.length === 3 && segments[2] === 'send') {
         return ok({ [type.name]: engine.send(type, segments[1], req.query.sendTo) });
@@ -255,7 +300,14 @@ class AccountingService implements AccountingApi {
     return next;
   }
 
-  createRealm(opts: { companyName?: string; country?: string; realmId?: string } = {}): string {
+  createRealm(
+    opts: {
+      companyName?: string;
+      country?: string;
+      realmId?: string;
+      history?: HistoryOptions;
+    } = {},
+  ): string {
     let realmId = opts.realmId;
     if (realmId !== undefined) {
       if (this.realms.has(realmId)) throw new Error(`Realm ${realmId} already exists`);
@@ -267,6 +319,7 @@ class AccountingService implements AccountingApi {
     }
     const realm = new Realm(realmId, opts.companyName ?? 'Sandbox Company_US_1', opts.country ?? 'US');
     seedRealm(realm, this.opts.clock.now().getTime());
+    if (opts.history) addHistory(realm, this.opts.clock.now().getTime(), opts.history);
     this.realms.set(realmId, realm);
     return realmId;
   }
@@ -365,6 +418,11 @@ class AccountingService implements AccountingApi {
 
   reset(): void {
     this.realms.clear();
+  }
+
+  attachmentContent(realmId: string, id: string): { contentType: string; data: Buffer } | undefined {
+    const realm = this.realms.get(realmId);
+    return realm ? fileContent(realm, id) : undefined;
   }
 }
 

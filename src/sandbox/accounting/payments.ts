@@ -10,7 +10,7 @@ import {
 } from './faults';
 import { checkFields, isObject, optBool, optDecimal, optString } from './fields';
 import { cents, Dec, num, ZERO } from './money';
-import type { QboObject } from './realm';
+import { creditUsed, type QboObject } from './realm';
 import { accountRefBySubType, optDate, type TxnBuilder } from './sales';
 
 /**
@@ -30,6 +30,7 @@ export const buildPayment: TxnBuilder = (ctx, input, prev) => {
   const lines: QboObject[] = [];
   const appliedPerInvoice = new Map<string, Dec>();
   let applied = ZERO;
+  let credits = ZERO;
   const rawLines = input.Line === undefined || input.Line === null ? [] : input.Line;
   if (!Array.isArray(rawLines)) throw invalidValue('Line', rawLines);
   for (const raw of rawLines) {
@@ -48,9 +49,35 @@ export const buildPayment: TxnBuilder = (ctx, input, prev) => {
       const txnType = optString(l, 'TxnType', undefined, 'Line.LinkedTxn.TxnType');
       const txnId = optString(l, 'TxnId', undefined, 'Line.LinkedTxn.TxnId');
       if (txnId === undefined) throw requiredParam('TxnId', 'Line.LinkedTxn.TxnId');
+      if (txnType === 'CreditMemo') {
+        // A credit memo used in a payment: its credit pays invoices alongside the money (Intuit Payment reference:
+        // Line.LinkedTxn TxnType CreditMemo), never more than its remaining credit.
+        const memo = ctx.realm.row('CreditMemo', txnId);
+        if (!memo) throw invalidReference('Line.LinkedTxn.TxnId');
+        if (memo.deleted) throw deletedTransaction();
+        const memoCustomer = isObject(memo.obj.CustomerRef) ? memo.obj.CustomerRef.value : undefined;
+        if (memoCustomer !== customer.ref.value) {
+          throw businessValidation(
+            `Credit memo ${txnId} belongs to another customer.`,
+            'Line.LinkedTxn.TxnId',
+          );
+        }
+        const available = new Dec((memo.obj.TotalAmt as number) ?? 0).minus(
+          creditUsed(ctx.realm, txnId, prev?.Id as string | undefined),
+        );
+        if (amount.greaterThan(available)) {
+          throw businessValidation(
+            `The credit used from credit memo ${txnId} (${amount.toFixed(2)}) is more than its remaining credit (${available.toFixed(2)}).`,
+            'Line.Amount',
+          );
+        }
+        credits = credits.plus(amount);
+        linked.push({ TxnId: txnId, TxnType: 'CreditMemo' });
+        continue;
+      }
       if (txnType !== 'Invoice') {
         throw businessValidation(
-          `The emulator applies payments to invoices only (LinkedTxn.TxnType ${String(txnType)} is not supported).`,
+          `The emulator applies payments to invoices and credit memos only (LinkedTxn.TxnType ${String(txnType)} is not supported).`,
           'Line.LinkedTxn.TxnType',
         );
       }
@@ -66,8 +93,8 @@ export const buildPayment: TxnBuilder = (ctx, input, prev) => {
       }
       appliedPerInvoice.set(txnId, (appliedPerInvoice.get(txnId) ?? ZERO).plus(amount));
       linked.push({ TxnId: txnId, TxnType: 'Invoice' });
+      applied = applied.plus(amount);
     }
-    applied = applied.plus(amount);
     lines.push({ Amount: num(amount), LinkedTxn: linked });
   }
   for (const [invoiceId, amount] of appliedPerInvoice) {
@@ -81,6 +108,11 @@ export const buildPayment: TxnBuilder = (ctx, input, prev) => {
         'Line.Amount',
       );
     }
+  }
+  // Money and credit together pay the invoices: what the money pays is the invoices' share less the credit.
+  applied = applied.minus(credits);
+  if (applied.isNegative()) {
+    throw businessValidation('The credit used is more than the amounts applied to invoices.', 'Line.Amount');
   }
   if (applied.greaterThan(total)) {
     throw businessValidation(
@@ -110,4 +142,15 @@ export const buildPayment: TxnBuilder = (ctx, input, prev) => {
 export function voidedPayment(obj: QboObject): QboObject {
   const lines = Array.isArray(obj.Line) ? (obj.Line as QboObject[]).map((l) => ({ ...l, Amount: 0 })) : [];
   return { ...obj, Line: lines, TotalAmt: 0, UnappliedAmt: 0, PrivateNote: 'Voided' };
+}
+
+/** Ids of the credit memos a payment uses. */
+export function creditMemoLinks(payment: QboObject | undefined): string[] {
+  const out: string[] = [];
+  for (const line of Array.isArray(payment?.Line) ? (payment.Line as QboObject[]) : []) {
+    for (const l of Array.isArray(line.LinkedTxn) ? (line.LinkedTxn as QboObject[]) : []) {
+      if (l.TxnType === 'CreditMemo' && typeof l.TxnId === 'string') out.push(l.TxnId);
+    }
+  }
+  return out;
 }

@@ -32,10 +32,10 @@ function address(value: unknown): string[] {
 }
 
 /** The text lines printed on the page, as (size, text) pairs. */
-function invoiceLines(invoice: QboObject, companyName: string): Array<[number, string]> {
+function invoiceLines(invoice: QboObject, companyName: string, title: string): Array<[number, string]> {
   const out: Array<[number, string]> = [
     [16, companyName],
-    [14, `Invoice ${str(invoice.DocNumber)}`],
+    [14, `${title} ${str(invoice.DocNumber)}`],
     [10, `Date: ${str(invoice.TxnDate)}    Due: ${str(invoice.DueDate)}`],
   ];
   const customer = isObject(invoice.CustomerRef) ? str(invoice.CustomerRef.name) : '';
@@ -74,10 +74,10 @@ function invoiceLines(invoice: QboObject, companyName: string): Array<[number, s
 }
 
 /** Renders the invoice as a complete one-page PDF file. */
-export function invoicePdf(invoice: QboObject, companyName: string): Buffer {
+export function invoicePdf(invoice: QboObject, companyName: string, title = 'Invoice'): Buffer {
   let y = PAGE_HEIGHT - MARGIN;
   const ops: string[] = [];
-  for (const [size, text] of invoiceLines(invoice, companyName)) {
+  for (const [size, text] of invoiceLines(invoice, companyName, title)) {
     y -= size === 10 ? LINE_HEIGHT : size + 6;
     if (text) ops.push(`BT /F1 ${size} Tf ${MARGIN} ${y} Td ${pdfText(text)} Tj ET`);
   }
@@ -88,7 +88,7 @@ export function invoicePdf(invoice: QboObject, companyName: string): Buffer {
     `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE_WIDTH} ${PAGE_HEIGHT}] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
     `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
-    `<< /Title ${pdfText(`Invoice ${str(invoice.DocNumber)}`)} /Producer (QuickBooks Online emulator) >>`,
+    `<< /Title ${pdfText(`${title} ${str(invoice.DocNumber)}`)} /Producer (QuickBooks Online emulator) >>`,
   ];
   // Byte offsets of each object, for the cross-reference table (every character here is one byte).
   let pdf = '%PDF-1.4\n';

@@ -299,3 +299,18 @@ export function paymentLinks(payment: QboObject): Array<{ invoiceId: string; amo
   }
   return out;
 }
+
+/** Credit of a credit memo used by payments other than `exceptPaymentId`. */
+export function creditUsed(realm: Realm, memoId: string, exceptPaymentId?: string): Dec {
+  let used = new Dec(0);
+  for (const row of realm.table('Payment').values()) {
+    if (row.deleted || row.obj.Id === exceptPaymentId) continue;
+    for (const line of Array.isArray(row.obj.Line) ? (row.obj.Line as QboObject[]) : []) {
+      const links = Array.isArray(line.LinkedTxn) ? (line.LinkedTxn as QboObject[]) : [];
+      if (links.some((l) => l.TxnType === 'CreditMemo' && l.TxnId === memoId)) {
+        used = used.plus(new Dec((line.Amount as number) ?? 0));
+      }
+    }
+  }
+  return used;
+}

@@ -14,7 +14,7 @@ import {
 } from './faults';
 import { checkFields, isObject, optBool, optDecimal, optObject, optString } from './fields';
 import { cents, Dec, grouped, num, ZERO } from './money';
-import type { QboObject } from './realm';
+import { creditUsed, type QboObject } from './realm';
 import { addDays } from './time';
 
 /** The ItemRef value QuickBooks uses for the shipping line of a sales form. */
@@ -159,10 +159,19 @@ function buildLines(ctx: RuleContext, rawLines: unknown, prev: QboObject | undef
           outDetail.ItemRef = r!.ref;
           if (isObject(item.IncomeAccountRef)) outDetail.ItemAccountRef = item.IncomeAccountRef;
         }
-        const qty = optDecimal(detail, 'Qty', 'Line.SalesItemLineDetail.Qty');
-        const unitPrice = optDecimal(detail, 'UnitPrice', 'Line.SalesItemLineDetail.UnitPrice');
+        let qty = optDecimal(detail, 'Qty', 'Line.SalesItemLineDetail.Qty');
+        let unitPrice = optDecimal(detail, 'UnitPrice', 'Line.SalesItemLineDetail.UnitPrice');
+        // Qty × UnitPrice must equal Amount (6070), but a zero Qty or UnitPrice that disagrees with the Amount means
+        // "not given" (clients' defaults: `Qty: 0, UnitPrice: 0` with `Amount: 100`), and QuickBooks keeps the Amount
+        // (issue 13, observed with third-party clients).
+        const agrees =
+          qty !== undefined && unitPrice !== undefined && cents(qty.times(unitPrice)).equals(amount);
+        if (!agrees && qty?.isZero()) qty = undefined;
+        if (!agrees && unitPrice?.isZero()) unitPrice = undefined;
+        if (qty === undefined) delete outDetail.Qty;
+        if (unitPrice === undefined) delete outDetail.UnitPrice;
         if (qty !== undefined && unitPrice !== undefined) {
-          if (!cents(qty.times(unitPrice)).equals(amount)) throw amountCalculation(grouped(amountIn));
+          if (!agrees) throw amountCalculation(grouped(amountIn));
           outDetail.Qty = num(qty);
           outDetail.UnitPrice = num(unitPrice);
         } else if (qty !== undefined) {
@@ -388,7 +397,9 @@ function termFor(ctx: RuleContext, out: QboObject, customer: QboObject | undefin
   return term;
 }
 
-function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundReceipt'): TxnBuilder {
+function buildSales(
+  entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundReceipt' | 'Estimate',
+): TxnBuilder {
   return (ctx, input, prev, opts) => {
     const out: QboObject = { ...input };
     const customer = resolveRef(
@@ -396,7 +407,7 @@ function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundR
       'Customer',
       input.CustomerRef,
       'CustomerRef',
-      entity === 'Invoice' || entity === 'CreditMemo',
+      entity === 'Invoice' || entity === 'CreditMemo' || entity === 'Estimate',
     );
     if (customer) out.CustomerRef = customer.ref;
     else delete out.CustomerRef;
@@ -485,10 +496,28 @@ function buildSales(entity: 'Invoice' | 'SalesReceipt' | 'CreditMemo' | 'RefundR
         );
       }
       out.Balance = 0;
+    } else if (entity === 'Estimate') {
+      // An estimate has no balance; its status moves Pending → Accepted/Rejected, and Closed once invoiced (Intuit
+      // API reference, Estimate.TxnStatus).
+      setRef(ctx, out, 'SalesTermRef', 'Term');
+      const status = optString(input, 'TxnStatus') ?? 'Pending';
+      if (!['Pending', 'Accepted', 'Closed', 'Rejected', 'Converted'].includes(status)) {
+        throw invalidEnumeration('TxnStatus', status);
+      }
+      out.TxnStatus = status;
+      const expires = optDate(input, 'ExpirationDate');
+      if (expires !== undefined) out.ExpirationDate = expires;
+      delete out.Balance;
     } else {
       setRef(ctx, out, 'SalesTermRef', 'Term');
-      out.RemainingCredit = num(total);
-      out.Balance = num(total);
+      const used = prev ? creditUsed(ctx.realm, prev.Id as string) : ZERO;
+      if (total.lessThan(used)) {
+        throw businessValidation(
+          'The credit memo total cannot be less than the credit payments used from it.',
+        );
+      }
+      out.RemainingCredit = num(total.minus(used));
+      out.Balance = num(total.minus(used));
     }
     applyCurrency(ctx, out, input, customer?.obj, {
       total,
@@ -508,6 +537,7 @@ export const SALES_BUILDERS: Readonly<Record<string, TxnBuilder>> = {
   SalesReceipt: buildSales('SalesReceipt'),
   CreditMemo: buildSales('CreditMemo'),
   RefundReceipt: buildSales('RefundReceipt'),
+  Estimate: buildSales('Estimate'),
 };
 
 /** A voided sales form: lines and totals at zero, "Voided" in PrivateNote, as QuickBooks keeps it. */
@@ -530,9 +560,9 @@ export function voidedSales(obj: QboObject): QboObject {
     Line: lines,
     TxnTaxDetail: taxDetail,
     TotalAmt: 0,
-    Balance: 0,
     PrivateNote: 'Voided',
   };
+  if (obj.Balance !== undefined) next.Balance = 0;
   if (obj.RemainingCredit !== undefined) next.RemainingCredit = 0;
   if (obj.Deposit !== undefined) next.Deposit = 0;
   return next;

@@ -71,6 +71,8 @@ export function seedRealm(realm: Realm, nowMs: number): void {
   create('PaymentMethod', { Name: 'American Express', Type: 'CREDIT_CARD' });
   create('PaymentMethod', { Name: 'Discover', Type: 'CREDIT_CARD' });
 
+  // The agency the seeded rates report to (TaxRate.AgencyRef "1").
+  create('TaxAgency', { DisplayName: 'California Department of Tax and Fee Administration' });
   const rate = (Name: string, RateValue: number, Description: string): QboObject =>
     insert('TaxRate', {
       Name,
@@ -296,6 +298,34 @@ export function seedRealm(realm: Realm, nowMs: number): void {
     },
     VendorAndPurchasesPrefs: { TrackingByCustomer: true, BillableExpenseTracking: true, POCustomField: [] },
     TaxPrefs: { UsingSalesTax: true, PartnerTaxEnabled: false },
+    // The blocks below are what Intuit's sample company answers (XSD Preferences: TimeTrackingPrefs,
+    // EmailMessagesPrefs, ReportPrefs); clients read them when they set up time entries and e-mails.
+    TimeTrackingPrefs: {
+      UseServices: true,
+      BillCustomers: true,
+      ShowBillRateToAll: false,
+      WorkWeekStartDate: 'Monday',
+      MarkTimeEntriesBillable: true,
+    },
+    EmailMessagesPrefs: {
+      InvoiceMessage: {
+        Subject: `Invoice from ${realm.companyName}`,
+        Message: `Your invoice is attached.  We appreciate your business.\n\nThank you,\n${realm.companyName}`,
+      },
+      EstimateMessage: {
+        Subject: `Estimate from ${realm.companyName}`,
+        Message: `Please review the estimate below.  Feel free to contact us if you have any questions.\nWe look forward to working with you.\n\nThank you,\n${realm.companyName}`,
+      },
+      SalesReceiptMessage: {
+        Subject: `Sales Receipt from ${realm.companyName}`,
+        Message: `Your sales receipt is attached.  We appreciate your business.\n\nThank you,\n${realm.companyName}`,
+      },
+      StatementMessage: {
+        Subject: `Statement from ${realm.companyName}`,
+        Message: `Your statement is attached.  We appreciate your business.\n\nThank you,\n${realm.companyName}`,
+      },
+    },
+    ReportPrefs: { ReportBasis: 'Accrual', CalcAgingReportFromTxnDate: false },
     CurrencyPrefs: { MultiCurrencyEnabled: false, HomeCurrency: { value: 'USD' } },
     OtherPrefs: {
       NameValue: [{ Name: 'SalesFormsPrefs.DefaultCustomerMessage', Value: 'Thank you for your business.' }],
