@@ -34,6 +34,7 @@ import { TenantService } from './services/tenant.service';
 import { TokenCustodian } from './services/token-custodian';
 import { WebhookService } from './services/outbound-webhooks/webhook.service';
 import { RefundService } from './services/refunds/refund.service';
+import { PendingService } from './services/sync/pending.service';
 
 export interface Services {
   tenants: TenantService;
@@ -51,6 +52,8 @@ export interface Services {
   invoicing: Invoicing;
   refunds: RefundService;
   webhooks: WebhookService;
+  /** The sync wizard's pending entities (`hold` for changes waiting for approval). */
+  pending: PendingService;
 }
 
 export interface Core {
@@ -240,6 +243,7 @@ export async function createCore(
       logger.child({ module: 'refunds' }),
     ),
     webhooks,
+    pending: new PendingService(dataSource, events),
     desktop,
     invoicing: createInvoicing({
       dataSource,
