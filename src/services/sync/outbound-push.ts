@@ -108,7 +108,6 @@ export class OutboundPush {
         continue;
       }
       const theirs = contentOfQuickBooks(type, object);
-      const ours = entry.record.content;
       if (linkedObject && !entry.force) {
         const conflicting = this.conflictingFields(entry.record, theirs);
         if (conflicting.length) {
@@ -116,7 +115,7 @@ export class OutboundPush {
           continue;
         }
       }
-      const fields = differingFields(ours, theirs);
+      const fields = this.fieldsToSend(entry, theirs, Boolean(linkedObject));
       if (fields.length === 0) outcomes.push(this.inSync(entry, object, linkedObject ? 'UPDATE' : 'MATCH'));
       else updates.push({ entry, object, fields, action: linkedObject ? 'UPDATE' : 'MATCH' });
     }
@@ -125,6 +124,21 @@ export class OutboundPush {
       ...chunk(creates, CHUNK).map((group) => this.createChunk(type, group)),
       ...chunk(updates, CHUNK).map((group) => this.updateChunk(type, group)),
     ]);
+  }
+
+  /**
+   * What a sparse update sends: on a linked record, the fields the partner changed since the last sync (a field only
+   * QuickBooks changed stays QuickBooks'); on a first match, or when the wizard approved the partner's version, every
+   * field the partner sends that QuickBooks holds otherwise.
+   */
+  private fieldsToSend(entry: PushEntry, theirs: Content, linked: boolean): string[] {
+    const differing = differingFields(entry.record.content, theirs);
+    const synced = entry.record.syncedContent;
+    if (!linked || !synced || entry.force) return differing;
+    return differing.filter(
+      (field) =>
+        differingFields({ [field]: entry.record.content[field] }, { [field]: synced[field] }).length > 0,
+    );
   }
 
   /** Fields QuickBooks changed since the last sync that the partner also changed, to another value. */
@@ -346,7 +360,7 @@ export class OutboundPush {
       const theirs = contentOfQuickBooks(type, fresh);
       const conflicting = g.entry.force ? [] : this.conflictingFields(g.entry.record, theirs);
       if (conflicting.length) return this.conflictOutcome(g.entry, fresh, theirs, conflicting);
-      const fields = differingFields(g.entry.record.content, theirs);
+      const fields = this.fieldsToSend(g.entry, theirs, g.action === 'UPDATE');
       if (fields.length === 0) return this.inSync(g.entry, fresh, g.action);
       const updated = await this.client.update(entity, {
         ...quickbooksFields(type, g.entry.record.content, fields),
