@@ -47,6 +47,12 @@ export function mergeChanges(older: FieldChanges, newer: FieldChanges): FieldCha
   return merged;
 }
 
+/** A snapshot without QuickBooks' version stamps: the same content notified twice (webhook and CDC) is one change. */
+const contentOf = (snapshot: Record<string, unknown>): Record<string, unknown> => {
+  const { MetaData: _meta, SyncToken: _token, ...content } = snapshot;
+  return content;
+};
+
 const OPERATION_RANK: Partial<Record<SyncAction, number>> = { DELETE: 3, MERGE: 3, VOID: 3, CREATE: 2 };
 
 /**
@@ -68,7 +74,7 @@ export class PendingService {
 
   /**
    * Holds a change for approval, inside the caller's transaction. A cleared entity offered again with the same
-   * snapshot stays cleared: it returns only when it changes again.
+   * snapshot (MetaData and SyncToken aside) stays cleared: it returns only when it changes again.
    */
   async hold(
     manager: EntityManager,
@@ -122,7 +128,7 @@ export class PendingService {
       existing &&
       existing.status === 'CLEARED' &&
       !conflict &&
-      isDeepStrictEqual(existing.snapshot, change.snapshot)
+      isDeepStrictEqual(contentOf(existing.snapshot), contentOf(change.snapshot))
     ) {
       return existing; // nothing changed since it was cleared
     }
