@@ -38,7 +38,7 @@ describe.each(DIALECTS)('the sync wizard on %s', (dialect) => {
         body: { DisplayName: `${name} QB ${i}` },
       })),
     );
-    const qbCustomers = results.map((r) => (r as { value: QbCustomer }).value);
+    const qbCustomers = results.map((r) => (r as unknown as { value: QbCustomer }).value);
     const imported = await t.graphql<{ syncReferenceData: { id: string } }>(
       c.key,
       'mutation($id: ID!) { syncReferenceData(connectionId: $id, types: [CUSTOMER]) { id } }',
