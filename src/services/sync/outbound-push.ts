@@ -327,7 +327,9 @@ export class OutboundPush {
         { requestId },
       );
     } catch (error) {
-      if (!isRefusal(error)) throw error;
+      // A stale SyncToken answered for the whole call is each item's to fix (below), like one answered per item.
+      if (!isRefusal(error) && !(error instanceof QuickBooksError && error.quickbooksCode === '5010'))
+        throw error;
       results = group.map(() => ({ ok: false as const, error, bId: '' }));
     }
     const outcomes: Outcome[] = [];
