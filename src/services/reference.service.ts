@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import {
   ConnectionEntity,
+  PartnerRecordEntity,
   REFERENCE_TYPES,
   ReferenceEntityRow,
   type ReferenceType,
@@ -209,6 +210,21 @@ export class ReferenceService {
       .createQueryBuilder('r')
       .select(['r.quickbooksId', 'r.name', 'r.email', 'r.sku', 'r.currency', 'r.active'])
       .where('r.connectionId = :connectionId AND r.type = :type', { connectionId, type })
+      .getMany();
+  }
+
+  /**
+   * Partners' customers and products linked to QuickBooks records (two-way sync): what `postOrders` maps an order's
+   * customer name or line SKU to when it equals a record's externalId.
+   */
+  async partnerLinks(
+    connectionId: string,
+  ): Promise<Array<Pick<PartnerRecordEntity, 'type' | 'channel' | 'externalId' | 'quickbooksId'>>> {
+    return this.rows.manager
+      .getRepository(PartnerRecordEntity)
+      .createQueryBuilder('p')
+      .select(['p.type', 'p.channel', 'p.externalId', 'p.quickbooksId'])
+      .where('p.connectionId = :connectionId AND p.quickbooksId IS NOT NULL', { connectionId })
       .getMany();
   }
 

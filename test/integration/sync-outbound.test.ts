@@ -1,5 +1,6 @@
 import { PartnerRecordEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
+import { postAndFollow, upsertOrders } from '../support/orders';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import {
   follow,
@@ -245,6 +246,52 @@ describe.each(DIALECTS)('two-way sync, outbound, on %s', (dialect) => {
     });
     expect(items.find((i) => i.Id === byName.Id)).toMatchObject({ Name: 'Gadget', UnitPrice: 3 });
     expect(items.find((i) => i.Sku === 'G-3')).toMatchObject({ Name: 'Gizmo', UnitPrice: 1.25 });
+  });
+
+  it("maps an order's customer and SKU that equal a channel's externalIds to the linked QuickBooks records", async () => {
+    const c = await syncCompany(t, 'Outbound Mappings', {
+      newItemKind: 'SERVICE',
+      depositAccountId: undefined,
+    });
+    const customer = await upsert(c.key, c.connectionId, [
+      { externalId: 'cust-77', displayName: 'Carla Customer' },
+    ]);
+    await follow(t, c.key, customer.batch!.id);
+    const product = await t.graphql<{ upsertProducts: UpsertPayload }>(c.key, UPSERT_PRODUCTS, {
+      id: c.connectionId,
+      channel: 'shop',
+      products: [{ externalId: 'SHOP-SKU-1', name: 'Widget Pro', sku: 'WP-100', unitPrice: '20' }],
+    });
+    await follow(t, c.key, product.data!.upsertProducts.batch!.id);
+    const carla = customers(c.realmId).find((x) => x.DisplayName === 'Carla Customer')!;
+    const widget = (t.gateway.sandbox!.accounting.adminEntities(c.realmId, 'Item') as QbItem[]).find(
+      (i) => i.Name === 'Widget Pro',
+    )!;
+    const customersBefore = customers(c.realmId).length;
+
+    const [order] = await upsertOrders(t, c.key, c.connectionId, [
+      {
+        externalId: 'map-1',
+        orderNumber: 'MAP1',
+        orderDate: '2026-11-02T00:00:00Z',
+        customer: { name: 'cust-77' },
+        lines: [{ sku: 'SHOP-SKU-1', name: 'Shop listing title', quantity: '2', unitPrice: '20' }],
+      },
+    ]);
+    const posted = await postAndFollow(t, c.key, [order!.id]);
+    expect(posted.events[posted.events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
+    const receipt = (
+      t.gateway.sandbox!.accounting.adminEntities(c.realmId, 'SalesReceipt') as Array<{
+        DocNumber: string;
+        CustomerRef: { value: string };
+        Line: Array<{ SalesItemLineDetail?: { ItemRef: { value: string } } }>;
+      }>
+    ).find((r) => r.DocNumber === 'MAP1')!;
+    expect(receipt.CustomerRef.value).toBe(carla.Id);
+    expect(receipt.Line.find((l) => l.SalesItemLineDetail)!.SalesItemLineDetail!.ItemRef.value).toBe(
+      widget.Id,
+    );
+    expect(customers(c.realmId).length).toBe(customersBefore);
   });
 
   it('refuses bad input with the field path and writes nothing', async () => {
