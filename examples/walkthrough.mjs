@@ -32,6 +32,9 @@ const OUTPUTS = {
   RecordPayments: { batchId: 'recordPayments.id' },
   EmailInvoices: { batchId: 'emailInvoices.id' },
   ExportToQuickBooks: { batchId: 'exportToQuickBooks.id' },
+  UpsertCustomers: { batchId: 'upsertCustomers.batch.id' },
+  SyncWizard: { pendingIds: 'pendingEntities.edges.*.node.id' },
+  ApproveEntities: { batchId: 'approveEntities.batch.id' },
 };
 
 /** What the person does between two operations. */

@@ -34,6 +34,10 @@ import { TenantService } from './services/tenant.service';
 import { TokenCustodian } from './services/token-custodian';
 import { WebhookService } from './services/outbound-webhooks/webhook.service';
 import { RefundService } from './services/refunds/refund.service';
+import { PendingService } from './services/sync/pending.service';
+import { OutboundSync } from './services/sync/outbound.service';
+import { SyncWizard } from './services/sync/wizard.service';
+import { SyncRetry } from './services/sync/retry.service';
 
 export interface Services {
   tenants: TenantService;
@@ -51,6 +55,10 @@ export interface Services {
   invoicing: Invoicing;
   refunds: RefundService;
   webhooks: WebhookService;
+  /** The sync wizard's pending entities (`hold` for changes waiting for approval). */
+  pending: PendingService;
+  /** Two-way reference sync: partners' records to QuickBooks, the wizard's approvals, retries (src/services/sync). */
+  sync: { outbound: OutboundSync; wizard: SyncWizard; retry: SyncRetry };
 }
 
 export interface Core {
@@ -212,6 +220,18 @@ export async function createCore(
   );
   connections.desktop = desktop;
   references.desktop = desktop;
+  const pending = new PendingService(dataSource, events);
+  const outbound = new OutboundSync(
+    dataSource,
+    connections,
+    references,
+    batches,
+    queue,
+    syncLogs,
+    pending,
+    events,
+    logger.child({ module: 'sync' }),
+  );
   const services: Services = {
     tenants: new TenantService(dataSource),
     apiKeys: new ApiKeyService(dataSource),
@@ -242,6 +262,12 @@ export async function createCore(
       logger.child({ module: 'refunds' }),
     ),
     webhooks,
+    pending,
+    sync: {
+      outbound,
+      wizard: new SyncWizard(dataSource, pending, outbound),
+      retry: new SyncRetry(dataSource, outbound),
+    },
     desktop,
     invoicing: createInvoicing({
       dataSource,

@@ -25,6 +25,8 @@ export type JobPayloads = {
   'orders.reconcile': { orderId: string; generation: number };
   /** Deliver an endpoint's pending partner webhooks, in order of creation. */
   'webhooks.deliver': { endpointId: string };
+  /** Apply an APPLY_APPROVED or RETRY batch: partners' records to QuickBooks, approved inbound changes to the mirror. */
+  'sync.apply': { batchId: string };
 };
 export type JobKind = keyof JobPayloads;
 export const JOB_KINDS = [
@@ -38,6 +40,7 @@ export const JOB_KINDS = [
   'orders.refund',
   'orders.reconcile',
   'webhooks.deliver',
+  'sync.apply',
 ] as const satisfies ReadonlyArray<JobKind>;
 
 export interface EnqueueOptions {

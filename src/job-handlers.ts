@@ -33,6 +33,8 @@ export function createJobHandlers(services: Services): JobHandlers<JobPayloads> 
       services.refunds.runRefundBatch(batchId, { finalAttempt: attempt >= maxAttempts }),
     'orders.reconcile': ({ orderId, generation }) => services.undo.reconcile(orderId, generation),
     'webhooks.deliver': ({ endpointId }, { jobId }) => services.webhooks.deliver(endpointId, jobId),
+    'sync.apply': ({ batchId }, { attempt, maxAttempts }) =>
+      services.sync.outbound.runApplyBatch(batchId, { finalAttempt: attempt >= maxAttempts }),
     'invoices.send': ({ batchId }, { signal, attempt, maxAttempts }) =>
       services.invoicing.sender.runSendBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
     'invoices.export': ({ batchId }, { signal, attempt, maxAttempts }) =>

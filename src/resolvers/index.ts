@@ -9,6 +9,7 @@ import { NodeResolver } from './node.resolver';
 import { InvoiceFieldResolver, OrderResolver } from './order.resolver';
 import { PostingResolver } from './posting.resolver';
 import { SyncLogResolver } from './sync-log.resolver';
+import { ConnectionPendingResolver, ReferenceSyncResolver, SyncResolver } from './sync.resolver';
 import { ViewerResolver } from './viewer.resolver';
 
 /** Every resolver class of the API (the schema's shape). */
@@ -28,6 +29,9 @@ export const RESOLVER_CLASSES = [
   RefundResolver,
   ConnectionReadinessResolver,
   WebhookEndpointResolver,
+  SyncResolver,
+  ReferenceSyncResolver,
+  ConnectionPendingResolver,
 ] as const;
 
 /** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
@@ -57,6 +61,9 @@ export function createResolvers(services: Services): Map<Function, object> {
     [RefundResolver, new RefundResolver(services.refunds)],
     [ConnectionReadinessResolver, new ConnectionReadinessResolver(services.connections)],
     [WebhookEndpointResolver, new WebhookEndpointResolver(services.webhooks)],
+    [SyncResolver, new SyncResolver(services)],
+    [ReferenceSyncResolver, new ReferenceSyncResolver(services.sync.outbound, services.pending)],
+    [ConnectionPendingResolver, new ConnectionPendingResolver(services.sync.outbound, services.pending)],
   ];
   return new Map(instances);
 }

@@ -60,6 +60,30 @@ export class PostingReferences {
       if (row.sku) this.itemsByKey.set(`sku:${row.sku.toLowerCase()}`, row.quickbooksId);
       this.itemsByKey.set(`name:${row.name.toLowerCase()}`, row.quickbooksId);
     }
+    await this.loadPartnerLinks(new Map(customers.map((row) => [row.quickbooksId, row.currency])));
+  }
+
+  /**
+   * Two-way sync: an order's customer name or line SKU that equals a partner record's externalId maps to the
+   * QuickBooks record it is linked to (before any match by name). An externalId two channels link to different
+   * records is ambiguous here (orders are matched across channels) and left to the name rules.
+   */
+  private async loadPartnerLinks(currencyOf: Map<string, string | null>): Promise<void> {
+    const links = new Map<string, string | null>();
+    for (const link of await this.references.partnerLinks(this.connection.id)) {
+      const key =
+        link.type === 'CUSTOMER'
+          ? `c:${link.externalId.toLowerCase()}`
+          : `sku:${link.externalId.toLowerCase()}`;
+      const seen = links.get(key);
+      links.set(key, seen === undefined || seen === link.quickbooksId ? link.quickbooksId : null);
+    }
+    for (const [key, id] of links) {
+      if (!id) continue;
+      if (key.startsWith('c:'))
+        this.customersByName.set(key.slice(2), { id, currency: currencyOf.get(id) ?? null });
+      else this.itemsByKey.set(key, id);
+    }
   }
 
   /**

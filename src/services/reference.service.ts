@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import {
   ConnectionEntity,
+  PartnerRecordEntity,
   REFERENCE_TYPES,
   ReferenceEntityRow,
   type ReferenceType,
@@ -212,6 +213,21 @@ export class ReferenceService {
       .getMany();
   }
 
+  /**
+   * Partners' customers and products linked to QuickBooks records (two-way sync): what `postOrders` maps an order's
+   * customer name or line SKU to when it equals a record's externalId.
+   */
+  async partnerLinks(
+    connectionId: string,
+  ): Promise<Array<Pick<PartnerRecordEntity, 'type' | 'channel' | 'externalId' | 'quickbooksId'>>> {
+    return this.rows.manager
+      .getRepository(PartnerRecordEntity)
+      .createQueryBuilder('p')
+      .select(['p.type', 'p.channel', 'p.externalId', 'p.quickbooksId'])
+      .where('p.connectionId = :connectionId AND p.quickbooksId IS NOT NULL', { connectionId })
+      .getMany();
+  }
+
   /** Writes QuickBooks objects into the mirror (also used when posting creates customers and items). */
   async upsert(
     connection: ConnectionEntity,
@@ -268,7 +284,12 @@ export class ReferenceService {
   }
 }
 
-function toRow(connection: ConnectionEntity, type: ReferenceType, object: QuickBooksEntity) {
+/** The mirror row of a QuickBooks object (also used by the two-way sync's mirror writes). */
+export function toRow(
+  connection: Pick<ConnectionEntity, 'id' | 'tenantId'>,
+  type: ReferenceType,
+  object: QuickBooksEntity,
+) {
   const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
   const meta = object.MetaData as { LastUpdatedTime?: string } | undefined;
   const name =

@@ -59,6 +59,13 @@ describe.each(DIALECTS)('README examples on %s', (dialect) => {
       'ExportToQuickBooks',
       'ExportProgress',
       'ProcessLog',
+      'UpsertCustomers',
+      'CustomerSyncProgress',
+      'RequireApproval',
+      'ChangeCustomer',
+      'SyncWizard',
+      'ApproveEntities',
+      'ApprovalProgress',
       'RefundOrder',
       'CreateWebhookEndpoint',
     ]);
@@ -81,6 +88,15 @@ describe.each(DIALECTS)('README examples on %s', (dialect) => {
       ordersToPostCount: 0,
     });
     expect(result('ExportProgress').batchProgress.status).toBe('COMPLETED');
+    expect(result('UpsertCustomers').upsertCustomers).toMatchObject({ created: 2, queued: 2 });
+    expect(result('CustomerSyncProgress').batchProgress).toEqual({ status: 'COMPLETED', succeeded: 2 });
+    expect(result('ChangeCustomer').upsertCustomers.pendingApproval).toBe(1);
+    expect(result('SyncWizard').connection.pendingCount).toBe(1);
+    expect(result('SyncWizard').pendingEntities.edges[0].node.changes).toEqual({
+      email: { from: 'hello@riverside.example', to: 'office@riverside.example' },
+    });
+    expect(result('ApproveEntities').approveEntities).toMatchObject({ approved: 1, cleared: 0 });
+    expect(result('ApprovalProgress').batchProgress).toEqual({ status: 'COMPLETED', succeeded: 1 });
   }, 120_000);
 
   it('answers the quick start curl call as the README shows', async () => {

@@ -1,0 +1,280 @@
+import { ReferenceEntityRow } from '../../src/entities';
+import { DIALECTS } from '../support/database';
+import { startTestGateway, type TestGateway } from '../support/gateway';
+import { wsClient } from '../support/connect';
+import { follow, quickbooksOf, syncCompany, UPSERT_CUSTOMERS, type UpsertPayload } from '../support/sync';
+
+type QbCustomer = {
+  Id: string;
+  DisplayName: string;
+  SyncToken: string;
+  MetaData: { LastUpdatedTime: string };
+};
+type Pending = {
+  id: string;
+  direction: string;
+  label: string;
+  operation: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+};
+
+describe.each(DIALECTS)('the sync wizard on %s', (dialect) => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** A company with requireApproval on and 20 customers of its own, mirrored. */
+  async function company(name: string) {
+    const c = await syncCompany(t, name, { requireApproval: true });
+    const qb = await quickbooksOf(t, c.connectionId);
+    const results = await qb.batch(
+      Array.from({ length: 20 }, (_, i) => ({
+        operation: 'create' as const,
+        entity: 'Customer',
+        body: { DisplayName: `${name} QB ${i}` },
+      })),
+    );
+    const qbCustomers = results.map((r) => (r as unknown as { value: QbCustomer }).value);
+    const imported = await t.graphql<{ syncReferenceData: { id: string } }>(
+      c.key,
+      'mutation($id: ID!) { syncReferenceData(connectionId: $id, types: [CUSTOMER]) { id } }',
+      { id: c.connectionId },
+    );
+    await follow(t, c.key, imported.data!.syncReferenceData.id);
+    return { ...c, qbCustomers };
+  }
+
+  /** An inbound change, as the webhook side hands it over: the customer renamed in QuickBooks. */
+  function holdRename(
+    c: { tenantId: string; connectionId: string },
+    customer: QbCustomer,
+    name: string,
+    at: Date,
+  ) {
+    return t.gateway.dataSource.transaction((manager) =>
+      t.gateway.services.pending.hold(manager, c.tenantId, c.connectionId, {
+        direction: 'FROM_QUICKBOOKS',
+        entityType: 'CUSTOMER',
+        quickBooksId: customer.Id,
+        label: name,
+        operation: 'UPDATE',
+        changes: { DisplayName: { from: customer.DisplayName, to: name } },
+        snapshot: {
+          ...customer,
+          DisplayName: name,
+          FullyQualifiedName: name,
+          MetaData: { LastUpdatedTime: at.toISOString() },
+        },
+      }),
+    );
+  }
+
+  const pending = async (key: string, connectionId: string, direction?: string) => {
+    const result = await t.graphql<{
+      pendingEntities: { totalCount: number; edges: Array<{ node: Pending }> };
+      connection: { pendingCount: number };
+    }>(
+      key,
+      'query Wizard($id: ID!, $direction: SyncDirection) { pendingEntities(connectionId: $id, direction: $direction, first: 500) { totalCount edges { node { id direction label operation changes } } } connection(id: $id) { pendingCount } }',
+      { id: connectionId, direction },
+    );
+    if (result.errors) throw new Error(JSON.stringify(result.errors));
+    return {
+      count: result.data!.connection.pendingCount,
+      nodes: result.data!.pendingEntities.edges.map((e) => e.node),
+    };
+  };
+  const approve = async (key: string, connectionId: string, ids: string[], unchecked: 'KEEP' | 'CLEAR') => {
+    const result = await t.graphql<{
+      approveEntities: {
+        approved: number;
+        cleared: number;
+        kept: number;
+        batch: { id: string; kind: string } | null;
+      };
+    }>(
+      key,
+      'mutation Approve($id: ID!, $ids: [ID!]!, $unchecked: UncheckedAction) { approveEntities(connectionId: $id, entityIds: $ids, unchecked: $unchecked) { approved cleared kept batch { id kind } } }',
+      { id: connectionId, ids, unchecked },
+    );
+    if (result.errors) throw new Error(JSON.stringify(result.errors));
+    return result.data!.approveEntities;
+  };
+  const mirrorName = async (connectionId: string, quickbooksId: string) =>
+    (
+      await t.gateway.dataSource
+        .getRepository(ReferenceEntityRow)
+        .findOneByOrFail({ connectionId, type: 'CUSTOMER', quickbooksId })
+    ).name;
+  const qbNames = (realmId: string) =>
+    new Set(
+      (t.gateway.sandbox!.accounting.adminEntities(realmId, 'Customer') as QbCustomer[]).map(
+        (x) => x.DisplayName,
+      ),
+    );
+
+  /** 20 inbound and 20 outbound changes held; returns what was held. */
+  async function holdForty(c: Awaited<ReturnType<typeof company>>, prefix: string) {
+    const at = new Date(Date.now() + 60_000);
+    for (const [i, customer] of c.qbCustomers.entries()) {
+      await holdRename(c, customer, `${prefix} renamed ${i} (draft)`, at);
+      // A second change of the same customer: the latest wins, `from` stays the first value.
+      await holdRename(c, customer, `${prefix} renamed ${i}`, new Date(at.getTime() + 1000));
+    }
+    const outbound = Array.from({ length: 20 }, (_, i) => ({
+      externalId: `${prefix}-${i}`,
+      displayName: `${prefix} partner ${i}`,
+    }));
+    const upserted = await t.graphql<{ upsertCustomers: UpsertPayload }>(c.key, UPSERT_CUSTOMERS, {
+      id: c.connectionId,
+      channel: 'crm',
+      customers: outbound,
+    });
+    expect(upserted.data!.upsertCustomers).toMatchObject({
+      created: 20,
+      pendingApproval: 20,
+      queued: 0,
+      batch: null,
+    });
+    expect(upserted.data!.upsertCustomers.entities[0]).toMatchObject({
+      syncState: 'PENDING_APPROVAL',
+      quickbooksId: '',
+    });
+    return outbound;
+  }
+
+  it('holds 40 changes, applies 30 approved with CLEAR, and the 10 cleared do not return until they change', async () => {
+    const c = await company('Wizard Clear');
+    const events: string[] = [];
+    const ws = wsClient(t, c.key);
+    const unsubscribe = ws.subscribe<{ connectionEvents: { kind: string } }>(
+      {
+        query: 'subscription($id: ID!) { connectionEvents(connectionId: $id) { kind } }',
+        variables: { id: c.connectionId },
+      },
+      {
+        next: (value) => events.push(value.data!.connectionEvents.kind),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    try {
+      const outbound = await holdForty(c, 'WC');
+      const all = await pending(c.key, c.connectionId);
+      expect(all.count).toBe(40);
+      expect(all.nodes).toHaveLength(40);
+      const inbound = (await pending(c.key, c.connectionId, 'FROM_QUICKBOOKS')).nodes;
+      const toQuickBooks = (await pending(c.key, c.connectionId, 'TO_QUICKBOOKS')).nodes;
+      expect([inbound.length, toQuickBooks.length]).toEqual([20, 20]);
+      expect(inbound[0].changes).toEqual({ DisplayName: { from: 'Wizard Clear QB 0', to: 'WC renamed 0' } });
+      expect(toQuickBooks[0]).toMatchObject({
+        operation: 'CREATE',
+        changes: { displayName: { from: null, to: 'WC partner 0' } },
+      });
+
+      const checked = [...inbound.slice(0, 15), ...toQuickBooks.slice(0, 15)].map((p) => p.id);
+      const result = await approve(c.key, c.connectionId, checked, 'CLEAR');
+      expect(result).toMatchObject({ approved: 30, cleared: 10, kept: 0, batch: { kind: 'APPLY_APPROVED' } });
+      const progress = await follow(t, c.key, result.batch!.id);
+      expect(progress[progress.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 30, failed: 0 });
+
+      for (const [i, customer] of c.qbCustomers.entries()) {
+        expect(await mirrorName(c.connectionId, customer.Id)).toBe(
+          i < 15 ? `WC renamed ${i}` : customer.DisplayName,
+        );
+      }
+      const names = qbNames(c.realmId);
+      expect(outbound.filter((o) => names.has(o.displayName))).toHaveLength(15);
+      expect(names.has('WC partner 19')).toBe(false);
+      expect((await pending(c.key, c.connectionId)).count).toBe(0);
+      expect(events).toContain('PENDING_ENTITIES_CHANGED');
+
+      // The cleared ones offered again unchanged do not return...
+      const at = new Date(Date.now() + 61_000);
+      for (const [i, customer] of c.qbCustomers.entries())
+        if (i >= 15) await holdRename(c, customer, `WC renamed ${i}`, at);
+      const resent = await t.graphql<{ upsertCustomers: UpsertPayload }>(c.key, UPSERT_CUSTOMERS, {
+        id: c.connectionId,
+        channel: 'crm',
+        customers: outbound,
+      });
+      expect(resent.data!.upsertCustomers).toMatchObject({ created: 0, updated: 0, pendingApproval: 0 });
+      expect((await pending(c.key, c.connectionId)).count).toBe(0);
+      // ...until they change again.
+      await holdRename(c, c.qbCustomers[19], 'WC renamed 19 again', new Date(Date.now() + 62_000));
+      await t.graphql(c.key, UPSERT_CUSTOMERS, {
+        id: c.connectionId,
+        channel: 'crm',
+        customers: [{ externalId: 'WC-19', displayName: 'WC partner 19 changed' }],
+      });
+      const back = await pending(c.key, c.connectionId);
+      expect(back.count).toBe(2);
+      expect(back.nodes.map((n) => n.label).sort()).toEqual(['WC partner 19 changed', 'WC renamed 19 again']);
+    } finally {
+      unsubscribe();
+      await ws.dispose();
+    }
+  });
+
+  it('with KEEP the 10 unchecked stay pending and are offered again', async () => {
+    const c = await company('Wizard Keep');
+    const outbound = await holdForty(c, 'WK');
+    const inbound = (await pending(c.key, c.connectionId, 'FROM_QUICKBOOKS')).nodes;
+    const toQuickBooks = (await pending(c.key, c.connectionId, 'TO_QUICKBOOKS')).nodes;
+    const checked = [...inbound.slice(0, 15), ...toQuickBooks.slice(0, 15)].map((p) => p.id);
+    const result = await approve(c.key, c.connectionId, checked, 'KEEP');
+    expect(result).toMatchObject({ approved: 30, cleared: 0, kept: 10 });
+    const progress = await follow(t, c.key, result.batch!.id);
+    expect(progress[progress.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 30 });
+
+    const left = await pending(c.key, c.connectionId);
+    expect(left.count).toBe(10);
+    expect(left.nodes.map((n) => n.id).sort()).toEqual(
+      [...inbound.slice(15), ...toQuickBooks.slice(15)].map((p) => p.id).sort(),
+    );
+    // Approving an id twice is refused with its path; nothing changes.
+    const twice = await t.graphql(
+      c.key,
+      'mutation($id: ID!, $ids: [ID!]!) { approveEntities(connectionId: $id, entityIds: $ids) { approved } }',
+      { id: c.connectionId, ids: [left.nodes[0].id, checked[0]] },
+    );
+    expect(twice.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'entityIds.1' });
+    expect((await pending(c.key, c.connectionId)).count).toBe(10);
+
+    // Offered again: approving them now applies them.
+    const rest = await approve(
+      c.key,
+      c.connectionId,
+      left.nodes.map((n) => n.id),
+      'KEEP',
+    );
+    expect(rest).toMatchObject({ approved: 10, cleared: 0, kept: 0 });
+    await follow(t, c.key, rest.batch!.id);
+    expect(await mirrorName(c.connectionId, c.qbCustomers[19].Id)).toBe('WK renamed 19');
+    const names = qbNames(c.realmId);
+    expect(outbound.every((o) => names.has(o.displayName))).toBe(true);
+    expect((await pending(c.key, c.connectionId)).count).toBe(0);
+  });
+
+  it('applies outbound changes at once when requireApproval is off', async () => {
+    const c = await company('Wizard Off');
+    await t.graphql(
+      c.key,
+      'mutation($id: ID!) { updateConnectionSettings(connectionId: $id, input: { requireApproval: false }) { id } }',
+      { id: c.connectionId },
+    );
+    const result = await t.graphql<{ upsertCustomers: UpsertPayload }>(c.key, UPSERT_CUSTOMERS, {
+      id: c.connectionId,
+      channel: 'crm',
+      customers: [{ externalId: 'now', displayName: 'Wizard Off Now' }],
+    });
+    expect(result.data!.upsertCustomers).toMatchObject({ pendingApproval: 0, queued: 1 });
+    await follow(t, c.key, result.data!.upsertCustomers.batch!.id);
+    expect(qbNames(c.realmId).has('Wizard Off Now')).toBe(true);
+    expect((await pending(c.key, c.connectionId)).count).toBe(0);
+  });
+});
