@@ -10,6 +10,7 @@ import { ensureDatabase } from './database-check';
 import { JOB_KINDS, type JobPayloads } from './job-catalogue';
 import { createJobHandlers } from './job-handlers';
 import { JobQueue, JobWorker } from './jobs';
+import type { BackoffPolicy } from './jobs/backoff';
 import { registerQueueMetrics } from './jobs/queue-health';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
@@ -97,7 +98,7 @@ export interface CoreOptions {
   runWorker?: boolean;
   collectDefaultMetrics?: boolean;
   /** Worker tuning (tests use short leases). */
-  worker?: { concurrency?: number; leaseMs?: number; pollMs?: number };
+  worker?: { concurrency?: number; leaseMs?: number; pollMs?: number; backoff?: BackoffPolicy };
   /** QuickBooks retry policy (tests use short waits). */
   quickbooksRetry?: Partial<RetryOptions>;
 }

@@ -23,6 +23,11 @@ export interface BatchProgressEvent {
   succeeded: number;
   failed: number;
   item: BatchItemEvent | null;
+  /**
+   * The batch's own problem: why it FAILED, or, while it runs, what it is waiting out ("Waiting for QuickBooks
+   * (attempt 2 of 25): ..."); null once items finish again.
+   */
+  error: StoredSyncError | null;
   /** ISO-8601. */
   at: string;
 }
@@ -33,6 +38,7 @@ export const CONNECTION_EVENT_KINDS = [
   'PENDING_ENTITIES_CHANGED',
   'TRANSACTION_CHANGED_IN_QUICKBOOKS',
   'AUTHORIZATION_EXPIRING',
+  'QUICKBOOKS_UNAVAILABLE',
 ] as const;
 export type ConnectionEventKind = (typeof CONNECTION_EVENT_KINDS)[number];
 
