@@ -11,6 +11,7 @@ import { JOB_KINDS, type JobPayloads } from './job-catalogue';
 import { createJobHandlers } from './job-handlers';
 import { JobQueue, JobWorker } from './jobs';
 import type { BackoffPolicy } from './jobs/backoff';
+import { secureDataDir } from './data-dir';
 import { registerQueueMetrics } from './jobs/queue-health';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
@@ -132,6 +133,11 @@ export async function createCore(
   logger: Logger,
   options: CoreOptions = {},
 ): Promise<Core> {
+  // ./data is owner-only before anything is written in it (the emulator's snapshot, the database, keys).
+  secureDataDir(
+    baseConfig.dataDir,
+    baseConfig.database.type === 'sqlite' ? baseConfig.database.url : undefined,
+  );
   const { config, sandbox } = await startLocalEmulator(baseConfig, logger);
   const dataSource = await openDatabase(config, logger);
   const metrics = new Metrics(options.collectDefaultMetrics ?? true);
