@@ -29,6 +29,7 @@ import { consoleRouter } from './http/console';
 import { corsGuard, webSocketOriginAllowed } from './http/cors';
 import { queueHealth } from './jobs/queue-health';
 import { CLOSE_FORBIDDEN, WebSocketGuard, socketErrorFormatter } from './http/websocket-guard';
+import { sharedEventSubscribe } from './http/shared-execution';
 import { ApiKeyEntity } from './entities';
 import { In, IsNull } from 'typeorm';
 
@@ -140,6 +141,8 @@ export async function createGateway(
       },
       validate: (schemaToCheck, document) =>
         validate(schemaToCheck, document, [...specifiedRules, depthLimit(config.graphql.maxDepth)]),
+      // One batch's frame goes to all its subscribers as one object: executed once per distinct operation.
+      subscribe: sharedEventSubscribe(),
     },
     wsServer,
   );

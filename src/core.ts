@@ -167,7 +167,7 @@ export async function createCore(
     options.quickbooksRetry,
     config.corsOrigins,
   );
-  const batches = new BatchService(dataSource, pubSub.pubSub);
+  const batches = new BatchService(dataSource, pubSub.pubSub, pubSub.eventTarget);
   // Partner webhooks: the outbox other services write in their own transactions.
   const webhooks = new WebhookService(
     dataSource,

@@ -9,7 +9,13 @@ import {
 } from '../entities';
 import { notFound } from '../errors';
 import { newId } from '../ids';
-import type { BatchItemEvent, BatchProgressEvent, GatewayPubSub } from '../pubsub';
+import {
+  ProgressFanout,
+  type BatchItemEvent,
+  type BatchProgressEvent,
+  type FanoutOptions,
+  type GatewayPubSub,
+} from '../pubsub';
 import { ConnectionEvents } from './connection-events';
 import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import { paginate, type Page, type PageArgs } from './pagination';
@@ -48,15 +54,21 @@ export class BatchService {
   private readonly dialect: Dialect;
   private webhooks?: WebhookEmitter;
   private readonly connectionEvents: ConnectionEvents;
+  /** This process's batchProgress subscribers (coalesced frames; the publisher never waits for them). */
+  readonly fanout: ProgressFanout;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly pubSub: GatewayPubSub,
+    /** Where `pubSub` dispatches (PubSubHandle.eventTarget): batchProgress subscribers listen there. */
+    progressEvents: EventTarget,
+    fanoutOptions: FanoutOptions = {},
   ) {
     this.batches = dataSource.getRepository(SyncBatchEntity);
     this.items = dataSource.getRepository(BatchItemEntity);
     this.dialect = dialectOf(dataSource);
     this.connectionEvents = new ConnectionEvents(pubSub);
+    this.fanout = new ProgressFanout(progressEvents, fanoutOptions);
   }
 
   /** Partner webhooks (batch.completed, batch.failed) are written with the batch's end; wired after construction. */
@@ -352,12 +364,12 @@ export class BatchService {
 
   /**
    * The progress stream of the contract: first the batch's state now, then one event per finished item (in order;
-   * several may be coalesced), ending after the terminal event. It subscribes before reading the state so no event
+   * coalesced to at most ~20 a second by ProgressFanout), ending after the terminal event. It subscribes before reading the state so no event
    * falls between the two, and re-reads the batch when events stop coming, so a lost event cannot hang a client.
    */
   async *progress(tenantId: string, batchId: string): AsyncGenerator<BatchProgressEvent> {
     await this.get(tenantId, batchId);
-    const events = this.pubSub.subscribe('batchProgress', batchId);
+    const events = this.fanout.subscribe(batchId);
     try {
       let last = toProgressEvent(await this.batches.findOneByOrFail({ id: batchId }), null);
       yield last;
@@ -390,7 +402,7 @@ export class BatchService {
         if (isTerminal(event.status)) return;
       }
     } finally {
-      await events.return();
+      await events.return?.();
     }
   }
 
