@@ -83,7 +83,7 @@ export function createGatewayPubSub(redisUrl?: string): PubSubHandle {
   const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
   return {
     pubSub: createPubSub<GatewayTopics>({ eventTarget: eventTarget as never }),
-    eventTarget: eventTarget as unknown as EventTarget,
+    eventTarget: eventTarget,
     close: async () => {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },

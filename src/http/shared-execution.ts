@@ -64,7 +64,7 @@ function mapAsyncIterator<T, U>(
     async return(): Promise<IteratorResult<U>> {
       return iterator.return
         ? mapResult(await iterator.return())
-        : { value: undefined as unknown as U, done: true };
+        : { value: undefined, done: true };
     },
     async throw(error?: unknown): Promise<IteratorResult<U>> {
       if (iterator.throw) return mapResult(await iterator.throw(error));

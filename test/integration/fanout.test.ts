@@ -170,7 +170,7 @@ describe('batchProgress at scale', () => {
       expect(spy.mock.calls.length).toBe(3 + frames);
     } finally {
       spy.mockRestore();
-      await Promise.all(clients.map((client) => client.dispose()));
+      for (const client of clients) await client.dispose();
     }
   });
 });
