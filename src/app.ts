@@ -28,11 +28,12 @@ import { renderAuthorizationPage } from './oauth-callback';
 import { consoleRouter } from './http/console';
 import { corsGuard, webSocketOriginAllowed } from './http/cors';
 import { queueHealth } from './jobs/queue-health';
+import { CLOSE_FORBIDDEN, WebSocketGuard, socketErrorFormatter } from './http/websocket-guard';
+import { sharedEventSubscribe } from './http/shared-execution';
+import { ApiKeyEntity } from './entities';
+import { In, IsNull } from 'typeorm';
 
 export type { Services } from './core';
-
-/** WebSocket frames above this are refused (the `ws` default is 100 MiB). */
-const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
 
 export interface Gateway extends Core {
   httpServer: http.Server;
@@ -75,6 +76,7 @@ export async function createGateway(
     loaders: createLoaders(services, principal?.tenantId),
     streams,
   });
+  const formatError = createFormatError(logger, config.env === 'development');
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -85,14 +87,31 @@ export async function createGateway(
   };
 
   // graphql-ws on the same path as HTTP GraphQL. Authenticated once in onConnect (4403 on failure) and again for
-  // every operation, so a key revoked mid-connection stops working.
+  // every operation; the keys of open sockets are checked again every WS_KEY_RECHECK_SECONDS, so a revoked key's
+  // sockets close. Per connection: WS_MAX_SUBSCRIPTIONS operations at once, WS_MAX_MESSAGE_BYTES a message,
+  // WS_MAX_MESSAGES_PER_SECOND (src/http/websocket-guard.ts). Errors go through the one formatter.
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
-    maxPayload: MAX_WS_PAYLOAD_BYTES,
+    maxPayload: config.websocket.maxMessageBytes,
     verifyClient: webSocketOriginAllowed(config.corsOrigins),
   });
-  const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal; requestId?: string }>(
+  const wsGuard = new WebSocketGuard(
+    config.websocket,
+    async (ids) => {
+      const rows = await dataSource
+        .getRepository(ApiKeyEntity)
+        .find({ select: { id: true }, where: { id: In(ids), revokedAt: IsNull() } });
+      return new Set(rows.map((row) => row.id));
+    },
+    logger.child({ transport: 'ws' }),
+  );
+  wsGuard.attach(wsServer);
+  const formatSocketError = socketErrorFormatter(formatError);
+  const wsCleanup = useServer<
+    Record<string, unknown>,
+    { principal?: Principal; requestId?: string; admitted?: Set<string> }
+  >(
     {
       schema,
       connectionInitWaitTimeout: 3_000,
@@ -101,13 +120,20 @@ export async function createGateway(
         if (!principal) return false;
         ctx.extra.principal = principal;
         ctx.extra.requestId = requestIdFrom(ctx.extra.request.headers['x-request-id']);
+        wsGuard.identify(ctx.extra.socket, principal.apiKeyId);
         return true;
       },
-      onSubscribe: async (ctx) => {
+      onSubscribe: async (ctx, id) => {
+        // Counted before anything costs.
+        const refused = wsGuard.refuseOverLimit(ctx.subscriptions, (ctx.extra.admitted ??= new Set()), id);
+        if (refused) return refused;
         const principal = await authenticate(ctx.connectionParams?.authorization);
-        if (!principal) ctx.extra.socket.close(4403, 'Forbidden');
+        if (!principal) ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Forbidden');
         ctx.extra.principal = principal;
       },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map(formatSocketError) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map(formatSocketError),
       // A fresh context (and so fresh loaders) per operation and per event: nothing cached outlives one event.
       context: (ctx): GatewayContext => {
         const requestId = ctx.extra.requestId ?? requestIdFrom(undefined);
@@ -115,6 +141,8 @@ export async function createGateway(
       },
       validate: (schemaToCheck, document) =>
         validate(schemaToCheck, document, [...specifiedRules, depthLimit(config.graphql.maxDepth)]),
+      // One batch's frame goes to all its subscribers as one object: executed once per distinct operation.
+      subscribe: sharedEventSubscribe(),
     },
     wsServer,
   );
@@ -122,7 +150,7 @@ export async function createGateway(
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: config.graphql.introspection,
-    formatError: createFormatError(logger, config.env === 'development'),
+    formatError,
     validationRules: [depthLimit(config.graphql.maxDepth)],
     includeStacktraceInErrorResponses: false,
     plugins: [
@@ -135,6 +163,7 @@ export async function createGateway(
         async serverWillStart() {
           return {
             async drainServer() {
+              wsGuard.stop();
               await wsCleanup.dispose();
             },
           };

@@ -83,6 +83,11 @@ class EnvVars {
   @IsOptional() @IsInt() @Min(1) @Max(55) UNDO_TIMEOUT_SECONDS?: number;
   @IsOptional() @IsInt() @Min(1) READYZ_MAX_QUEUE_WAIT_SECONDS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(300) SHUTDOWN_TIMEOUT_SECONDS?: number;
+  // WebSocket limits per connection (issue 9).
+  @IsOptional() @IsInt() @Min(1) @Max(10_000) WS_MAX_SUBSCRIPTIONS?: number;
+  @IsOptional() @IsInt() @Min(1024) @Max(16 * 1024 * 1024) WS_MAX_MESSAGE_BYTES?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) WS_MAX_MESSAGES_PER_SECOND?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(3600) WS_KEY_RECHECK_SECONDS?: number;
 }
 
 const NUMERIC: ReadonlyArray<keyof EnvVars> = [
@@ -98,6 +103,10 @@ const NUMERIC: ReadonlyArray<keyof EnvVars> = [
   'UNDO_TIMEOUT_SECONDS',
   'READYZ_MAX_QUEUE_WAIT_SECONDS',
   'SHUTDOWN_TIMEOUT_SECONDS',
+  'WS_MAX_SUBSCRIPTIONS',
+  'WS_MAX_MESSAGE_BYTES',
+  'WS_MAX_MESSAGES_PER_SECOND',
+  'WS_KEY_RECHECK_SECONDS',
 ];
 
 export interface DatabaseConfig {
@@ -154,6 +163,16 @@ export interface Config {
   maxQueueWaitMs: number;
   /** SIGTERM: the longest drain before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /**
+   * graphql-ws, per connection: operations at once, largest message, messages a second (bursts of twice that), and how
+   * often the keys of open sockets are checked again (a revoked key's sockets close within this).
+   */
+  websocket: {
+    maxSubscriptions: number;
+    maxMessageBytes: number;
+    maxMessagesPerSecond: number;
+    keyRecheckMs: number;
+  };
 }
 
 /** Thrown when the environment is invalid; the message names variables and rules only. */
@@ -242,6 +261,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     undoTimeoutMs: (vars.UNDO_TIMEOUT_SECONDS ?? 20) * 1000,
     maxQueueWaitMs: (vars.READYZ_MAX_QUEUE_WAIT_SECONDS ?? 120) * 1000,
     shutdownTimeoutMs: (vars.SHUTDOWN_TIMEOUT_SECONDS ?? 5) * 1000,
+    websocket: {
+      maxSubscriptions: vars.WS_MAX_SUBSCRIPTIONS ?? 100,
+      maxMessageBytes: vars.WS_MAX_MESSAGE_BYTES ?? 64 * 1024,
+      maxMessagesPerSecond: vars.WS_MAX_MESSAGES_PER_SECOND ?? 50,
+      keyRecheckMs: (vars.WS_KEY_RECHECK_SECONDS ?? 5) * 1000,
+    },
   };
   return deepFreeze(config);
 }

@@ -10,6 +10,8 @@ import { ensureDatabase } from './database-check';
 import { JOB_KINDS, type JobPayloads } from './job-catalogue';
 import { createJobHandlers } from './job-handlers';
 import { JobQueue, JobWorker } from './jobs';
+import type { BackoffPolicy } from './jobs/backoff';
+import { secureDataDir } from './data-dir';
 import { registerQueueMetrics } from './jobs/queue-health';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
@@ -105,7 +107,7 @@ export interface CoreOptions {
   runWorker?: boolean;
   collectDefaultMetrics?: boolean;
   /** Worker tuning (tests use short leases). */
-  worker?: { concurrency?: number; leaseMs?: number; pollMs?: number };
+  worker?: { concurrency?: number; leaseMs?: number; pollMs?: number; backoff?: BackoffPolicy };
   /** QuickBooks retry policy (tests use short waits). */
   quickbooksRetry?: Partial<RetryOptions>;
 }
@@ -141,6 +143,11 @@ export async function createCore(
   logger: Logger,
   options: CoreOptions = {},
 ): Promise<Core> {
+  // ./data is owner-only before anything is written in it (the emulator's snapshot, the database, keys).
+  secureDataDir(
+    baseConfig.dataDir,
+    baseConfig.database.type === 'sqlite' ? baseConfig.database.url : undefined,
+  );
   const { config, sandbox } = await startLocalEmulator(baseConfig, logger);
   const dataSource = await openDatabase(config, logger);
   const metrics = new Metrics(options.collectDefaultMetrics ?? true);
@@ -170,7 +177,7 @@ export async function createCore(
     options.quickbooksRetry,
     config.corsOrigins,
   );
-  const batches = new BatchService(dataSource, pubSub.pubSub);
+  const batches = new BatchService(dataSource, pubSub.pubSub, pubSub.eventTarget);
   // Partner webhooks: the outbox other services write in their own transactions.
   const webhooks = new WebhookService(
     dataSource,

@@ -26,7 +26,12 @@ export function createJobHandlers(services: Services): JobHandlers<JobPayloads> 
     'reference.import': ({ batchId }, context) =>
       lastChance(batchId, context, () => services.references.runImport(batchId)),
     'orders.post': ({ batchId }, { signal, attempt, maxAttempts }) =>
-      services.posting.runPostBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
+      services.posting.runPostBatch(batchId, {
+        signal,
+        attempt,
+        maxAttempts,
+        finalAttempt: attempt >= maxAttempts,
+      }),
     'orders.undo': ({ batchId }, { attempt, maxAttempts }) =>
       services.undo.runUndoBatch(batchId, { finalAttempt: attempt >= maxAttempts }),
     'orders.refund': ({ batchId }, { attempt, maxAttempts }) =>

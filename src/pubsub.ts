@@ -23,6 +23,11 @@ export interface BatchProgressEvent {
   succeeded: number;
   failed: number;
   item: BatchItemEvent | null;
+  /**
+   * The batch's own problem: why it FAILED, or, while it runs, what it is waiting out ("Waiting for QuickBooks
+   * (attempt 2 of 25): ..."); null once items finish again.
+   */
+  error: StoredSyncError | null;
   /** ISO-8601. */
   at: string;
 }
@@ -33,6 +38,7 @@ export const CONNECTION_EVENT_KINDS = [
   'PENDING_ENTITIES_CHANGED',
   'TRANSACTION_CHANGED_IN_QUICKBOOKS',
   'AUTHORIZATION_EXPIRING',
+  'QUICKBOOKS_UNAVAILABLE',
 ] as const;
 export type ConnectionEventKind = (typeof CONNECTION_EVENT_KINDS)[number];
 
@@ -54,6 +60,8 @@ export type GatewayPubSub = PubSub<GatewayTopics>;
 
 export interface PubSubHandle {
   pubSub: GatewayPubSub;
+  /** The target `pubSub` dispatches on (in-process, or Redis): ProgressFanout listens on it directly. */
+  eventTarget: EventTarget;
   close(): Promise<void>;
 }
 
@@ -62,14 +70,205 @@ export interface PubSubHandle {
  * gateway process sees events published by any worker.
  */
 export function createGatewayPubSub(redisUrl?: string): PubSubHandle {
-  if (!redisUrl) return { pubSub: createPubSub<GatewayTopics>(), close: async () => undefined };
+  if (!redisUrl) {
+    const eventTarget = new EventTarget();
+    return {
+      pubSub: createPubSub<GatewayTopics>({ eventTarget }),
+      eventTarget,
+      close: async () => undefined,
+    };
+  }
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
   return {
     pubSub: createPubSub<GatewayTopics>({ eventTarget: eventTarget as never }),
+    eventTarget: eventTarget,
     close: async () => {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },
   };
+}
+
+const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED']);
+
+/** Time and timers, injectable so coalescing can be tested with a fake clock. */
+export interface FanoutClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_CLOCK: FanoutClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface FanoutOptions {
+  /** Shortest time between two frames of one batch (default 50 ms: at most 20 events a second per subscriber). */
+  minIntervalMs?: number;
+  /**
+   * Deliveries a second one batch may cost this process (frames × local subscribers, default 10,000): with many
+   * subscribers, frames come less often (1,000 subscribers: every 100 ms) so the subscribers cannot starve the work.
+   */
+  maxDeliveriesPerSecond?: number;
+  clock?: FanoutClock;
+}
+
+/** One subscriber's mailbox: at most one frame waiting (a newer one replaces it), so a slow reader costs O(1). */
+class Mailbox implements AsyncIterableIterator<BatchProgressEvent> {
+  private frame?: BatchProgressEvent;
+  private waiter?: (result: IteratorResult<BatchProgressEvent>) => void;
+  private closed = false;
+
+  constructor(private readonly onClose: (mailbox: Mailbox) => void) {}
+
+  offer(frame: BatchProgressEvent): void {
+    if (this.closed) return;
+    if (this.waiter) {
+      const resolve = this.waiter;
+      this.waiter = undefined;
+      resolve({ value: frame, done: false });
+    } else {
+      this.frame = frame;
+    }
+  }
+
+  next(): Promise<IteratorResult<BatchProgressEvent>> {
+    if (this.frame) {
+      const value = this.frame;
+      this.frame = undefined;
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<BatchProgressEvent>> {
+    if (!this.closed) {
+      this.closed = true;
+      this.frame = undefined;
+      this.waiter?.({ value: undefined, done: true });
+      this.waiter = undefined;
+      this.onClose(this);
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<BatchProgressEvent> {
+    return this;
+  }
+}
+
+/** A batch's subscribers in this process: one listener on the pub/sub, frames coalesced, delivered to every mailbox. */
+class BatchChannel {
+  readonly mailboxes = new Set<Mailbox>();
+  private pending?: BatchProgressEvent;
+  private lastFrameAt = Number.NEGATIVE_INFINITY;
+  private timer?: unknown;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly listener = (event: Event): void => {
+    this.receive((event as CustomEvent<BatchProgressEvent>).detail);
+  };
+
+  constructor(
+    private readonly fanout: { clock: FanoutClock; intervalFor(subscribers: number): number },
+    private readonly target: EventTarget,
+    private readonly topic: string,
+  ) {
+    target.addEventListener(topic, this.listener);
+  }
+
+  /**
+   * Called in the publisher's own call (in-process) and O(1): keeps the newest event and makes sure a flush is due;
+   * the flush runs later, from a timer, so the publisher never waits for the subscribers. The terminal event is
+   * flushed as soon as possible.
+   */
+  receive(event: BatchProgressEvent): void {
+    this.pending = event;
+    const now = this.fanout.clock.now();
+    const due = TERMINAL_STATUSES.has(event.status)
+      ? now
+      : Math.max(now, this.lastFrameAt + this.fanout.intervalFor(this.mailboxes.size));
+    if (this.timer !== undefined && this.timerAt <= due) return;
+    if (this.timer !== undefined) this.fanout.clock.clearTimeout(this.timer);
+    this.timerAt = due;
+    this.timer = this.fanout.clock.setTimeout(() => this.flush(), due - now);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const frame = this.pending;
+    if (!frame) return;
+    this.pending = undefined;
+    this.lastFrameAt = this.fanout.clock.now();
+    // The same object for every subscriber: its GraphQL result is computed once (src/http/shared-execution.ts).
+    for (const mailbox of this.mailboxes) mailbox.offer(frame);
+  }
+
+  close(): void {
+    if (this.timer !== undefined) this.fanout.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.target.removeEventListener(this.topic, this.listener);
+  }
+}
+
+/**
+ * `batchProgress` fan-out for one process. Publishing stays one `pubSub.publish` (one JSON serialization with Redis,
+ * one parse per process), whatever the number of subscribers: each batch with subscribers here has one listener,
+ * which keeps the newest event and feeds frames to per-subscriber mailboxes from a timer. Frames are coalesced when items finish faster than a person can see (at most
+ * one per `minIntervalMs`, less often with very many subscribers), never reordered, and the terminal event is always
+ * sent at once. A subscriber that never reads holds one frame, and delays nobody.
+ */
+export class ProgressFanout {
+  readonly clock: FanoutClock;
+  private readonly minIntervalMs: number;
+  private readonly maxDeliveriesPerSecond: number;
+  private readonly channels = new Map<string, BatchChannel>();
+
+  constructor(
+    /** The target the gateway's pub/sub dispatches on (`PubSubHandle.eventTarget`). */
+    private readonly target: EventTarget,
+    options: FanoutOptions = {},
+  ) {
+    this.clock = options.clock ?? REAL_CLOCK;
+    this.minIntervalMs = options.minIntervalMs ?? 50;
+    this.maxDeliveriesPerSecond = options.maxDeliveriesPerSecond ?? 10_000;
+  }
+
+  intervalFor(subscribers: number): number {
+    return Math.max(this.minIntervalMs, (subscribers * 1000) / this.maxDeliveriesPerSecond);
+  }
+
+  /** A subscriber's stream of this batch's frames; subscribed to the pub/sub before it returns. */
+  subscribe(batchId: string): AsyncIterableIterator<BatchProgressEvent> {
+    let channel = this.channels.get(batchId);
+    if (!channel) {
+      // The topic graphql-yoga's pub/sub dispatches `publish('batchProgress', batchId, event)` on.
+      channel = new BatchChannel(this, this.target, `batchProgress:${batchId}`);
+      this.channels.set(batchId, channel);
+    }
+    const mailbox = new Mailbox((closed) => {
+      const current = this.channels.get(batchId);
+      if (!current) return;
+      current.mailboxes.delete(closed);
+      if (current.mailboxes.size === 0) {
+        this.channels.delete(batchId);
+        current.close();
+      }
+    });
+    channel.mailboxes.add(mailbox);
+    return mailbox;
+  }
+
+  /** Subscribers in this process (all batches). */
+  get subscribers(): number {
+    let count = 0;
+    for (const channel of this.channels.values()) count += channel.mailboxes.size;
+    return count;
+  }
 }

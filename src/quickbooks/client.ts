@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isWellFormedText } from '../well-formed';
 import { GovernedKind, GovernorRegistry, RealmGovernor } from './governor';
 import { defaultHttpSend, HttpResponse, HttpSend, HttpTransportError } from './http-transport';
 import {
@@ -358,7 +359,7 @@ export class QuickBooksClient {
       entity,
       kind: 'single',
       method: 'GET',
-      path: `${entity.toLowerCase()}/${encodeURIComponent(id)}`,
+      path: `${entity.toLowerCase()}/${encodeUrlPart(id, { operation: 'read', entity })}`,
       direction: 'FROM_QUICKBOOKS',
       signal: options.signal,
     });
@@ -438,7 +439,7 @@ export class QuickBooksClient {
       entity,
       kind: 'single',
       method: 'POST',
-      path: `${entity.toLowerCase()}/${encodeURIComponent(id)}/send`,
+      path: `${entity.toLowerCase()}/${encodeUrlPart(id, { operation: 'send', entity })}/send`,
       params: { ...options.params, ...(options.sendTo ? { sendTo: options.sendTo } : {}) },
       requestId: checkRequestId(options.requestId, MAX_REQUEST_ID),
       direction: 'TO_QUICKBOOKS',
@@ -695,12 +696,17 @@ export class QuickBooksClient {
     });
   }
 
+  /**
+   * The call's URL. Text that is not well-formed Unicode (a lone surrogate) cannot be put in a URL
+   * (`encodeURIComponent` throws URIError): it becomes a FIX_DATA QuickBooksError naming the parameter, so the caller
+   * fails what the text belongs to rather than retrying a call that can never be made.
+   */
   private buildUrl(spec: CallSpec): URL {
     const params: Record<string, string> = { ...spec.params, minorversion: String(this.minorVersion) };
     if (spec.requestId !== undefined) params.requestid = spec.requestId;
     // encodeURIComponent (spaces as %20) rather than URLSearchParams' "+": every server decodes %20 the same way.
     const qs = Object.entries(params)
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .map(([k, v]) => `${encodeUrlPart(k, spec)}=${encodeUrlPart(v, spec, k)}`)
       .join('&');
     return new URL(`${this.prefix}${spec.path}?${qs}`);
   }
@@ -899,4 +905,22 @@ export class QuickBooksClient {
     if (fault && !json.BatchItemResponse) return errorFromFault(fault, base);
     return json;
   }
+}
+
+/** encodeURIComponent, but ill-formed text is a FIX_DATA QuickBooksError (never a URIError) naming what held it. */
+function encodeUrlPart(
+  value: string,
+  context: { operation?: string; entity?: string },
+  parameter = 'id',
+): string {
+  if (!isWellFormedText(value)) {
+    throw new QuickBooksError({
+      quickbooksMessage: `The ${parameter} of this ${context.entity ?? 'QuickBooks'} call holds text that is not well-formed Unicode (a lone surrogate)`,
+      category: 'FIX_DATA',
+      hint: 'correct the text of the record it came from (names, numbers, notes), then try again',
+      operation: context.operation,
+      entity: context.entity,
+    });
+  }
+  return encodeURIComponent(value);
 }

@@ -74,9 +74,10 @@ export class SnapshotStore {
       ...(this.build() as object),
     });
     this.saving = (async () => {
-      await fs.promises.mkdir(path.dirname(path.resolve(this.file)), { recursive: true });
+      // Owner-only: the snapshot holds tokens and the apps' client secrets.
+      await fs.promises.mkdir(path.dirname(path.resolve(this.file)), { recursive: true, mode: 0o700 });
       const tmp = `${this.file}.${process.pid}.tmp`;
-      await fs.promises.writeFile(tmp, text);
+      await fs.promises.writeFile(tmp, text, { mode: 0o600 });
       await fs.promises.rename(tmp, this.file);
     })();
     try {

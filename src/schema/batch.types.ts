@@ -52,7 +52,12 @@ export class SyncBatch extends Node {
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
-  @Field(() => SyncError, { nullable: true, description: 'Why the batch as a whole failed, when it did.' })
+  @Field(() => SyncError, {
+    nullable: true,
+    description:
+      'Why the batch as a whole failed, when it did; while it runs, what it is waiting out ("Waiting for ' +
+      'QuickBooks (attempt 2 of 25): ...", cleared once items finish again).',
+  })
   error!: SyncError | null;
   /** Resolved by a field resolver. */
   connectionId!: string;
@@ -77,6 +82,13 @@ export class BatchProgress {
     description: 'The item just finished (null on the first event).',
   })
   item!: BatchItem | null;
+  @Field(() => SyncError, {
+    nullable: true,
+    description:
+      'The batch\'s own problem: why it FAILED, or while it runs what it is waiting out ("Waiting for QuickBooks ' +
+      '(attempt 2 of 25): ..."); null once items finish again.',
+  })
+  error!: SyncError | null;
   @Field() at!: Date;
 }
 

@@ -80,7 +80,12 @@ export function toBatchItemType(item: BatchItemEntity | BatchItemEvent): BatchIt
 }
 
 export function toBatchProgressType(event: BatchProgressEvent): BatchProgress {
-  return { ...event, item: event.item ? toBatchItemType(event.item) : null, at: new Date(event.at) };
+  return {
+    ...event,
+    item: event.item ? toBatchItemType(event.item) : null,
+    error: toSyncError(event.error ?? null),
+    at: new Date(event.at),
+  };
 }
 
 export function toSyncLogType(row: SyncLogEntity): SyncLog {

@@ -2,7 +2,11 @@ import { validate } from 'class-validator';
 import { getNamedType } from 'graphql';
 import type { ResolverData } from 'type-graphql';
 import { AppError } from '../errors';
+import { illFormedPaths } from '../well-formed';
 import { flattenValidation } from './format-error';
+
+/** Argument sets already checked for ill-formed text (the validator runs once per argument, the check once per field). */
+const checkedArgs = new WeakSet<object>();
 
 /**
  * type-graphql's validator for every argument: class-validator rules on input classes, reported as BAD_USER_INPUT
@@ -14,6 +18,7 @@ export async function validateInput(
   argType: unknown,
   resolverData: ResolverData,
 ): Promise<void> {
+  refuseIllFormedText(resolverData.args);
   if (argValue === null || typeof argValue !== 'object' || argValue instanceof Date) return;
   const name = argumentName(argType, resolverData);
   const entries: Array<[string, unknown]> = Array.isArray(argValue)
@@ -50,4 +55,24 @@ function argumentName(argType: unknown, { info }: ResolverData): string {
   const field = info.parentType.getFields()[info.fieldName];
   const matches = field?.args.filter((arg) => getNamedType(arg.type).name === typeName) ?? [];
   return matches.length === 1 ? matches[0].name : 'input';
+}
+
+/**
+ * Every string of every argument (JSON values and their keys included) must be well-formed Unicode: a lone surrogate
+ * cannot reach QuickBooks (it cannot be put in a URL) and would block the batch it lands in.
+ */
+function refuseIllFormedText(args: Record<string, unknown> | undefined): void {
+  if (!args || checkedArgs.has(args)) return;
+  checkedArgs.add(args);
+  const paths = illFormedPaths(args, '');
+  if (paths.length === 0) return;
+  const rule = 'must be well-formed Unicode text (it holds a lone surrogate)';
+  throw new AppError(
+    'BAD_USER_INPUT',
+    `Invalid input: ${paths.map((field) => `${field} ${rule}`).join('; ')}`,
+    {
+      field: paths[0],
+      extensions: { fields: paths.map((field) => ({ field, rule })) },
+    },
+  );
 }

@@ -9,7 +9,14 @@ import {
 } from '../entities';
 import { notFound } from '../errors';
 import { newId } from '../ids';
-import type { BatchItemEvent, BatchProgressEvent, GatewayPubSub } from '../pubsub';
+import {
+  ProgressFanout,
+  type BatchItemEvent,
+  type BatchProgressEvent,
+  type FanoutOptions,
+  type GatewayPubSub,
+} from '../pubsub';
+import { ConnectionEvents } from './connection-events';
 import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import { paginate, type Page, type PageArgs } from './pagination';
 import { dialectOf, insertRows, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
@@ -46,14 +53,22 @@ export class BatchService {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly dialect: Dialect;
   private webhooks?: WebhookEmitter;
+  private readonly connectionEvents: ConnectionEvents;
+  /** This process's batchProgress subscribers (coalesced frames; the publisher never waits for them). */
+  readonly fanout: ProgressFanout;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly pubSub: GatewayPubSub,
+    /** Where `pubSub` dispatches (PubSubHandle.eventTarget): batchProgress subscribers listen there. */
+    progressEvents: EventTarget,
+    fanoutOptions: FanoutOptions = {},
   ) {
     this.batches = dataSource.getRepository(SyncBatchEntity);
     this.items = dataSource.getRepository(BatchItemEntity);
     this.dialect = dialectOf(dataSource);
+    this.connectionEvents = new ConnectionEvents(pubSub);
+    this.fanout = new ProgressFanout(progressEvents, fanoutOptions);
   }
 
   /** Partner webhooks (batch.completed, batch.failed) are written with the batch's end; wired after construction. */
@@ -225,7 +240,8 @@ export class BatchService {
         const succeeded = recorded.filter((r) => r.outcome.status === 'SUCCEEDED').length;
         const failed = recorded.filter((r) => r.outcome.status === 'FAILED').length;
         await tx.query(
-          'UPDATE `sync_batches` SET `processed` = `processed` + ?, `succeeded` = `succeeded` + ?, `failed` = `failed` + ?, `updatedAt` = ? WHERE `id` = ?',
+          // Items finishing again end any waiting the batch showed (its error while RUNNING).
+          "UPDATE `sync_batches` SET `processed` = `processed` + ?, `succeeded` = `succeeded` + ?, `failed` = `failed` + ?, `updatedAt` = ?, `error` = CASE WHEN `status` = 'RUNNING' THEN NULL ELSE `error` END WHERE `id` = ?",
           [recorded.length, succeeded, failed, toDbTime(this.dialect, finishedAt), batchId],
         );
         const [row] = await tx.query<Array<BatchCounts>>(
@@ -265,6 +281,29 @@ export class BatchService {
           },
         );
       }
+    });
+  }
+
+  /**
+   * The batch is waiting out a transient problem (QuickBooks down or throttling) and its job will run again: the
+   * problem is stored as the batch's error while it stays RUNNING, and published, so nobody sees RUNNING with nothing.
+   */
+  async waiting(batchId: string, problem: StoredSyncError): Promise<SyncBatchEntity | undefined> {
+    return this.inOrder(batchId, async () => {
+      await this.batches
+        .createQueryBuilder()
+        .update()
+        .set({ error: problem })
+        .where('id = :batchId AND status IN (:...open)', { batchId, open: ['QUEUED', 'RUNNING'] })
+        .execute();
+      const batch = await this.batches.findOneByOrFail({ id: batchId });
+      if (isTerminal(batch.status)) return undefined;
+      this.publish(batch, null);
+      this.connectionEvents.publish(batch.connectionId, 'QUICKBOOKS_UNAVAILABLE', {
+        entityType: 'SyncBatch',
+        message: problem.message,
+      });
+      return batch;
     });
   }
 
@@ -325,12 +364,12 @@ export class BatchService {
 
   /**
    * The progress stream of the contract: first the batch's state now, then one event per finished item (in order;
-   * several may be coalesced), ending after the terminal event. It subscribes before reading the state so no event
+   * coalesced to at most ~20 a second by ProgressFanout), ending after the terminal event. It subscribes before reading the state so no event
    * falls between the two, and re-reads the batch when events stop coming, so a lost event cannot hang a client.
    */
   async *progress(tenantId: string, batchId: string): AsyncGenerator<BatchProgressEvent> {
     await this.get(tenantId, batchId);
-    const events = this.pubSub.subscribe('batchProgress', batchId);
+    const events = this.fanout.subscribe(batchId);
     try {
       let last = toProgressEvent(await this.batches.findOneByOrFail({ id: batchId }), null);
       yield last;
@@ -345,7 +384,8 @@ export class BatchService {
         let event: BatchProgressEvent | undefined;
         if (next === 'timeout') {
           const fresh = toProgressEvent(await this.batches.findOneByOrFail({ id: batchId }), null);
-          if (fresh.processed > last.processed || fresh.status !== last.status) event = fresh;
+          if (fresh.processed > last.processed || fresh.status !== last.status || !sameError(fresh, last))
+            event = fresh;
         } else if (next.done) {
           return;
         } else {
@@ -355,14 +395,14 @@ export class BatchService {
         // Skip what the first event already covered (or anything older): never go backwards.
         const older =
           event.processed < last.processed ||
-          (event.processed === last.processed && event.status === last.status);
+          (event.processed === last.processed && event.status === last.status && sameError(event, last));
         if (older) continue;
         last = event;
         yield event;
         if (isTerminal(event.status)) return;
       }
     } finally {
-      await events.return();
+      await events.return?.();
     }
   }
 
@@ -398,7 +438,10 @@ export function toItemEvent(item: BatchItemEntity): BatchItemEvent {
 type BatchCounts = Pick<
   SyncBatchEntity,
   'id' | 'kind' | 'status' | 'total' | 'processed' | 'succeeded' | 'failed'
->;
+> & { error?: StoredSyncError | null };
+
+const sameError = (a: BatchProgressEvent, b: BatchProgressEvent): boolean =>
+  (a.error?.message ?? null) === (b.error?.message ?? null);
 
 export function toProgressEvent(batch: BatchCounts, item: BatchItemEvent | null): BatchProgressEvent {
   return {
@@ -410,6 +453,7 @@ export function toProgressEvent(batch: BatchCounts, item: BatchItemEvent | null)
     succeeded: batch.succeeded,
     failed: batch.failed,
     item,
+    error: batch.error ?? null,
     at: new Date().toISOString(),
   };
 }

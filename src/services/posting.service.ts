@@ -8,6 +8,7 @@ import {
   type ConnectionSettingsData,
   type OrderLineData,
   type PostedTransactionData,
+  type StoredSyncError,
   type SyncBatchEntity,
 } from '../entities';
 import { AppError, badInput, notFound } from '../errors';
@@ -34,6 +35,8 @@ import {
   type CompanyCurrency,
 } from './posting/currency';
 import { PaymentMethodResolver, paymentMethodIdOf } from './posting/payment-methods';
+import { illFormedOrderProblem } from './posting/text';
+import { classifyJobFailure } from './posting/failure';
 import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './posting/updates';
 import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import type { ReferenceService } from './reference.service';
@@ -94,6 +97,14 @@ interface RunContext {
   /** PaymentMethod ids by lower-cased name, for orders that name one. */
   paymentMethods: Map<string, string>;
   signal?: AbortSignal;
+}
+
+/** What the job tells a run: its abort signal and which attempt this is. */
+export interface PostRunOptions {
+  signal?: AbortSignal;
+  finalAttempt?: boolean;
+  attempt?: number;
+  maxAttempts?: number;
 }
 
 /** A run of orders to send: new transactions, or updates of posted ones changed since. */
@@ -237,10 +248,7 @@ export class PostingService {
    * attempt, or when authorization is lost, the batch ends FAILED and its pending orders FAIL with the reason (orders
    * whose outcome is unknown keep `sentAt`, so posting them again first looks for them in QuickBooks).
    */
-  async runPostBatch(
-    batchId: string,
-    options: { signal?: AbortSignal; finalAttempt?: boolean } = {},
-  ): Promise<void> {
+  async runPostBatch(batchId: string, options: PostRunOptions = {}): Promise<void> {
     const batch = await this.batches.findById(batchId);
     if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
     const connection = await this.connectionRows.findOneByOrFail({ id: batch.connectionId });
@@ -301,13 +309,62 @@ export class PostingService {
     } catch (error) {
       const authorizationLost =
         error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION';
-      if (!authorizationLost && !options.finalAttempt) throw error; // the job runs again and resumes
-      if (!authorizationLost)
-        this.logger.error({ err: error, batchId }, 'posting gave up after its last attempt');
+      const kind = classifyJobFailure(error, options.signal);
+      if (kind === 'superseded') throw error; // this run must stop; the job's next run decides
+      if (!authorizationLost && kind === 'transient' && !options.finalAttempt) {
+        await this.showWaiting(context, error, options);
+        throw error; // the job runs again and resumes
+      }
+      if (!authorizationLost) {
+        this.logger.error(
+          { err: error, batchId, failure: kind, attempt: options.attempt },
+          kind === 'deterministic'
+            ? 'posting failed in a way another attempt would repeat; the batch ends FAILED'
+            : 'posting gave up after its last attempt; the batch ends FAILED',
+        );
+        await this.syncLogs.record(this.batchLog(context, toStoredError(error), options.attempt));
+      }
       await this.failRemaining(batch, error, authorizationLost ? undefined : context);
       return;
     }
     await this.batches.finish(batchId);
+  }
+
+  /**
+   * A transient job-level failure (QuickBooks down or throttling, the network): the batch shows what it is waiting for
+   * and which attempt this was, a connection event and a sync log of the batch say so, and the job runs again.
+   */
+  private async showWaiting(context: RunContext, error: unknown, options: PostRunOptions): Promise<void> {
+    const stored = toStoredError(error);
+    const attempt = options.attempt ?? 1;
+    const problem = {
+      ...stored,
+      message: `Waiting for QuickBooks (attempt ${attempt}${options.maxAttempts ? ` of ${options.maxAttempts}` : ''}): ${stored.message}`,
+      hint: 'the gateway tries again on its own with growing waits; nothing to do unless it keeps failing',
+    };
+    this.logger.warn(
+      { err: error, batchId: context.batch.id, attempt, maxAttempts: options.maxAttempts },
+      'posting is waiting for QuickBooks; the job will run again',
+    );
+    try {
+      await this.batches.waiting(context.batch.id, problem);
+      await this.syncLogs.record(this.batchLog(context, problem, attempt));
+    } catch (recordError) {
+      this.logger.warn({ err: recordError, batchId: context.batch.id }, 'could not show the batch waiting');
+    }
+  }
+
+  /** A sync log about the batch itself (a job-level failure), so the batch's log view says what happened. */
+  private batchLog(context: RunContext, error: StoredSyncError, attempt = 1): SyncLogEntry {
+    return {
+      ...this.log(context, null, { action: 'CREATE', status: 'FAILED' }),
+      entityType: 'SyncBatch',
+      entityId: context.batch.id,
+      label: `${context.batch.kind} batch`,
+      code: error.code,
+      message: error.message.slice(0, 1000),
+      attempt,
+    };
   }
 
   /**
@@ -323,6 +380,7 @@ export class PostingService {
     for await (const window of this.windows(context.batch.id)) {
       for (const { order } of window) {
         if (order.status === 'POSTED') continue;
+        if (illFormedOrderProblem(order)) continue; // fails alone in prepare(), with the field named
         try {
           checkCurrency(order, context.currency);
           const name = customerNameOf(order, context.settings);
@@ -401,7 +459,7 @@ export class PostingService {
       const updates = todo.filter(({ order }) => order.postedTransaction);
       const adopted = await this.recover(
         context,
-        creates.filter(({ order }) => order.sentAt),
+        creates.filter(({ order }) => order.sentAt && !illFormedOrderProblem(order)),
       );
       const rest = creates.filter(({ order }) => !adopted.has(order.id));
       for (let i = 0; i < rest.length; i += CHUNK)
@@ -691,6 +749,8 @@ export class PostingService {
     const failures: Array<{ order: OrderEntity; seq: number; error: Error }> = [];
     for (const { order, seq } of chunk) {
       try {
+        const illFormed = illFormedOrderProblem(order);
+        if (illFormed) throw illFormed;
         checkCurrency(order, context.currency);
         const customer = context.customers.get(
           customerKey(customerNameOf(order, context.settings), foreignCurrencyOf(order, context.currency)),
@@ -725,7 +785,7 @@ export class PostingService {
         prepared.push({ order, seq, body, customerId: customer.id, itemIds });
       } catch (error) {
         // One order that cannot be mapped fails alone; an unexpected error is logged as the bug it is.
-        if (!(error instanceof MappingProblem) && !(error instanceof QuickBooksError)) {
+        if (!(error instanceof MappingProblem) && !(error instanceof AppError)) {
           this.logger.error(
             { err: error, orderId: order.id },
             'could not build the QuickBooks transaction for an order',

@@ -173,7 +173,7 @@ export async function createDesktopEmulator(options: DesktopEmulatorOptions = {}
             companies: [...companies.values()].map((c) => c.snapshot()),
             connectors: [...connectors.values()].map(({ saved }) => saved),
           };
-          fs.writeFileSync(options.dataFile, JSON.stringify(snapshot));
+          fs.writeFileSync(options.dataFile, JSON.stringify(snapshot), { mode: 0o600 });
         }
       })()),
   };
