@@ -6,7 +6,7 @@ import type {
   OrderRefundEntity,
   SyncLogEntity,
 } from './entities';
-import type { ConnectionService } from './services/connection.service';
+import type { ConnectionService } from './services/connections/connection.service';
 import type { Invoicing } from './services/invoices';
 import type { OrderService, OrderSyncLogRequest } from './services/order.service';
 import type { Page } from './services/pagination';

@@ -1,4 +1,4 @@
-import type { AuthorizationOutcome } from './services/connection.service';
+import type { AuthorizationOutcome } from './services/connections/connection.service';
 
 const escape = (text: string): string =>
   text.replace(

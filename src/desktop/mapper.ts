@@ -18,7 +18,7 @@ import {
   customerNameOf,
   MappingProblem,
   postingMarker,
-} from '../services/posting-mapper';
+} from '../services/posting/posting-mapper';
 import { text, type QbObject } from './qbxml';
 
 /** QuickBooks Desktop's longest names and numbers. */

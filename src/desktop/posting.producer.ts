@@ -11,7 +11,7 @@ import {
 } from '../entities';
 import type { Logger } from '../logger';
 import type { BatchService } from '../services/batch.service';
-import { MappingProblem, orderMarkerPrefix } from '../services/posting-mapper';
+import { MappingProblem, orderMarkerPrefix } from '../services/posting/posting-mapper';
 import type { ReferenceService } from '../services/reference.service';
 import { toStoredError } from '../services/stored-error';
 import type { SyncLogEntry, SyncLogService } from '../services/sync-log.service';

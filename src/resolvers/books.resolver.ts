@@ -34,7 +34,7 @@ import { toSyncBatchType } from '../schema/mappers';
 import { Order, QuickBooksTransaction } from '../schema/order.types';
 import { toConnection } from '../schema/relay';
 import { RequireScope } from '../schema/scopes';
-import type { ConnectionService } from '../services/connection.service';
+import type { ConnectionService } from '../services/connections/connection.service';
 import type { WebhookService } from '../services/outbound-webhooks/webhook.service';
 import type { RefundService } from '../services/refunds/refund.service';
 

@@ -35,7 +35,7 @@ import {
 } from '../schema/mappers';
 import { toConnection } from '../schema/relay';
 import { RequireScope, authorizeSubscription } from '../schema/scopes';
-import type { ConnectionService } from '../services/connection.service';
+import type { ConnectionService } from '../services/connections/connection.service';
 import type { ReferenceService } from '../services/reference.service';
 
 @ArgsType()

@@ -12,7 +12,7 @@ import {
 import { RequireScope } from '../schema/scopes';
 import type { AppError } from '../errors';
 import type { BatchService } from '../services/batch.service';
-import type { ConnectionService } from '../services/connection.service';
+import type { ConnectionService } from '../services/connections/connection.service';
 import type { InvoiceService } from '../services/invoices/invoice.service';
 import type { OrderService } from '../services/order.service';
 import type { ReferenceService } from '../services/reference.service';

@@ -4,8 +4,8 @@ import { SyncBatch } from '../schema/batch.types';
 import { toOrderType, toSyncBatchType } from '../schema/mappers';
 import { UndoSyncPayload } from '../schema/posting.types';
 import { RequireScope } from '../schema/scopes';
-import type { PostingService } from '../services/posting.service';
-import type { UndoService } from '../services/undo.service';
+import type { PostingService } from '../services/posting/posting.service';
+import type { UndoService } from '../services/posting/undo.service';
 
 @Resolver()
 export class PostingResolver {

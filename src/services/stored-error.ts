@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 import { QuickBooksError } from '../quickbooks';
 import type { StoredSyncError } from '../entities';
-import { MappingProblem } from './posting-mapper';
+import { MappingProblem } from './posting/posting-mapper';
 
 /** A failure as stored on orders and batch items. */
 export function toStoredError(

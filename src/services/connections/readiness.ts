@@ -7,7 +7,7 @@ import type {
 } from '../../entities';
 import { DEFAULT_CONNECTION_SETTINGS } from '../../entities';
 import { AppError } from '../../errors';
-import { REAUTHORIZE_HINT } from '../token-custodian';
+import { REAUTHORIZE_HINT } from './token-custodian';
 
 /** What work a connection is checked for. */
 export type ReadinessPurpose = 'POST_ORDERS' | 'SEND_INVOICES' | 'REFUND' | 'UNDO';

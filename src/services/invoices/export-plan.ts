@@ -7,9 +7,9 @@ import {
   type ConnectionEntity,
   type OrderLineData,
 } from '../../entities';
-import type { ConnectionService } from '../connection.service';
-import { customerNameOf, itemKey, MappingProblem } from '../posting-mapper';
-import { customerKey, PostingReferences } from '../posting-references';
+import type { ConnectionService } from '../connections/connection.service';
+import { customerNameOf, itemKey, MappingProblem } from '../posting/posting-mapper';
+import { customerKey, PostingReferences } from '../posting/posting-references';
 import type { ReferenceService } from '../reference.service';
 import type { SyncLogService } from '../sync-log.service';
 

@@ -4,7 +4,7 @@ import type { JobEnqueuer } from '../../job-catalogue';
 import type { Logger } from '../../logger';
 import type { BatchService } from '../batch.service';
 import type { ConnectionEvents } from '../connection-events';
-import type { ConnectionService } from '../connection.service';
+import type { ConnectionService } from '../connections/connection.service';
 import type { ReferenceService } from '../reference.service';
 import type { SyncLogService } from '../sync-log.service';
 import { BatchJobs } from './batch-job';

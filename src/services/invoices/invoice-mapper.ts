@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import type { InvoiceEmailStatus, InvoiceEntity, OrderEntity } from '../../entities';
 import type { QuickBooksEntity } from '../../quickbooks';
-import { orderMarkerPrefix, text, transactionBody, type TransactionContext } from '../posting-mapper';
+import { orderMarkerPrefix, text, transactionBody, type TransactionContext } from '../posting/posting-mapper';
 
 /** Identifies the gateway's Invoice for one sending of one invoice: written into PrivateNote, searched on recovery. */
 export const invoiceMarker = (invoice: Pick<InvoiceEntity, 'id' | 'sendGeneration'>): string =>

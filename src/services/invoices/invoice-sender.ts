@@ -9,7 +9,7 @@ import {
 } from '../../entities';
 import type { Logger } from '../../logger';
 import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
-import type { ConnectionService } from '../connection.service';
+import type { ConnectionService } from '../connections/connection.service';
 import {
   CHUNK,
   CHUNKS_IN_FLIGHT,
@@ -18,9 +18,9 @@ import {
   quote,
   requestIdOf,
   runPool,
-} from '../exactly-once';
-import { customerNameOf, itemKey, MappingProblem, text } from '../posting-mapper';
-import { customerKey, PostingReferences, type Resolution } from '../posting-references';
+} from '../posting/exactly-once';
+import { customerNameOf, itemKey, MappingProblem, text } from '../posting/posting-mapper';
+import { customerKey, PostingReferences, type Resolution } from '../posting/posting-references';
 import {
   checkCurrency,
   companyCurrencyOf,

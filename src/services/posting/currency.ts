@@ -1,6 +1,6 @@
 import type { OrderEntity } from '../../entities';
 import type { QuickBooksClient, QuickBooksEntity } from '../../quickbooks';
-import { MappingProblem } from '../posting-mapper';
+import { MappingProblem } from './posting-mapper';
 
 /** What posting needs of a company's currency preferences (`Preferences.CurrencyPrefs`). */
 export interface CompanyCurrency {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OrderEntity, PostedTransactionData } from '../../entities';
 import { QuickBooksError, type QuickBooksEntity } from '../../quickbooks';
-import { postingMarker, text } from '../posting-mapper';
+import { postingMarker, text } from './posting-mapper';
 import { withHint } from '../stored-error';
 
 /** QuickBooks' name of the transaction an order was posted as. */

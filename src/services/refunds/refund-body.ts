@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import type { ConnectionSettingsData, OrderEntity, OrderRefundEntity } from '../../entities';
 import type { QuickBooksEntity } from '../../quickbooks';
-import { itemKey, MappingProblem, text, transactionBody } from '../posting-mapper';
+import { itemKey, MappingProblem, text, transactionBody } from '../posting/posting-mapper';
 
 /** Identifies a refund's transaction in QuickBooks: written into PrivateNote, searched after an unknown outcome. */
 export const refundMarker = (refundId: string): string => `[qbg-refund:${refundId}]`;

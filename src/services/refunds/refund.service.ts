@@ -15,7 +15,7 @@ import type { JobEnqueuer } from '../../job-catalogue';
 import type { Logger } from '../../logger';
 import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
 import type { BatchService } from '../batch.service';
-import { assertReady, type ConnectionService } from '../connection.service';
+import { assertReady, type ConnectionService } from '../connections/connection.service';
 import {
   decimalProblem,
   formatMoney,
@@ -25,8 +25,8 @@ import {
   QUANTITY_RULE,
   sumMoney,
 } from '../money';
-import { itemKey, MappingProblem, text } from '../posting-mapper';
-import { label } from '../posting.service';
+import { itemKey, MappingProblem, text } from '../posting/posting-mapper';
+import { label } from '../posting/posting.service';
 import { toStoredError } from '../stored-error';
 import type { OrderInputData } from '../order.service';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';

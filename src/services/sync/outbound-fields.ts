@@ -2,7 +2,13 @@ import { isDeepStrictEqual } from 'node:util';
 import Decimal from 'decimal.js';
 import type { AddressData, ConnectionSettingsData, FieldChanges, PartnerRecordEntity } from '../../entities';
 import type { QuickBooksEntity } from '../../quickbooks';
-import { cleanDisplayName, cleanItemName, newItemBody, quickbooksAddress, text } from '../posting-mapper';
+import {
+  cleanDisplayName,
+  cleanItemName,
+  newItemBody,
+  quickbooksAddress,
+  text,
+} from '../posting/posting-mapper';
 
 /**
  * Partners' customers and products as the gateway keeps them (`content`, the API's field names, only the fields the

@@ -12,8 +12,8 @@ import {
   type QuickBooksEntity,
 } from '../../quickbooks';
 import type { BatchService, ItemOutcome } from '../batch.service';
-import { CHUNK, isRefusal, quote, requestIdOf } from '../exactly-once';
-import { MappingProblem, text } from '../posting-mapper';
+import { CHUNK, isRefusal, quote, requestIdOf } from '../posting/exactly-once';
+import { MappingProblem, text } from '../posting/posting-mapper';
 import type { ReferenceService } from '../reference.service';
 import { toStoredError } from '../stored-error';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';

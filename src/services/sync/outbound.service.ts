@@ -13,13 +13,13 @@ import type { JobEnqueuer } from '../../job-catalogue';
 import type { Logger } from '../../logger';
 import { QuickBooksError } from '../../quickbooks';
 import type { BatchService } from '../batch.service';
-import type { ConnectionService } from '../connection.service';
+import type { ConnectionService } from '../connections/connection.service';
 import type { ConnectionEvents } from '../connection-events';
 import { QUICKBOOKS_ENTITY, type ReferenceService } from '../reference.service';
 import { toStoredError } from '../stored-error';
 import type { SyncLogService } from '../sync-log.service';
 import { applyInboundSnapshot } from './mirror';
-import { text } from '../posting-mapper';
+import { text } from '../posting/posting-mapper';
 import {
   changesBetween,
   customerContent,

@@ -3,7 +3,7 @@ import { ConnectionEntity, PartnerRecordEntity, PendingEntity, type SyncBatchEnt
 import { badInput, notFound } from '../../errors';
 import { QUICKBOOKS_ENTITY } from '../reference.service';
 import type { OutboundSync } from './outbound.service';
-import { text } from '../posting-mapper';
+import { text } from '../posting/posting-mapper';
 import type { PendingService } from './pending.service';
 import { dialectOf } from '../../sql';
 

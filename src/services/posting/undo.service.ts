@@ -7,21 +7,21 @@ import {
   type OrderStatus,
   type PostedTransactionData,
   type SyncBatchEntity,
-} from '../entities';
-import { AppError, badInput, notFound } from '../errors';
-import type { JobEnqueuer } from '../job-catalogue';
-import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../quickbooks';
-import type { BatchService } from './batch.service';
-import { assertReady, type ConnectionService } from './connection.service';
-import { forgetRemovedInvoice } from './invoices/invoice-ledger';
+} from '../../entities';
+import { AppError, badInput, notFound } from '../../errors';
+import type { JobEnqueuer } from '../../job-catalogue';
+import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
+import type { BatchService } from '../batch.service';
+import { assertReady, type ConnectionService } from '../connections/connection.service';
+import { forgetRemovedInvoice } from '../invoices/invoice-ledger';
 import { runPool } from './exactly-once';
 import { label, toStoredError } from './posting.service';
-import { withHint } from './stored-error';
-import { Coalescer } from './coalescer';
+import { withHint } from '../stored-error';
+import { Coalescer } from '../coalescer';
 import { text } from './posting-mapper';
-import { entityOf } from './posting/updates';
-import type { SyncLogEntry, SyncLogService } from './sync-log.service';
-import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
+import { entityOf } from './updates';
+import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
+import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
 
 export interface UndoResult {
   order: OrderEntity;

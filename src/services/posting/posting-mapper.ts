@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
-import type { ConnectionSettingsData, OrderEntity, OrderLineData } from '../entities';
-import type { QuickBooksEntity } from '../quickbooks';
+import type { ConnectionSettingsData, OrderEntity, OrderLineData } from '../../entities';
+import type { QuickBooksEntity } from '../../quickbooks';
 
 /** QuickBooks' built-in shipping line item (used for freight when the company allows shipping and no item is set). */
 export const SHIPPING_ITEM_REF = 'SHIPPING_ITEM_ID';

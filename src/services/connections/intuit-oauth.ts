@@ -1,5 +1,5 @@
 import OAuthClient from 'intuit-oauth';
-import type { QuickBooksConfig } from '../config';
+import type { QuickBooksConfig } from '../../config';
 
 /** What a code exchange or refresh returns, in our terms. */
 export interface TokenSet {

@@ -10,13 +10,13 @@ import {
   type PostedTransactionData,
   type StoredSyncError,
   type SyncBatchEntity,
-} from '../entities';
-import { AppError, badInput, notFound } from '../errors';
-import type { JobEnqueuer } from '../job-catalogue';
-import type { Logger } from '../logger';
-import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../quickbooks';
-import type { BatchService, ItemOutcome } from './batch.service';
-import { assertReady, type ConnectionService } from './connection.service';
+} from '../../entities';
+import { AppError, badInput, notFound } from '../../errors';
+import type { JobEnqueuer } from '../../job-catalogue';
+import type { Logger } from '../../logger';
+import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
+import type { BatchService, ItemOutcome } from '../batch.service';
+import { assertReady, type ConnectionService } from '../connections/connection.service';
 import {
   customerNameOf,
   itemKey,
@@ -33,16 +33,16 @@ import {
   ensureCompanyCurrencies,
   foreignCurrencyOf,
   type CompanyCurrency,
-} from './posting/currency';
-import { PaymentMethodResolver, paymentMethodIdOf } from './posting/payment-methods';
-import { illFormedOrderProblem } from './posting/text';
-import { classifyJobFailure } from './posting/failure';
-import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './posting/updates';
-import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
-import type { ReferenceService } from './reference.service';
-import type { SyncLogEntry, SyncLogService } from './sync-log.service';
-import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
-import { toStoredError } from './stored-error';
+} from './currency';
+import { PaymentMethodResolver, paymentMethodIdOf } from './payment-methods';
+import { illFormedOrderProblem } from './text';
+import { classifyJobFailure } from './failure';
+import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './updates';
+import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
+import type { ReferenceService } from '../reference.service';
+import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
+import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
+import { toStoredError } from '../stored-error';
 import {
   CHUNK,
   CHUNKS_IN_FLIGHT,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import type { QuickBooksConfig } from '../config';
+import type { QuickBooksConfig } from '../../config';
 import {
   ConnectionEntity,
   DEFAULT_CONNECTION_SETTINGS,
@@ -9,22 +9,22 @@ import {
   type ConnectionSettingsData,
   type QuickBooksEnvironment,
   type ReferenceType,
-} from '../entities';
-import { AppError, badInput, notFound } from '../errors';
-import { newId } from '../ids';
-import type { Logger } from '../logger';
+} from '../../entities';
+import { AppError, badInput, notFound } from '../../errors';
+import { newId } from '../../ids';
+import type { Logger } from '../../logger';
 import {
   QUICKBOOKS_BASE_URLS,
   QuickBooksClient,
   type AttemptInfo,
   type GovernorRegistry,
   type RetryOptions,
-} from '../quickbooks';
-import type { ConnectionEvents } from './connection-events';
-import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
+} from '../../quickbooks';
+import type { ConnectionEvents } from '../connection-events';
+import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import { OAuthGrantError, type IntuitOAuth } from './intuit-oauth';
-import type { ReferenceService } from './reference.service';
-import { syncScope, type SyncLogService } from './sync-log.service';
+import type { ReferenceService } from '../reference.service';
+import { syncScope, type SyncLogService } from '../sync-log.service';
 import { REAUTHORIZE_HINT, type TokenCustodian } from './token-custodian';
 import {
   notReadyError,
@@ -33,8 +33,8 @@ import {
   type ReadinessNeeds,
   type ReadinessPurpose,
   type ReferenceRule,
-} from './connections/readiness';
-import { allowedReturnUrl } from './connections/return-url';
+} from './readiness';
+import { allowedReturnUrl } from './return-url';
 
 const STATE_TTL_MS = 10 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');

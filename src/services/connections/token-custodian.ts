@@ -1,11 +1,11 @@
 import type { DataSource, Repository } from 'typeorm';
-import { ConnectionEntity, type StoredSyncError } from '../entities';
-import { AppError } from '../errors';
-import type { Logger } from '../logger';
-import { QuickBooksError } from '../quickbooks';
-import type { TokenCipher } from '../security/token-cipher';
-import type { ConnectionEvents } from './connection-events';
-import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
+import { ConnectionEntity, type StoredSyncError } from '../../entities';
+import { AppError } from '../../errors';
+import type { Logger } from '../../logger';
+import { QuickBooksError } from '../../quickbooks';
+import type { TokenCipher } from '../../security/token-cipher';
+import type { ConnectionEvents } from '../connection-events';
+import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import { OAuthGrantError, type IntuitOAuth, type TokenSet } from './intuit-oauth';
 
 export const REAUTHORIZE_HINT = 'QuickBooks authorization expired or was revoked: reconnect this connection';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { QuickBooksError } from '../quickbooks';
+import { QuickBooksError } from '../../quickbooks';
 
 /**
  * The pieces of the posting spine that orders and invoices share: how many writes go in one call and how many calls

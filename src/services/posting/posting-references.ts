@@ -1,13 +1,13 @@
-import type { ConnectionEntity, ConnectionSettingsData, OrderEntity, OrderLineData } from '../entities';
+import type { ConnectionEntity, ConnectionSettingsData, OrderEntity, OrderLineData } from '../../entities';
 import {
   QuickBooksError,
   type BatchItemRequest,
   type QuickBooksClient,
   type QuickBooksEntity,
-} from '../quickbooks';
+} from '../../quickbooks';
 import { cleanDisplayName, MappingProblem, newItemBody, quickbooksAddress, text } from './posting-mapper';
-import type { ReferenceService } from './reference.service';
-import type { SyncLogEntry, SyncLogService } from './sync-log.service';
+import type { ReferenceService } from '../reference.service';
+import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
 
 /** Why a customer or item could not be had; the orders needing it fail with it. */
 export type Unresolved = MappingProblem | QuickBooksError;
