@@ -9,7 +9,6 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { specifiedRules, validate } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { pinoHttp } from 'pino-http';
@@ -21,12 +20,14 @@ import type { Metrics } from './metrics';
 import { createLogger, type Logger } from './logger';
 import { createResolvers } from './resolvers';
 import { createSchema } from './schema/build-schema';
-import { depthLimit } from './schema/depth-limit';
+import { checkOperation, queryLimitRules } from './schema/query-limits';
 import { createFormatError } from './schema/format-error';
 import type { Principal } from './services/api-key.service';
 import { renderAuthorizationPage } from './oauth-callback';
 import { consoleRouter } from './http/console';
 import { corsGuard, webSocketOriginAllowed } from './http/cors';
+import { jsonErrorHandler, jsonNotFound } from './http/errors';
+import { graphqlGuard } from './http/graphql-guard';
 import { queueHealth } from './jobs/queue-health';
 
 export type { Services } from './core';
@@ -103,18 +104,25 @@ export async function createGateway(
         ctx.extra.requestId = requestIdFrom(ctx.extra.request.headers['x-request-id']);
         return true;
       },
-      onSubscribe: async (ctx) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const principal = await authenticate(ctx.connectionParams?.authorization);
         if (!principal) ctx.extra.socket.close(4403, 'Forbidden');
         ctx.extra.principal = principal;
+        // The same limits as HTTP (src/schema/query-limits.ts); graphql-ws then skips its own parse and validate.
+        const checked = checkOperation(schema, payload.query, config.graphql, config.graphql.hideSuggestions);
+        if ('errors' in checked) return checked.errors;
+        return {
+          schema,
+          document: checked.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       // A fresh context (and so fresh loaders) per operation and per event: nothing cached outlives one event.
       context: (ctx): GatewayContext => {
         const requestId = ctx.extra.requestId ?? requestIdFrom(undefined);
         return contextFor(requestId, ctx.extra.principal, logger.child({ requestId, transport: 'ws' }));
       },
-      validate: (schemaToCheck, document) =>
-        validate(schemaToCheck, document, [...specifiedRules, depthLimit(config.graphql.maxDepth)]),
     },
     wsServer,
   );
@@ -123,7 +131,9 @@ export async function createGateway(
     schema,
     introspection: config.graphql.introspection,
     formatError: createFormatError(logger, config.env === 'development'),
-    validationRules: [depthLimit(config.graphql.maxDepth)],
+    validationRules: queryLimitRules(config.graphql),
+    parseOptions: { maxTokens: config.graphql.maxTokens },
+    hideSchemaDetailsFromClientErrors: config.graphql.hideSuggestions,
     includeStacktraceInErrorResponses: false,
     plugins: [
       // Open requests get a share of SHUTDOWN_TIMEOUT_SECONDS (Apollo's default is 10 s, past a SIGTERM budget).
@@ -213,7 +223,8 @@ export async function createGateway(
   app.use(
     '/graphql',
     corsGuard(config.corsOrigins),
-    express.json({ limit: '5mb' }),
+    express.json({ limit: config.graphql.maxBodyBytes }),
+    graphqlGuard(config.graphql.maxTokens),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {
         const requestId = typeof req.id === 'string' ? req.id : requestIdFrom(undefined);
@@ -222,6 +233,9 @@ export async function createGateway(
       },
     }),
   );
+
+  app.use(jsonNotFound());
+  app.use(jsonErrorHandler(logger, config.graphql.maxBodyBytes));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
