@@ -28,6 +28,7 @@ import { consoleRouter } from './http/console';
 import { corsGuard, webSocketOriginAllowed } from './http/cors';
 import { jsonErrorHandler, jsonNotFound } from './http/errors';
 import { graphqlGuard } from './http/graphql-guard';
+import { createRateLimiter, rateLimitedError, rateLimitMiddleware } from './http/rate-limit';
 import { queueHealth } from './jobs/queue-health';
 
 export type { Services } from './core';
@@ -78,6 +79,9 @@ export async function createGateway(
   });
   const app = express();
   app.disable('x-powered-by');
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
+  const rateLimiter = createRateLimiter(config.rateLimit, config.redisUrl);
+  await rateLimiter?.ready();
   const httpServer = http.createServer(app);
 
   const authenticate = async (authorization: unknown): Promise<Principal | undefined> => {
@@ -108,6 +112,8 @@ export async function createGateway(
         const principal = await authenticate(ctx.connectionParams?.authorization);
         if (!principal) ctx.extra.socket.close(4403, 'Forbidden');
         ctx.extra.principal = principal;
+        const verdict = await rateLimiter?.take(principal, ctx.extra.request.socket.remoteAddress);
+        if (verdict && !verdict.allowed) return [rateLimitedError(principal, verdict.retryAfterSeconds)];
         // The same limits as HTTP (src/schema/query-limits.ts); graphql-ws then skips its own parse and validate.
         const checked = checkOperation(schema, payload.query, config.graphql, config.graphql.hideSuggestions);
         if ('errors' in checked) return checked.errors;
@@ -223,12 +229,16 @@ export async function createGateway(
   app.use(
     '/graphql',
     corsGuard(config.corsOrigins),
+    rateLimitMiddleware(rateLimiter, authenticate),
     express.json({ limit: config.graphql.maxBodyBytes }),
     graphqlGuard(config.graphql.maxTokens),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GatewayContext> => {
+      context: async ({ req, res }): Promise<GatewayContext> => {
         const requestId = typeof req.id === 'string' ? req.id : requestIdFrom(undefined);
-        const principal = await authenticate(req.headers.authorization);
+        // Authenticated by the rate limiter already.
+        const principal = res.locals.authenticated
+          ? (res.locals.principal as Principal | undefined)
+          : await authenticate(req.headers.authorization);
         return contextFor(requestId, principal, (req as Request & { log: Logger }).log);
       },
     }),
@@ -242,6 +252,7 @@ export async function createGateway(
     (closing ??= (async () => {
       await apollo.stop(); // stops accepting, drains HTTP requests and the WebSocket server
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await rateLimiter?.close();
       await core.close();
     })());
 
