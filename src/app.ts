@@ -16,8 +16,8 @@ import type { Config } from './config';
 import { bearerKey, requestIdFrom, type GatewayContext, type SubscriptionStreams } from './context';
 import { createCore, type Core, type CoreOptions } from './core';
 import { createLoaders } from './loaders';
-import type { Metrics } from './metrics';
-import { createLogger, type Logger } from './logger';
+import { contractOperations, operationLabel, type Metrics } from './metrics';
+import { createLogger, serializeRequest, type Logger } from './logger';
 import { createResolvers } from './resolvers';
 import { createSchema } from './schema/build-schema';
 import { checkOperation, queryLimitRules } from './schema/query-limits';
@@ -28,6 +28,8 @@ import { consoleRouter } from './http/console';
 import { corsGuard, webSocketOriginAllowed } from './http/cors';
 import { jsonErrorHandler, jsonNotFound } from './http/errors';
 import { graphqlGuard } from './http/graphql-guard';
+import { metricsHandler } from './http/metrics-endpoint';
+import { securityHeaders } from './http/security-headers';
 import { createRateLimiter, rateLimitedError, rateLimitMiddleware } from './http/rate-limit';
 import { queueHealth } from './jobs/queue-health';
 
@@ -38,6 +40,8 @@ const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
 
 export interface Gateway extends Core {
   httpServer: http.Server;
+  /** `/metrics` on its own listener (METRICS_PORT); `listen()` starts it too. */
+  metricsServer?: http.Server;
   /** Starts listening; resolves to the base URL (`http://127.0.0.1:4000`). */
   listen(): Promise<string>;
   /** Stops accepting, drains requests and sockets, stops the worker, closes the database. Idempotent. */
@@ -156,7 +160,7 @@ export async function createGateway(
           };
         },
       },
-      operationMetrics(metrics),
+      operationMetrics(metrics, contractOperations(schema)),
       // Apollo's landing page loads from the internet; browsers get our bundled GraphiQL (src/http/console.ts).
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -166,6 +170,7 @@ export async function createGateway(
   app.use(
     pinoHttp({
       logger,
+      serializers: { req: serializeRequest },
       genReqId: (req, res) => {
         const id = requestIdFrom(req.headers['x-request-id']);
         res.setHeader('x-request-id', id);
@@ -176,9 +181,12 @@ export async function createGateway(
       },
     }),
   );
+  app.use(securityHeaders());
   app.use((req, res, next) => {
     const stop = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => stop({ route: routeLabel(req), status: String(res.statusCode) }));
+    // Taken now: inside a mounted router (`/graphql`) Express rewrites req.url, so at 'finish' it reads "/".
+    const route = routeLabel(req);
+    res.on('finish', () => stop({ route, status: String(res.statusCode) }));
     next();
   });
 
@@ -221,9 +229,19 @@ export async function createGateway(
   // The QuickBooks Web Connector's SOAP service and the .qwc files of DESKTOP connections.
   app.use(await services.desktop.router(authenticate, logger.child({ module: 'qbwc' })));
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  const serveMetrics = metricsHandler(metrics, {
+    token: config.metrics.token,
+    open: config.quickbooks.mode === 'local' || config.metrics.port !== undefined,
   });
+  let metricsServer: http.Server | undefined;
+  if (config.metrics.port !== undefined) {
+    const metricsApp = express();
+    metricsApp.disable('x-powered-by');
+    metricsApp.get('/metrics', serveMetrics);
+    metricsServer = http.createServer(metricsApp);
+  } else {
+    app.get('/metrics', serveMetrics);
+  }
 
   app.use(consoleRouter({ graphiql: config.graphql.graphiql }));
   app.use(
@@ -252,6 +270,8 @@ export async function createGateway(
     (closing ??= (async () => {
       await apollo.stop(); // stops accepting, drains HTTP requests and the WebSocket server
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      if (metricsServer?.listening)
+        await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await rateLimiter?.close();
       await core.close();
     })());
@@ -259,16 +279,25 @@ export async function createGateway(
   return {
     ...core,
     httpServer,
-    listen: () =>
-      new Promise<string>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(config.port, () => {
-          const { port } = httpServer.address() as AddressInfo;
-          resolve(`http://127.0.0.1:${port}`);
-        });
-      }),
+    metricsServer,
+    listen: async () => {
+      if (metricsServer) await listenOn(metricsServer, config.metrics.port ?? 0, config.host);
+      return listenOn(httpServer, config.port, config.host);
+    },
     close,
   };
+}
+
+/** Listens on host:port; resolves to the base URL (a wildcard host is reached at 127.0.0.1). */
+function listenOn(server: http.Server, port: number, host: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.address;
+      resolve(`http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${address.port}`);
+    });
+  });
 }
 
 function routeLabel(req: Request): string {
@@ -285,15 +314,18 @@ function routeLabel(req: Request): string {
 }
 
 /** Records every GraphQL operation's duration and outcome. */
-function operationMetrics(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
+function operationMetrics(
+  metrics: Metrics,
+  contract: ReadonlySet<string>,
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       const stop = metrics.graphqlDuration.startTimer();
       return {
-        async willSendResponse({ operation, operationName, errors }) {
+        async willSendResponse({ operation, errors }) {
           stop({
             type: operation?.operation ?? 'unknown',
-            operation: operationName ?? 'anonymous',
+            operation: operationLabel(operation, contract),
             outcome: errors?.length ? 'error' : 'ok',
           });
         },
