@@ -9,7 +9,6 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { specifiedRules, validate } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { pinoHttp } from 'pino-http';
@@ -17,16 +16,21 @@ import type { Config } from './config';
 import { bearerKey, requestIdFrom, type GatewayContext, type SubscriptionStreams } from './context';
 import { createCore, type Core, type CoreOptions } from './core';
 import { createLoaders } from './loaders';
-import type { Metrics } from './metrics';
-import { createLogger, type Logger } from './logger';
+import { contractOperations, operationLabel, type Metrics } from './metrics';
+import { createLogger, serializeRequest, type Logger } from './logger';
 import { createResolvers } from './resolvers';
 import { createSchema } from './schema/build-schema';
-import { depthLimit } from './schema/depth-limit';
+import { checkOperation, queryLimitRules } from './schema/query-limits';
 import { createFormatError } from './schema/format-error';
 import type { Principal } from './services/api-key.service';
 import { renderAuthorizationPage } from './oauth-callback';
 import { consoleRouter } from './http/console';
 import { corsGuard, webSocketOriginAllowed } from './http/cors';
+import { jsonErrorHandler, jsonNotFound } from './http/errors';
+import { graphqlGuard } from './http/graphql-guard';
+import { metricsHandler } from './http/metrics-endpoint';
+import { securityHeaders } from './http/security-headers';
+import { createRateLimiter, rateLimitedError, rateLimitMiddleware } from './http/rate-limit';
 import { queueHealth } from './jobs/queue-health';
 import { CLOSE_FORBIDDEN, WebSocketGuard, socketErrorFormatter } from './http/websocket-guard';
 import { sharedEventSubscribe } from './http/shared-execution';
@@ -37,6 +41,8 @@ export type { Services } from './core';
 
 export interface Gateway extends Core {
   httpServer: http.Server;
+  /** `/metrics` on its own listener (METRICS_PORT); `listen()` starts it too. */
+  metricsServer?: http.Server;
   /** Starts listening; resolves to the base URL (`http://127.0.0.1:4000`). */
   listen(): Promise<string>;
   /** Stops accepting, drains requests and sockets, stops the worker, closes the database. Idempotent. */
@@ -79,6 +85,9 @@ export async function createGateway(
   const formatError = createFormatError(logger, config.env === 'development');
   const app = express();
   app.disable('x-powered-by');
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
+  const rateLimiter = createRateLimiter(config.rateLimit, config.redisUrl);
+  await rateLimiter?.ready();
   const httpServer = http.createServer(app);
 
   const authenticate = async (authorization: unknown): Promise<Principal | undefined> => {
@@ -123,13 +132,24 @@ export async function createGateway(
         wsGuard.identify(ctx.extra.socket, principal.apiKeyId);
         return true;
       },
-      onSubscribe: async (ctx, id) => {
+      onSubscribe: async (ctx, id, payload) => {
         // Counted before anything costs.
         const refused = wsGuard.refuseOverLimit(ctx.subscriptions, (ctx.extra.admitted ??= new Set()), id);
         if (refused) return refused;
         const principal = await authenticate(ctx.connectionParams?.authorization);
         if (!principal) ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Forbidden');
         ctx.extra.principal = principal;
+        const verdict = await rateLimiter?.take(principal, ctx.extra.request.socket.remoteAddress);
+        if (verdict && !verdict.allowed) return [rateLimitedError(principal, verdict.retryAfterSeconds)];
+        // The same limits as HTTP (src/schema/query-limits.ts); graphql-ws then skips its own parse and validate.
+        const checked = checkOperation(schema, payload.query, config.graphql, config.graphql.hideSuggestions);
+        if ('errors' in checked) return checked.errors;
+        return {
+          schema,
+          document: checked.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(formatSocketError) } : undefined,
@@ -139,8 +159,6 @@ export async function createGateway(
         const requestId = ctx.extra.requestId ?? requestIdFrom(undefined);
         return contextFor(requestId, ctx.extra.principal, logger.child({ requestId, transport: 'ws' }));
       },
-      validate: (schemaToCheck, document) =>
-        validate(schemaToCheck, document, [...specifiedRules, depthLimit(config.graphql.maxDepth)]),
       // One batch's frame goes to all its subscribers as one object: executed once per distinct operation.
       subscribe: sharedEventSubscribe(),
     },
@@ -151,7 +169,9 @@ export async function createGateway(
     schema,
     introspection: config.graphql.introspection,
     formatError,
-    validationRules: [depthLimit(config.graphql.maxDepth)],
+    validationRules: queryLimitRules(config.graphql),
+    parseOptions: { maxTokens: config.graphql.maxTokens },
+    hideSchemaDetailsFromClientErrors: config.graphql.hideSuggestions,
     includeStacktraceInErrorResponses: false,
     plugins: [
       // Open requests get a share of SHUTDOWN_TIMEOUT_SECONDS (Apollo's default is 10 s, past a SIGTERM budget).
@@ -169,7 +189,7 @@ export async function createGateway(
           };
         },
       },
-      operationMetrics(metrics),
+      operationMetrics(metrics, contractOperations(schema)),
       // Apollo's landing page loads from the internet; browsers get our bundled GraphiQL (src/http/console.ts).
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -179,6 +199,7 @@ export async function createGateway(
   app.use(
     pinoHttp({
       logger,
+      serializers: { req: serializeRequest },
       genReqId: (req, res) => {
         const id = requestIdFrom(req.headers['x-request-id']);
         res.setHeader('x-request-id', id);
@@ -189,9 +210,12 @@ export async function createGateway(
       },
     }),
   );
+  app.use(securityHeaders());
   app.use((req, res, next) => {
     const stop = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => stop({ route: routeLabel(req), status: String(res.statusCode) }));
+    // Taken now: inside a mounted router (`/graphql`) Express rewrites req.url, so at 'finish' it reads "/".
+    const route = routeLabel(req);
+    res.on('finish', () => stop({ route, status: String(res.statusCode) }));
     next();
   });
 
@@ -234,46 +258,76 @@ export async function createGateway(
   // The QuickBooks Web Connector's SOAP service and the .qwc files of DESKTOP connections.
   app.use(await services.desktop.router(authenticate, logger.child({ module: 'qbwc' })));
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  const serveMetrics = metricsHandler(metrics, {
+    token: config.metrics.token,
+    open: config.quickbooks.mode === 'local' || config.metrics.port !== undefined,
   });
+  let metricsServer: http.Server | undefined;
+  if (config.metrics.port !== undefined) {
+    const metricsApp = express();
+    metricsApp.disable('x-powered-by');
+    metricsApp.get('/metrics', serveMetrics);
+    metricsServer = http.createServer(metricsApp);
+  } else {
+    app.get('/metrics', serveMetrics);
+  }
 
   // Before the console's router: its GET /graphql (GraphiQL) would otherwise answer preflights itself.
   app.use('/graphql', corsGuard(config.corsOrigins));
   app.use(consoleRouter({ graphiql: config.graphql.graphiql }));
   app.use(
     '/graphql',
-    express.json({ limit: '5mb' }),
+    rateLimitMiddleware(rateLimiter, authenticate),
+    express.json({ limit: config.graphql.maxBodyBytes }),
+    graphqlGuard(config.graphql.maxTokens),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GatewayContext> => {
+      context: async ({ req, res }): Promise<GatewayContext> => {
         const requestId = typeof req.id === 'string' ? req.id : requestIdFrom(undefined);
-        const principal = await authenticate(req.headers.authorization);
+        // Authenticated by the rate limiter already.
+        const principal = res.locals.authenticated
+          ? (res.locals.principal as Principal | undefined)
+          : await authenticate(req.headers.authorization);
         return contextFor(requestId, principal, (req as Request & { log: Logger }).log);
       },
     }),
   );
+
+  app.use(jsonNotFound());
+  app.use(jsonErrorHandler(logger, config.graphql.maxBodyBytes));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await apollo.stop(); // stops accepting, drains HTTP requests and the WebSocket server
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      if (metricsServer?.listening)
+        await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await rateLimiter?.close();
       await core.close();
     })());
 
   return {
     ...core,
     httpServer,
-    listen: () =>
-      new Promise<string>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(config.port, () => {
-          const { port } = httpServer.address() as AddressInfo;
-          resolve(`http://127.0.0.1:${port}`);
-        });
-      }),
+    metricsServer,
+    listen: async () => {
+      if (metricsServer) await listenOn(metricsServer, config.metrics.port ?? 0, config.host);
+      return listenOn(httpServer, config.port, config.host);
+    },
     close,
   };
+}
+
+/** Listens on host:port; resolves to the base URL (a wildcard host is reached at 127.0.0.1). */
+function listenOn(server: http.Server, port: number, host: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.address;
+      resolve(`http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${address.port}`);
+    });
+  });
 }
 
 function routeLabel(req: Request): string {
@@ -290,15 +344,18 @@ function routeLabel(req: Request): string {
 }
 
 /** Records every GraphQL operation's duration and outcome. */
-function operationMetrics(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
+function operationMetrics(
+  metrics: Metrics,
+  contract: ReadonlySet<string>,
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       const stop = metrics.graphqlDuration.startTimer();
       return {
-        async willSendResponse({ operation, operationName, errors }) {
+        async willSendResponse({ operation, errors }) {
           stop({
             type: operation?.operation ?? 'unknown',
-            operation: operationName ?? 'anonymous',
+            operation: operationLabel(operation, contract),
             outcome: errors?.length ? 'error' : 'ok',
           });
         },

@@ -11,6 +11,7 @@ import { DEMO_APP_DEFAULTS } from './sandbox/apps';
 import {
   IsBooleanString,
   IsIn,
+  IsIP,
   IsInt,
   IsOptional,
   IsString,
@@ -88,6 +89,22 @@ class EnvVars {
   @IsOptional() @IsInt() @Min(1024) @Max(16 * 1024 * 1024) WS_MAX_MESSAGE_BYTES?: number;
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000) WS_MAX_MESSAGES_PER_SECOND?: number;
   @IsOptional() @IsInt() @Min(1) @Max(3600) WS_KEY_RECHECK_SECONDS?: number;
+  // Limits and exposure (issue 9).
+  @IsOptional() @IsInt() @Min(1) @Max(1000) GRAPHQL_MAX_ALIASES?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1000) GRAPHQL_MAX_DIRECTIVES?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(100_000) GRAPHQL_MAX_TOKENS?: number;
+  @IsOptional() @IsInt() @Min(100) GRAPHQL_MAX_COST?: number;
+  @IsOptional() @IsInt() @Min(1024) @Max(100 * 1024 * 1024) GRAPHQL_MAX_BODY_BYTES?: number;
+  @IsOptional() @IsInt() @Min(0) RATE_LIMIT_PER_SECOND?: number;
+  @IsOptional() @IsInt() @Min(1) RATE_LIMIT_BURST?: number;
+  @IsOptional() @IsInt() @Min(0) RATE_LIMIT_ANONYMOUS_PER_SECOND?: number;
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters long' })
+  METRICS_TOKEN?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
+  @IsOptional() @IsIP() HOST?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(10) TRUST_PROXY?: number;
 }
 
 const NUMERIC: ReadonlyArray<keyof EnvVars> = [
@@ -107,6 +124,16 @@ const NUMERIC: ReadonlyArray<keyof EnvVars> = [
   'WS_MAX_MESSAGE_BYTES',
   'WS_MAX_MESSAGES_PER_SECOND',
   'WS_KEY_RECHECK_SECONDS',
+  'GRAPHQL_MAX_ALIASES',
+  'GRAPHQL_MAX_DIRECTIVES',
+  'GRAPHQL_MAX_TOKENS',
+  'GRAPHQL_MAX_COST',
+  'GRAPHQL_MAX_BODY_BYTES',
+  'RATE_LIMIT_PER_SECOND',
+  'RATE_LIMIT_BURST',
+  'RATE_LIMIT_ANONYMOUS_PER_SECOND',
+  'METRICS_PORT',
+  'TRUST_PROXY',
 ];
 
 export interface DatabaseConfig {
@@ -131,6 +158,10 @@ export interface QuickBooksConfig {
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
+  /** The address HTTP listens on: 127.0.0.1 in local mode, 0.0.0.0 otherwise, unless HOST says. */
+  host: string;
+  /** Proxies in front whose X-Forwarded-For is believed (Express `trust proxy` hop count); 0 = none. */
+  trustProxy: number;
   /** Where local state lives: the SQLite file, the generated local encryption key, the emulator's snapshot. */
   dataDir: string;
   database: DatabaseConfig;
@@ -144,7 +175,23 @@ export interface Config {
   runWorker: boolean;
   logLevel: LogLevel;
   /** `graphiql`: serve GraphiQL to browsers at GET /graphql (and so allow introspection). */
-  graphql: { maxDepth: number; introspection: boolean; graphiql: boolean };
+  graphql: {
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxTokens: number;
+    maxCost: number;
+    /** Largest request body `/graphql` reads; larger answers 413. */
+    maxBodyBytes: number;
+    introspection: boolean;
+    graphiql: boolean;
+    /** Strip "Did you mean …?" from validation errors (production). */
+    hideSuggestions: boolean;
+  };
+  /** Token buckets on /graphql (HTTP and WebSocket): per API key, and per client address for requests without one. */
+  rateLimit: { perSecond: number; burst: number; anonymousPerSecond: number; anonymousBurst: number };
+  /** `/metrics`: behind a bearer token when `token` is set; on its own listener when `port` is set. */
+  metrics: { token?: string; port?: number };
   /** QuickBooks Desktop through the Web Connector. */
   desktop: {
     /** The gateway's public base URL: the .qwc file's AppURL is `<publicUrl>/qbwc`. */
@@ -210,9 +257,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const dataDir = path.resolve(cwd, 'data');
   const nodeEnv = (vars.NODE_ENV ?? 'development') as Config['env'];
   const graphiql = vars.GRAPHIQL ? vars.GRAPHIQL === 'true' : nodeEnv !== 'production';
+  const perSecond = vars.RATE_LIMIT_PER_SECOND ?? 50;
+  const anonymousPerSecond = vars.RATE_LIMIT_ANONYMOUS_PER_SECOND ?? 10;
   const config: Config = {
     env: nodeEnv,
     port,
+    host: vars.HOST ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
+    trustProxy: vars.TRUST_PROXY ?? 0,
     dataDir,
     database: parseDatabaseUrl(vars.DATABASE_URL, dataDir, vars.MIGRATIONS_RUN !== 'false'),
     redisUrl: vars.REDIS_URL,
@@ -239,6 +290,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: vars.LOG_LEVEL ?? 'info',
     graphql: {
       maxDepth: vars.GRAPHQL_MAX_DEPTH ?? 12,
+      maxAliases: vars.GRAPHQL_MAX_ALIASES ?? 20,
+      maxDirectives: vars.GRAPHQL_MAX_DIRECTIVES ?? 50,
+      maxTokens: vars.GRAPHQL_MAX_TOKENS ?? 2000,
+      maxCost: vars.GRAPHQL_MAX_COST ?? 100_000,
+      maxBodyBytes: vars.GRAPHQL_MAX_BODY_BYTES ?? 2 * 1024 * 1024,
+      hideSuggestions: nodeEnv === 'production',
       // GraphiQL needs the schema; asking for it in production asks for introspection too.
       introspection: nodeEnv !== 'production' || graphiql,
       graphiql,
@@ -258,6 +315,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       timeoutMs: (vars.WEBHOOK_TIMEOUT_SECONDS ?? 10) * 1000,
       allowHttp: mode === 'local' || nodeEnv !== 'production',
     },
+    rateLimit: {
+      perSecond,
+      burst: Math.max(vars.RATE_LIMIT_BURST ?? perSecond * 2, perSecond),
+      anonymousPerSecond,
+      anonymousBurst: anonymousPerSecond * 2,
+    },
+    metrics: { token: vars.METRICS_TOKEN, port: vars.METRICS_PORT },
     undoTimeoutMs: (vars.UNDO_TIMEOUT_SECONDS ?? 20) * 1000,
     maxQueueWaitMs: (vars.READYZ_MAX_QUEUE_WAIT_SECONDS ?? 120) * 1000,
     shutdownTimeoutMs: (vars.SHUTDOWN_TIMEOUT_SECONDS ?? 5) * 1000,
