@@ -2,6 +2,7 @@ import type { Services } from './core';
 import type { JobPayloads } from './job-catalogue';
 import type { JobContext, JobHandlers } from './jobs';
 import { toStoredError } from './services/stored-error';
+import { classifyJobFailure, waitingProblem } from './services/posting/failure';
 
 /** One handler per job kind: each is a service method, so the worker holds no business rules of its own. */
 export function createJobHandlers(services: Services): JobHandlers<JobPayloads> {
@@ -14,7 +15,19 @@ export function createJobHandlers(services: Services): JobHandlers<JobPayloads> 
     try {
       await work();
     } catch (error) {
-      if (context.attempt < context.maxAttempts) throw error;
+      if (context.attempt < context.maxAttempts) {
+        // QuickBooks down or throttling: the batch says it is waiting, rather than RUNNING with nothing to show.
+        if (classifyJobFailure(error, context.signal) === 'transient') {
+          context.logger.warn(
+            { err: error, batchId },
+            'batch job is waiting for QuickBooks; it will run again',
+          );
+          await services.batches
+            .waiting(batchId, waitingProblem(toStoredError(error), context.attempt, context.maxAttempts))
+            .catch(() => undefined);
+        }
+        throw error;
+      }
       context.logger.error(
         { err: error, batchId },
         'batch job failed on its last attempt; the batch ends FAILED',

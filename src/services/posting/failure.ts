@@ -1,5 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import { AppError } from '../../errors';
+import type { StoredSyncError } from '../../entities';
 import { QuickBooksError } from '../../quickbooks';
 
 /**
@@ -49,4 +50,17 @@ export function classifyJobFailure(error: unknown, signal?: AbortSignal): JobFai
   )
     return 'transient';
   return 'deterministic';
+}
+
+/** What a batch shows while its job waits out a transient failure: "Waiting for QuickBooks (attempt 2 of 25): …". */
+export function waitingProblem(
+  stored: StoredSyncError,
+  attempt: number,
+  maxAttempts?: number,
+): StoredSyncError {
+  return {
+    ...stored,
+    message: `Waiting for QuickBooks (attempt ${attempt}${maxAttempts ? ` of ${maxAttempts}` : ''}): ${stored.message}`,
+    hint: 'the gateway tries again on its own with growing waits; nothing to do unless it keeps failing',
+  };
 }

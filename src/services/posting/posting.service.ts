@@ -36,7 +36,7 @@ import {
 } from './currency';
 import { PaymentMethodResolver, paymentMethodIdOf } from './payment-methods';
 import { illFormedOrderProblem } from './text';
-import { classifyJobFailure } from './failure';
+import { classifyJobFailure, waitingProblem } from './failure';
 import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './updates';
 import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import type { ReferenceService } from '../reference.service';
@@ -335,13 +335,8 @@ export class PostingService {
    * and which attempt this was, a connection event and a sync log of the batch say so, and the job runs again.
    */
   private async showWaiting(context: RunContext, error: unknown, options: PostRunOptions): Promise<void> {
-    const stored = toStoredError(error);
     const attempt = options.attempt ?? 1;
-    const problem = {
-      ...stored,
-      message: `Waiting for QuickBooks (attempt ${attempt}${options.maxAttempts ? ` of ${options.maxAttempts}` : ''}): ${stored.message}`,
-      hint: 'the gateway tries again on its own with growing waits; nothing to do unless it keeps failing',
-    };
+    const problem = waitingProblem(toStoredError(error), attempt, options.maxAttempts);
     this.logger.warn(
       { err: error, batchId: context.batch.id, attempt, maxAttempts: options.maxAttempts },
       'posting is waiting for QuickBooks; the job will run again',

@@ -1,0 +1,218 @@
+/**
+ * `npm run bench -- fanout` — what `batchProgress` subscribers cost the work, in one JSON line.
+ *
+ * The same batch (FANOUT_BENCH_ORDERS orders, 2,000 by default; 3 lines and a freight charge each, 200 customers,
+ * 100 SKUs) is posted to a new company of the emulator (its own process, QuickBooks' default limits, 50 ms a request;
+ * FANOUT_BENCH_LATENCY_MS) by a gateway (HTTP + graphql-ws, this process) with 0, 500 and 1,000 subscribers following
+ * it over WebSocket, one connection each, from a process of their own. The three are interleaved and repeated
+ * (FANOUT_BENCH_ROUNDS, 3), and each figure is the median of its runs: these machines are shared and noisy. For each
+ * count: the posting time (the job, from start to its terminal event) and its ratio to the time without subscribers;
+ * with subscribers, the lag from each item's commit (its event published) to the first frame that shows it at each
+ * subscriber: p50, p99 and max over every (subscriber, item). Targets (issues 9 and 14): 500 subscribers cost < 10% of
+ * the posting time; 1,000 subscribers: p99 lag ≤ 250 ms. FANOUT_BENCH_SUBSCRIBERS changes the counts.
+ */
+import 'reflect-metadata';
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { createGateway, type Gateway } from '../src/app';
+import { createLogger } from '../src/logger';
+import type { BatchProgressEvent } from '../src/pubsub';
+import {
+  benchConfig,
+  connectRealm,
+  ingest,
+  round,
+  scratchDatabase,
+  startEmulator,
+  type Emulator,
+  type Shape,
+} from './support';
+
+const ORDERS = Number(process.env.FANOUT_BENCH_ORDERS ?? 2000);
+const LATENCY_MS = Number(process.env.FANOUT_BENCH_LATENCY_MS ?? 50);
+const COUNTS = (process.env.FANOUT_BENCH_SUBSCRIBERS ?? '0,500,1000').split(',').map(Number);
+const ROUNDS = Number(process.env.FANOUT_BENCH_ROUNDS ?? 3);
+const SHAPE: Shape = { orders: ORDERS, customers: 200, skus: 100 };
+
+interface Run {
+  subscribers: number;
+  seconds: number;
+  status: string;
+  framesPerSubscriber?: number;
+  lagMs?: { p50: number; p99: number; max: number };
+}
+
+async function main(): Promise<void> {
+  const emulator = await startEmulator();
+  const database = await scratchDatabase();
+  const gateway = await createGateway(
+    benchConfig(database.url, database.dataDir, emulator.url, { RUN_WORKER: 'false' }),
+    {
+      logger: createLogger((process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
+      collectDefaultMetrics: false,
+    },
+  );
+  const url = await gateway.listen();
+  try {
+    const tenant = await gateway.services.tenants.create('bench');
+    const { key } = await gateway.services.apiKeys.create(tenant.id, 'fanout bench', ['READ']);
+    await emulator.admin('PUT', 'limits', { enabled: true, latencyMs: LATENCY_MS });
+    // Warm-up (not reported): the first posting of a process pays for compiling its code paths.
+    await postOnce(gateway, emulator, url, key, tenant.id, 0, { ...SHAPE, orders: 300 }, 'warm-up');
+    const runs: Run[] = [];
+    for (let pass = 1; pass <= ROUNDS; pass++) {
+      for (const subscribers of COUNTS) {
+        const label = `${subscribers} subscribers, round ${pass}`;
+        runs.push(await postOnce(gateway, emulator, url, key, tenant.id, subscribers, SHAPE, label));
+      }
+    }
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const middle = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    };
+    const summary = COUNTS.map((subscribers) => {
+      const mine = runs.filter((r) => r.subscribers === subscribers);
+      const lagged = mine.filter((r) => r.lagMs);
+      return {
+        subscribers,
+        seconds: round(median(mine.map((r) => r.seconds))),
+        allSeconds: mine.map((r) => round(r.seconds)),
+        statuses: [...new Set(mine.map((r) => r.status))],
+        ...(lagged.length
+          ? {
+              framesPerSubscriber: median(lagged.map((r) => r.framesPerSubscriber!)),
+              lagMs: {
+                p50: median(lagged.map((r) => r.lagMs!.p50)),
+                p99: median(lagged.map((r) => r.lagMs!.p99)),
+                max: Math.max(...lagged.map((r) => r.lagMs!.max)),
+              },
+            }
+          : {}),
+      };
+    });
+    const baseline = summary.find((r) => r.subscribers === 0)?.seconds ?? 0;
+    const ratio = (n: number) => {
+      const entry = summary.find((r) => r.subscribers === n);
+      return entry && baseline ? round(entry.seconds / baseline) : null;
+    };
+    console.log(
+      JSON.stringify({
+        bench: 'fanout',
+        at: new Date().toISOString(),
+        database: database.dialect,
+        orders: ORDERS,
+        latencyMs: LATENCY_MS,
+        rounds: ROUNDS,
+        baselineSeconds: baseline,
+        counts: summary,
+        ratio500: ratio(500),
+        ratio1000: ratio(1000),
+        p99LagMs1000: summary.find((r) => r.subscribers === 1000)?.lagMs?.p99 ?? null,
+        targets: { ratio500: '< 1.10', p99LagMs1000: '<= 250' },
+      }),
+    );
+  } finally {
+    await gateway.close();
+    emulator.process.kill();
+    await database.drop();
+  }
+}
+
+/** One posting of `shape` to a new company, followed by `subscribers` WebSocket subscribers. */
+async function postOnce(
+  gateway: Gateway,
+  emulator: Emulator,
+  url: string,
+  key: string,
+  tenantId: string,
+  subscribers: number,
+  shape: Shape,
+  label: string,
+): Promise<Run> {
+  const { realmId } = (await emulator.admin('POST', 'realms', { companyName: `Bench Fanout ${label}` })) as {
+    realmId: string;
+  };
+  const { connectionId, importBatchId } = await connectRealm(gateway, undefined as never, tenantId, realmId);
+  await gateway.services.references.runImport(importBatchId);
+  const accounts = await gateway.services.references.list(
+    tenantId,
+    connectionId,
+    { type: 'ACCOUNT' },
+    { first: 500 },
+  );
+  await gateway.services.connections.updateSettings(tenantId, connectionId, {
+    incomeAccountId: accounts.nodes.find((a) => a.kind === 'Income')!.quickbooksId,
+  });
+  const { ids } = await ingest(gateway, tenantId, connectionId, shape);
+  // Queued with no worker running: the job is run below, once every subscriber follows the batch.
+  const batch = await gateway.services.posting.postOrders(tenantId, ids);
+
+  const child = subscribers > 0 ? fork(path.join(__dirname, 'fanout-subscribers.js')) : undefined;
+  const frames = child
+    ? new Promise<Array<Array<[number, number]>>>((resolve, reject) => {
+        child.on('message', (message: { type: string; frames?: Array<Array<[number, number]>> }) => {
+          if (message.type === 'done') resolve(message.frames!);
+        });
+        child.once('exit', (code) =>
+          code ? reject(new Error(`subscribers exited with ${code}`)) : undefined,
+        );
+      })
+    : undefined;
+  if (child) {
+    const ready = new Promise<void>((resolve) => {
+      child.on('message', (message: { type: string }) => {
+        if (message.type === 'ready') resolve();
+      });
+    });
+    child.send({ url, key, batchId: batch.id, count: subscribers });
+    await ready;
+  }
+
+  // Each item's commit, as published (the fan-out's own listener is on the same target).
+  const committedAt: number[] = [];
+  const topic = `batchProgress:${batch.id}`;
+  const onEvent = (event: Event) => {
+    const detail = (event as CustomEvent<BatchProgressEvent>).detail;
+    if (detail.item) committedAt[detail.processed] = Date.now();
+  };
+  gateway.pubSub.eventTarget.addEventListener(topic, onEvent);
+  const started = performance.now();
+  await gateway.services.posting.runPostBatch(batch.id);
+  const seconds = (performance.now() - started) / 1000;
+  gateway.pubSub.eventTarget.removeEventListener(topic, onEvent);
+  const finished = await gateway.services.batches.findById(batch.id);
+  const run: Run = { subscribers, seconds, status: finished!.status };
+  if (frames) {
+    const received = await frames;
+    run.framesPerSubscriber = round(received.reduce((n, f) => n + f.length, 0) / received.length, 1);
+    run.lagMs = lags(received, committedAt, finished!.processed);
+  }
+  return run;
+}
+
+/** For every subscriber and item: when the first frame showing the item arrived, less when the item committed. */
+function lags(
+  received: Array<Array<[number, number]>>,
+  committedAt: number[],
+  total: number,
+): { p50: number; p99: number; max: number } {
+  const all = new Float64Array(received.length * total);
+  let n = 0;
+  for (const frames of received) {
+    let frame = 0;
+    for (let item = 1; item <= total; item++) {
+      while (frame < frames.length && frames[frame][0] < item) frame++;
+      if (frame === frames.length || committedAt[item] === undefined) continue;
+      all[n++] = frames[frame][1] - committedAt[item];
+    }
+  }
+  const sorted = all.subarray(0, n).sort();
+  const at = (q: number) => (n ? sorted[Math.min(n - 1, Math.floor(q * n))] : 0);
+  return { p50: at(0.5), p99: at(0.99), max: n ? sorted[n - 1] : 0 };
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
