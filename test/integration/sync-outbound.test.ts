@@ -294,6 +294,24 @@ describe.each(DIALECTS)('two-way sync, outbound, on %s', (dialect) => {
     expect(customers(c.realmId).length).toBe(customersBefore);
   });
 
+  it('stores the same customers sent by two calls at once once, and creates them once', async () => {
+    const c = await syncCompany(t, 'Outbound Concurrent');
+    const list = Array.from({ length: 50 }, (_, i) => ({
+      externalId: `K${i}`,
+      displayName: `Concurrent ${i}`,
+    }));
+    const results = await Promise.all([1, 2].map(() => upsert(c.key, c.connectionId, list)));
+    expect(results.map((r) => r.created).sort()).toEqual([0, 50]);
+    for (const result of results) if (result.batch) await follow(t, c.key, result.batch.id);
+    const names = customers(c.realmId)
+      .map((x) => x.DisplayName)
+      .filter((n) => n.startsWith('Concurrent '));
+    expect(names).toHaveLength(50);
+    expect(
+      await t.gateway.dataSource.getRepository(PartnerRecordEntity).countBy({ connectionId: c.connectionId }),
+    ).toBe(50);
+  });
+
   it('refuses bad input with the field path and writes nothing', async () => {
     const c = await syncCompany(t, 'Outbound Bad Input');
     const tooMany = Array.from({ length: 1001 }, (_, i) => ({ externalId: `X${i}`, displayName: `X ${i}` }));
