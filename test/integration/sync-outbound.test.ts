@@ -63,6 +63,16 @@ describe.each(DIALECTS)('two-way sync, outbound, on %s', (dialect) => {
     const payload = await upsert(c.key, c.connectionId, list);
     expect(payload).toMatchObject({ created: 500, updated: 0, pendingApproval: 0, queued: 500 });
     expect(payload.entities[0]).toMatchObject({ externalId: 'C-0', channel: 'shop', syncState: 'QUEUED' });
+    const node = await t.graphql<{ node: { __typename: string; name: string; syncState: string } }>(
+      c.key,
+      'query($id: ID!) { node(id: $id) { __typename ... on ReferenceEntity { name syncState } } }',
+      { id: payload.entities[0].id },
+    );
+    expect(node.data!.node).toEqual({
+      __typename: 'ReferenceEntity',
+      name: 'Partner Customer 0',
+      syncState: 'QUEUED',
+    });
     const events = await follow(t, c.key, payload.batch!.id);
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 500, failed: 0 });
 

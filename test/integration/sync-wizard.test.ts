@@ -176,6 +176,17 @@ describe.each(DIALECTS)('the sync wizard on %s', (dialect) => {
         changes: { displayName: { from: null, to: 'WC partner 0' } },
       });
 
+      const node = await t.graphql<{ node: { __typename: string; label: string; status: string } }>(
+        c.key,
+        'query($id: ID!) { node(id: $id) { __typename ... on PendingEntity { label status } } }',
+        { id: toQuickBooks[0].id },
+      );
+      expect(node.data!.node).toEqual({
+        __typename: 'PendingEntity',
+        label: 'WC partner 0',
+        status: 'PENDING',
+      });
+
       const checked = [...inbound.slice(0, 15), ...toQuickBooks.slice(0, 15)].map((p) => p.id);
       const result = await approve(c.key, c.connectionId, checked, 'CLEAR');
       expect(result).toMatchObject({ approved: 30, cleared: 10, kept: 0, batch: { kind: 'APPLY_APPROVED' } });

@@ -252,6 +252,12 @@ export class OutboundSync {
     });
   }
 
+  async getRecord(tenantId: string, id: string): Promise<PartnerRecordEntity> {
+    const row = await this.dataSource.getRepository(PartnerRecordEntity).findOneBy({ id, tenantId });
+    if (!row) throw notFound('Partner record', id);
+    return row;
+  }
+
   /** The partner records linked to these mirror rows (by reference row id). */
   recordsOfReferences(referenceIds: readonly string[]): Promise<Map<string, PartnerRecordEntity>> {
     return partnerRecordsOfReferences(this.dataSource, referenceIds);
