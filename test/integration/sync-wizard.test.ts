@@ -1,4 +1,4 @@
-import { ReferenceEntityRow } from '../../src/entities';
+import { ReferenceEntityRow, WebhookDeliveryEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { wsClient } from '../support/connect';
@@ -233,7 +233,20 @@ describe.each(DIALECTS)('the sync wizard on %s', (dialect) => {
 
   it('with KEEP the 10 unchecked stay pending and are offered again', async () => {
     const c = await company('Wizard Keep');
+    const endpoint = await t.graphql<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      c.key,
+      'mutation($url: String!) { createWebhookEndpoint(url: $url, events: ["pending_entities.changed"]) { endpoint { id } } }',
+      { url: 'http://127.0.0.1:4349/hooks' },
+    );
+    expect(endpoint.errors).toBeUndefined();
     const outbound = await holdForty(c, 'WK');
+    // Partners hear of it once per transaction: 40 holds of the inbound side, one upsert call of the outbound side.
+    const deliveries = await t.gateway.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .findBy({ endpointId: endpoint.data!.createWebhookEndpoint.endpoint.id });
+    expect(deliveries).toHaveLength(41);
+    expect(deliveries.every((d) => d.eventType === 'pending_entities.changed')).toBe(true);
+    expect(JSON.parse(deliveries[0].payload)).toMatchObject({ data: { connectionId: c.connectionId } });
     const inbound = (await pending(c.key, c.connectionId, 'FROM_QUICKBOOKS')).nodes;
     const toQuickBooks = (await pending(c.key, c.connectionId, 'TO_QUICKBOOKS')).nodes;
     const checked = [...inbound.slice(0, 15), ...toQuickBooks.slice(0, 15)].map((p) => p.id);
