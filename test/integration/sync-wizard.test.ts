@@ -2,6 +2,7 @@ import { ReferenceEntityRow, WebhookDeliveryEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { wsClient } from '../support/connect';
+import { applyInboundSnapshot } from '../../src/services/sync/mirror';
 import { follow, quickbooksOf, syncCompany, UPSERT_CUSTOMERS, type UpsertPayload } from '../support/sync';
 
 type QbCustomer = {
@@ -282,6 +283,47 @@ describe.each(DIALECTS)('the sync wizard on %s', (dialect) => {
     const names = qbNames(c.realmId);
     expect(outbound.every((o) => names.has(o.displayName))).toBe(true);
     expect((await pending(c.key, c.connectionId)).count).toBe(0);
+  });
+
+  it('applies inbound snapshots by LastUpdatedTime: an older one is ignored, a deleted one is kept inactive', async () => {
+    const c = await company('Mirror Applier');
+    const customer = c.qbCustomers[0];
+    const apply = (snapshot: Record<string, unknown>) =>
+      t.gateway.dataSource.transaction((manager) =>
+        applyInboundSnapshot(manager, c.tenantId, c.connectionId, 'CUSTOMER', snapshot),
+      );
+    const later = new Date(Date.now() + 120_000).toISOString();
+    const earlier = new Date(Date.now() - 120_000).toISOString();
+    const name = { DisplayName: 'Applier New', FullyQualifiedName: 'Applier New' };
+    expect(await apply({ ...customer, ...name, MetaData: { LastUpdatedTime: later } })).toMatchObject({
+      name: 'Applier New',
+    });
+    expect(
+      await apply({
+        ...customer,
+        DisplayName: 'Applier Old',
+        FullyQualifiedName: 'Applier Old',
+        MetaData: { LastUpdatedTime: earlier },
+      }),
+    ).toBeNull();
+    expect(await mirrorName(c.connectionId, customer.Id)).toBe('Applier New');
+    await apply({
+      Id: customer.Id,
+      status: 'Deleted',
+      MetaData: { LastUpdatedTime: new Date(Date.now() + 180_000).toISOString() },
+    });
+    const row = await t.gateway.dataSource
+      .getRepository(ReferenceEntityRow)
+      .findOneByOrFail({ connectionId: c.connectionId, type: 'CUSTOMER', quickbooksId: customer.Id });
+    expect(row).toMatchObject({ name: 'Applier New', active: false });
+    // Another tenant's connection id writes nothing.
+    const other = await t.gateway.dataSource.transaction((manager) =>
+      applyInboundSnapshot(manager, 'ten_other', c.connectionId, 'CUSTOMER', {
+        ...customer,
+        MetaData: { LastUpdatedTime: later },
+      }),
+    );
+    expect(other).toBeNull();
   });
 
   it('applies outbound changes at once when requireApproval is off', async () => {
