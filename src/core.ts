@@ -228,6 +228,7 @@ export async function createCore(
   connections.desktop = desktop;
   references.desktop = desktop;
   const pending = new PendingService(dataSource, events);
+  pending.attachWebhooks(webhooks);
   const outbound = new OutboundSync(
     dataSource,
     connections,

@@ -47,6 +47,7 @@ export function createResolvers(services: Services): Map<Function, object> {
         services.references,
         services.orders,
         services.invoicing.invoices,
+        { pending: services.pending, outbound: services.sync.outbound },
       ),
     ],
     [ConnectionResolver, new ConnectionResolver(services.connections, services.references)],

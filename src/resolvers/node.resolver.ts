@@ -16,6 +16,9 @@ import type { ConnectionService } from '../services/connections/connection.servi
 import type { InvoiceService } from '../services/invoices/invoice.service';
 import type { OrderService } from '../services/order.service';
 import type { ReferenceService } from '../services/reference.service';
+import type { OutboundSync } from '../services/sync/outbound.service';
+import type { PendingService } from '../services/sync/pending.service';
+import { toPartnerReferenceEntity, toPendingEntityType } from './sync.resolver';
 
 @Resolver()
 export class NodeResolver {
@@ -25,6 +28,7 @@ export class NodeResolver {
     private readonly references: ReferenceService,
     private readonly orders: OrderService,
     private readonly invoices: InvoiceService,
+    private readonly sync?: { pending: PendingService; outbound: OutboundSync },
   ) {}
 
   @Query(() => Node, {
@@ -46,6 +50,12 @@ export class NodeResolver {
           return toOrderType(await this.orders.get(tenantId, id));
         case 'invoice':
           return toInvoiceType(await this.invoices.get(tenantId, id));
+        case 'pendingEntity':
+          return this.sync ? toPendingEntityType(await this.sync.pending.get(tenantId, id)) : null;
+        case 'partnerRecord':
+          return this.sync
+            ? toPartnerReferenceEntity(await this.sync.outbound.getRecord(tenantId, id))
+            : null;
         default:
           return null;
       }

@@ -53,6 +53,21 @@ export function toPendingEntityType(row: PendingEntity): PendingEntityType {
   };
 }
 
+/** A partner's record as a ReferenceEntity (before, or apart from, the mirrored QuickBooks record). */
+export function toPartnerReferenceEntity(record: PartnerRecordEntity): WithSync {
+  return {
+    id: record.id,
+    type: record.type,
+    quickbooksId: record.quickbooksId ?? '',
+    name: record.name,
+    active: record.content.active !== false,
+    syncToken: record.syncedSyncToken,
+    quickbooksUpdatedAt: null,
+    data: {},
+    sync: syncFieldsOf(record),
+  };
+}
+
 /** Per-request loaders of this resolver's fields (kept beside the request's context, gone with it). */
 const requestLoaders = new WeakMap<
   object,
@@ -196,18 +211,7 @@ export class SyncResolver {
     const entities = result.records.map((record): WithSync => {
       const sync = syncFieldsOf(record);
       const row = record.quickbooksId ? mirrored.get(`${record.type}:${record.quickbooksId}`) : undefined;
-      if (row) return { ...row, sync };
-      return {
-        id: record.id,
-        type: record.type,
-        quickbooksId: record.quickbooksId ?? '',
-        name: record.name,
-        active: record.content.active !== false,
-        syncToken: record.syncedSyncToken,
-        quickbooksUpdatedAt: null,
-        data: {},
-        sync,
-      };
+      return row ? { ...row, sync } : toPartnerReferenceEntity(record);
     });
     return {
       entities,

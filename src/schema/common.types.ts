@@ -31,6 +31,7 @@ const NODE_TYPES: Record<string, string> = {
   ord: 'Order',
   inv: 'Invoice',
   pen: 'PendingEntity',
+  prt: 'ReferenceEntity',
 };
 
 @InterfaceType({

@@ -773,7 +773,7 @@ function sameUnderCollation(a: string, b: string): boolean {
 }
 
 /** A write that lost a race with another call: worth running again. */
-function writeConflict(error: unknown): 'duplicate' | 'deadlock' | undefined {
+export function writeConflict(error: unknown): 'duplicate' | 'deadlock' | undefined {
   const code =
     (error as { driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
   if (

@@ -63,6 +63,16 @@ describe.each(DIALECTS)('two-way sync, outbound, on %s', (dialect) => {
     const payload = await upsert(c.key, c.connectionId, list);
     expect(payload).toMatchObject({ created: 500, updated: 0, pendingApproval: 0, queued: 500 });
     expect(payload.entities[0]).toMatchObject({ externalId: 'C-0', channel: 'shop', syncState: 'QUEUED' });
+    const node = await t.graphql<{ node: { __typename: string; name: string; syncState: string } }>(
+      c.key,
+      'query($id: ID!) { node(id: $id) { __typename ... on ReferenceEntity { name syncState } } }',
+      { id: payload.entities[0].id },
+    );
+    expect(node.data!.node).toEqual({
+      __typename: 'ReferenceEntity',
+      name: 'Partner Customer 0',
+      syncState: 'QUEUED',
+    });
     const events = await follow(t, c.key, payload.batch!.id);
     expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 500, failed: 0 });
 
@@ -292,6 +302,24 @@ describe.each(DIALECTS)('two-way sync, outbound, on %s', (dialect) => {
       widget.Id,
     );
     expect(customers(c.realmId).length).toBe(customersBefore);
+  });
+
+  it('stores the same customers sent by two calls at once once, and creates them once', async () => {
+    const c = await syncCompany(t, 'Outbound Concurrent');
+    const list = Array.from({ length: 50 }, (_, i) => ({
+      externalId: `K${i}`,
+      displayName: `Concurrent ${i}`,
+    }));
+    const results = await Promise.all([1, 2].map(() => upsert(c.key, c.connectionId, list)));
+    expect(results.map((r) => r.created).sort()).toEqual([0, 50]);
+    for (const result of results) if (result.batch) await follow(t, c.key, result.batch.id);
+    const names = customers(c.realmId)
+      .map((x) => x.DisplayName)
+      .filter((n) => n.startsWith('Concurrent '));
+    expect(names).toHaveLength(50);
+    expect(
+      await t.gateway.dataSource.getRepository(PartnerRecordEntity).countBy({ connectionId: c.connectionId }),
+    ).toBe(50);
   });
 
   it('refuses bad input with the field path and writes nothing', async () => {

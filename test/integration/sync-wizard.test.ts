@@ -1,7 +1,8 @@
-import { ReferenceEntityRow } from '../../src/entities';
+import { ReferenceEntityRow, WebhookDeliveryEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { wsClient } from '../support/connect';
+import { applyInboundSnapshot } from '../../src/services/sync/mirror';
 import { follow, quickbooksOf, syncCompany, UPSERT_CUSTOMERS, type UpsertPayload } from '../support/sync';
 
 type QbCustomer = {
@@ -176,6 +177,17 @@ describe.each(DIALECTS)('the sync wizard on %s', (dialect) => {
         changes: { displayName: { from: null, to: 'WC partner 0' } },
       });
 
+      const node = await t.graphql<{ node: { __typename: string; label: string; status: string } }>(
+        c.key,
+        'query($id: ID!) { node(id: $id) { __typename ... on PendingEntity { label status } } }',
+        { id: toQuickBooks[0].id },
+      );
+      expect(node.data!.node).toEqual({
+        __typename: 'PendingEntity',
+        label: 'WC partner 0',
+        status: 'PENDING',
+      });
+
       const checked = [...inbound.slice(0, 15), ...toQuickBooks.slice(0, 15)].map((p) => p.id);
       const result = await approve(c.key, c.connectionId, checked, 'CLEAR');
       expect(result).toMatchObject({ approved: 30, cleared: 10, kept: 0, batch: { kind: 'APPLY_APPROVED' } });
@@ -222,7 +234,20 @@ describe.each(DIALECTS)('the sync wizard on %s', (dialect) => {
 
   it('with KEEP the 10 unchecked stay pending and are offered again', async () => {
     const c = await company('Wizard Keep');
+    const endpoint = await t.graphql<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      c.key,
+      'mutation($url: String!) { createWebhookEndpoint(url: $url, events: ["pending_entities.changed"]) { endpoint { id } } }',
+      { url: 'http://127.0.0.1:4349/hooks' },
+    );
+    expect(endpoint.errors).toBeUndefined();
     const outbound = await holdForty(c, 'WK');
+    // Partners hear of it once per transaction: 40 holds of the inbound side, one upsert call of the outbound side.
+    const deliveries = await t.gateway.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .findBy({ endpointId: endpoint.data!.createWebhookEndpoint.endpoint.id });
+    expect(deliveries).toHaveLength(41);
+    expect(deliveries.every((d) => d.eventType === 'pending_entities.changed')).toBe(true);
+    expect(JSON.parse(deliveries[0].payload)).toMatchObject({ data: { connectionId: c.connectionId } });
     const inbound = (await pending(c.key, c.connectionId, 'FROM_QUICKBOOKS')).nodes;
     const toQuickBooks = (await pending(c.key, c.connectionId, 'TO_QUICKBOOKS')).nodes;
     const checked = [...inbound.slice(0, 15), ...toQuickBooks.slice(0, 15)].map((p) => p.id);
@@ -258,6 +283,47 @@ describe.each(DIALECTS)('the sync wizard on %s', (dialect) => {
     const names = qbNames(c.realmId);
     expect(outbound.every((o) => names.has(o.displayName))).toBe(true);
     expect((await pending(c.key, c.connectionId)).count).toBe(0);
+  });
+
+  it('applies inbound snapshots by LastUpdatedTime: an older one is ignored, a deleted one is kept inactive', async () => {
+    const c = await company('Mirror Applier');
+    const customer = c.qbCustomers[0];
+    const apply = (snapshot: Record<string, unknown>) =>
+      t.gateway.dataSource.transaction((manager) =>
+        applyInboundSnapshot(manager, c.tenantId, c.connectionId, 'CUSTOMER', snapshot),
+      );
+    const later = new Date(Date.now() + 120_000).toISOString();
+    const earlier = new Date(Date.now() - 120_000).toISOString();
+    const name = { DisplayName: 'Applier New', FullyQualifiedName: 'Applier New' };
+    expect(await apply({ ...customer, ...name, MetaData: { LastUpdatedTime: later } })).toMatchObject({
+      name: 'Applier New',
+    });
+    expect(
+      await apply({
+        ...customer,
+        DisplayName: 'Applier Old',
+        FullyQualifiedName: 'Applier Old',
+        MetaData: { LastUpdatedTime: earlier },
+      }),
+    ).toBeNull();
+    expect(await mirrorName(c.connectionId, customer.Id)).toBe('Applier New');
+    await apply({
+      Id: customer.Id,
+      status: 'Deleted',
+      MetaData: { LastUpdatedTime: new Date(Date.now() + 180_000).toISOString() },
+    });
+    const row = await t.gateway.dataSource
+      .getRepository(ReferenceEntityRow)
+      .findOneByOrFail({ connectionId: c.connectionId, type: 'CUSTOMER', quickbooksId: customer.Id });
+    expect(row).toMatchObject({ name: 'Applier New', active: false });
+    // Another tenant's connection id writes nothing.
+    const other = await t.gateway.dataSource.transaction((manager) =>
+      applyInboundSnapshot(manager, 'ten_other', c.connectionId, 'CUSTOMER', {
+        ...customer,
+        MetaData: { LastUpdatedTime: later },
+      }),
+    );
+    expect(other).toBeNull();
   });
 
   it('applies outbound changes at once when requireApproval is off', async () => {

@@ -16,6 +16,7 @@ import type { BatchService } from '../batch.service';
 import type { ConnectionService } from '../connections/connection.service';
 import type { ConnectionEvents } from '../connection-events';
 import { QUICKBOOKS_ENTITY, type ReferenceService } from '../reference.service';
+import { writeConflict } from '../order.service';
 import { toStoredError } from '../stored-error';
 import type { SyncLogService } from '../sync-log.service';
 import { applyInboundSnapshot } from './mirror';
@@ -37,6 +38,7 @@ import type { PendingService } from './pending.service';
 export const MAX_RECORDS_PER_CALL = 1000;
 const CHANNEL_MAX = 100;
 const READ_CHUNK = 500;
+const WRITE_ATTEMPTS = 5;
 
 export interface UpsertReferenceResult {
   records: PartnerRecordEntity[];
@@ -132,6 +134,36 @@ export class OutboundSync {
     if (inputs.length === 0)
       return { records: [], created: 0, updated: 0, pendingApproval: 0, queued: 0, batch: null };
 
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.write(connection, channel, type, contents, inputs, settings.requireApproval);
+      } catch (error) {
+        // Another call stored one of these records between our read and our insert, or MySQL chose us as a
+        // deadlock victim: run again, now seeing the other call's rows.
+        if (!writeConflict(error)) throw error;
+        if (attempt >= WRITE_ATTEMPTS)
+          throw new AppError(
+            'CONFLICT',
+            `${field}: the same records are being stored by another call at this moment`,
+            {
+              field,
+              hint: 'send the call again',
+            },
+          );
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  private write(
+    connection: ConnectionEntity,
+    channel: string,
+    type: PartnerType,
+    contents: Content[],
+    inputs: ReadonlyArray<{ externalId: string }>,
+    requireApproval: boolean,
+  ): Promise<UpsertReferenceResult> {
+    const { tenantId, id: connectionId } = connection;
     return this.dataSource.transaction(async (manager) => {
       const existing = new Map<string, PartnerRecordEntity>();
       const ids = inputs.map((i) => i.externalId.trim());
@@ -158,7 +190,7 @@ export class OutboundSync {
           records.push(old); // unchanged: nothing to send (a cleared change returns only when it changes again)
           continue;
         }
-        const state = settings.requireApproval ? 'PENDING_APPROVAL' : 'QUEUED';
+        const state = requireApproval ? 'PENDING_APPROVAL' : 'QUEUED';
         const record: PartnerRecordEntity = old
           ? { ...old, content, name: labelOf(type, content) || externalId, syncState: state, updatedAt: now }
           : {
@@ -191,7 +223,7 @@ export class OutboundSync {
           await manager.insert(PartnerRecordEntity, record as never);
         }
         records.push(record);
-        if (settings.requireApproval) {
+        if (requireApproval) {
           pendingApproval += 1;
           await this.pending.hold(manager, tenantId, connectionId, {
             direction: 'TO_QUICKBOOKS',
@@ -218,6 +250,12 @@ export class OutboundSync {
         : null;
       return { records, created, updated, pendingApproval, queued: queued.length, batch };
     });
+  }
+
+  async getRecord(tenantId: string, id: string): Promise<PartnerRecordEntity> {
+    const row = await this.dataSource.getRepository(PartnerRecordEntity).findOneBy({ id, tenantId });
+    if (!row) throw notFound('Partner record', id);
+    return row;
   }
 
   /** The partner records linked to these mirror rows (by reference row id). */

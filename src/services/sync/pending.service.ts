@@ -10,6 +10,7 @@ import {
 import { AppError } from '../../errors';
 import { newId } from '../../ids';
 import type { ConnectionEvents } from '../connection-events';
+import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import { paginate, type Page, type PageArgs } from '../pagination';
 import { dialectOf, type Dialect } from '../../sql';
 
@@ -64,6 +65,7 @@ export class PendingService {
   /** Connections whose pending entities changed, per transaction still open. */
   private readonly awaitingCommit = new Map<QueryRunner, Set<string>>();
   private commitHookInstalled = false;
+  private webhooks?: WebhookEmitter;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -163,8 +165,13 @@ export class PendingService {
     } else {
       await manager.insert(PendingEntity, row as never);
     }
-    this.announce(manager, connectionId);
+    await this.announce(manager, tenantId, connectionId);
     return row;
+  }
+
+  /** Partner webhooks (pending_entities.changed) are written with the change; wired after construction. */
+  attachWebhooks(webhooks: WebhookEmitter): void {
+    this.webhooks = webhooks;
   }
 
   /** Pending changes of a connection, oldest first. */
@@ -212,13 +219,22 @@ export class PendingService {
    * Publishes PENDING_ENTITIES_CHANGED for the connection once `manager`'s transaction commits (at once outside one).
    * TypeORM announces commits to the DataSource's subscribers, so one subscriber is added, once.
    */
-  announce(manager: EntityManager, connectionId: string): void {
+  async announce(manager: EntityManager, tenantId: string, connectionId: string): Promise<void> {
     const runner = manager.queryRunner;
-    if (!runner?.isTransactionActive) {
+    const waiting = runner?.isTransactionActive
+      ? (this.awaitingCommit.get(runner) ?? new Set<string>())
+      : undefined;
+    // Partners' endpoints hear of it once per transaction and connection, in the same commit.
+    if (!waiting?.has(connectionId)) {
+      await this.webhooks?.emit(manager, tenantId, {
+        type: 'pending_entities.changed',
+        data: { connectionId },
+      });
+    }
+    if (!runner || !waiting) {
       this.publish(connectionId);
       return;
     }
-    const waiting = this.awaitingCommit.get(runner) ?? new Set<string>();
     waiting.add(connectionId);
     this.awaitingCommit.set(runner, waiting);
     if (this.commitHookInstalled) return;

@@ -120,7 +120,7 @@ export class SyncWizard {
             })),
           )
         : null;
-      if (approved.length || cleared.length) this.pending.announce(manager, connectionId);
+      if (approved.length || cleared.length) await this.pending.announce(manager, tenantId, connectionId);
       return {
         approved: approved.length,
         cleared: cleared.length,
