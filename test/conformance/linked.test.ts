@@ -139,6 +139,18 @@ describe('deposits', () => {
       Line: [{ Amount: 60, LinkedTxn: [{ TxnId: payment.Id, TxnType: 'Payment', TxnLineId: '0' }] }],
     });
     expect(again.code).toBe('6000');
+    // The deposited payment cannot be deleted or change amount; a note is fine.
+    expect((await c.fault('deletePayment', payment.Id)).code).toBe('6540');
+    const current = await c.qb('getPayment', payment.Id);
+    expect(
+      (await c.fault('updatePayment', { Id: payment.Id, SyncToken: current.SyncToken, TotalAmt: 61 })).code,
+    ).toBe('6540');
+    const noted = await c.qb('updatePayment', {
+      Id: payment.Id,
+      SyncToken: current.SyncToken,
+      PrivateNote: 'ok',
+    });
+    expect(noted.PrivateNote).toBe('ok');
   });
 });
 

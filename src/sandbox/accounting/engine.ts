@@ -5,6 +5,7 @@ import { SALES_TRANSACTIONS, type EntityType } from './entity-types';
 import {
   businessValidation,
   deletedTransaction,
+  depositedTransaction,
   malformedRequest,
   objectNotFound,
   requiredParam,
@@ -22,37 +23,12 @@ import {
 } from './fields';
 import { Dec, num, ZERO } from './money';
 import { NAME_LIST_BUILDERS } from './name-lists';
-import { buildPayment, creditMemoLinks, voidedPayment } from './payments';
+import { creditMemoLinks, voidedPayment } from './payments';
 import { creditUsed, paymentLinks, type QboObject, type Realm } from './realm';
-import { BANKING_BUILDERS } from './banking';
-import { OTHER_NAME_BUILDERS, OTHER_TXN_BUILDERS } from './others';
-import { billLinks, paidOnBill, PURCHASE_BUILDERS } from './purchases';
-import {
-  SALES_BUILDERS,
-  SHIPPING_ITEM_ID,
-  voidedSales,
-  type TxnBuilder,
-  type TxnWriteOptions,
-} from './sales';
-
-/** Every transaction builder by entity name (table-driven: a new entity is a builder and a `def` line). */
-const TXN_BUILDERS: Readonly<Record<string, TxnBuilder>> = {
-  ...SALES_BUILDERS,
-  ...PURCHASE_BUILDERS,
-  ...BANKING_BUILDERS,
-  ...OTHER_TXN_BUILDERS,
-  Payment: buildPayment,
-};
-
-/** Where each kind of document is e-mailed to (`POST /{entity}/{id}/send`). */
-const SENDABLE: Readonly<Record<string, string>> = {
-  Invoice: 'BillEmail',
-  SalesReceipt: 'BillEmail',
-  CreditMemo: 'BillEmail',
-  RefundReceipt: 'BillEmail',
-  Estimate: 'BillEmail',
-  PurchaseOrder: 'POEmail',
-};
+import { OTHER_NAME_BUILDERS } from './others';
+import { createTimeOf, customerShare, nextToken, sameRef, SENDABLE, TXN_BUILDERS } from './engine-support';
+import { billLinks, paidOnBill } from './purchases';
+import { SHIPPING_ITEM_ID, voidedSales, type TxnWriteOptions } from './sales';
 import { companyDate, metaTime, truncateToSecond } from './time';
 
 /** Options of a create or update. */
@@ -116,6 +92,7 @@ export class Engine implements RuleContext {
     if (sparse) for (const key of this.clearedKeys) delete requested[key];
     if (type.kind === 'txn') checkClosedPeriod(this.realm, prev.TxnDate, requested.TxnDate);
     const built = this.build(type, requested, prev, opts, input);
+    this.assertNotDeposited(type, prev, built);
     const obj = this.envelope(built, prev.Id as string, nextToken(prev), createTimeOf(prev));
     const deactivated = type.kind === 'name' && prev.Active !== false && obj.Active === false;
     // QuickBooks reports a name list entity made inactive as a Delete (name lists cannot be deleted otherwise).
@@ -134,6 +111,7 @@ export class Engine implements RuleContext {
     const prev = this.current(type, input);
     checkClosedPeriod(this.realm, prev.TxnDate);
     this.assertNoPayments(type, prev);
+    this.assertNotDeposited(type, prev);
     const id = prev.Id as string;
     const tombstone: QboObject = {
       ...prev,
@@ -153,6 +131,7 @@ export class Engine implements RuleContext {
     const prev = this.current(type, input);
     checkClosedPeriod(this.realm, prev.TxnDate);
     this.assertNoPayments(type, prev);
+    this.assertNotDeposited(type, prev);
     const voided =
       type.name === 'Payment'
         ? voidedPayment(prev)
@@ -290,6 +269,26 @@ export class Engine implements RuleContext {
     const prev = this.read(type, id);
     if (token !== prev.SyncToken) throw staleObject();
     return prev;
+  }
+
+  /** 6540 when a payment or sales receipt sits in a deposit and the change would move its money. */
+  private assertNotDeposited(type: EntityType, prev: QboObject, next?: QboObject): void {
+    if (type.name !== 'Payment' && type.name !== 'SalesReceipt') return;
+    if (
+      next &&
+      next.TotalAmt === prev.TotalAmt &&
+      sameRef(next.DepositToAccountRef, prev.DepositToAccountRef)
+    )
+      return;
+    for (const row of this.realm.table('Deposit').values()) {
+      if (row.deleted || !Array.isArray(row.obj.Line)) continue;
+      for (const line of row.obj.Line as QboObject[]) {
+        const links = Array.isArray(line.LinkedTxn) ? (line.LinkedTxn as QboObject[]) : [];
+        if (links.some((l) => l.TxnType === type.name && l.TxnId === prev.Id)) {
+          throw depositedTransaction(row.obj.Id as string);
+        }
+      }
+    }
   }
 
   private assertNoPayments(type: EntityType, prev: QboObject): void {
@@ -570,36 +569,4 @@ export class Engine implements RuleContext {
       }
     }
   }
-}
-
-function nextToken(obj: QboObject): string {
-  return String(Number(obj.SyncToken ?? 0) + 1);
-}
-
-function createTimeOf(obj: QboObject): string {
-  const meta = obj.MetaData;
-  return isObject(meta) && typeof meta.CreateTime === 'string' ? meta.CreateTime : '';
-}
-
-/** What a transaction contributes to its customer's Balance: open invoice balance, minus unused credit. */
-function customerShare(
-  entity: string,
-  obj: QboObject | undefined,
-): { customerId: string; amount: Dec } | undefined {
-  if (!obj || !isObject(obj.CustomerRef)) return undefined;
-  let amount: Dec;
-  switch (entity) {
-    case 'Invoice':
-      amount = new Dec((obj.Balance as number) ?? 0);
-      break;
-    case 'CreditMemo':
-      amount = new Dec((obj.RemainingCredit as number) ?? 0).negated();
-      break;
-    case 'Payment':
-      amount = new Dec((obj.UnappliedAmt as number) ?? 0).negated();
-      break;
-    default:
-      return undefined;
-  }
-  return amount.isZero() ? undefined : { customerId: String(obj.CustomerRef.value), amount };
 }

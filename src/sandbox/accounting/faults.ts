@@ -146,6 +146,16 @@ export function duplicateName(id: string): QboFault {
   return fault('6240', 'Duplicate Name Exists Error', `The name supplied already exists. : Id=${id}`);
 }
 
+/** 6540: a payment or sales receipt already in a deposit (Intuit "Top QBO API errors": Deposited Transaction cannot
+ * be changed). */
+export function depositedTransaction(depositId: string): QboFault {
+  return fault(
+    '6540',
+    'Deposited Transaction cannot be changed',
+    `Deposited Transaction cannot be changed : This transaction is part of deposit ${depositId}. Remove it from the deposit first.`,
+  );
+}
+
 /** 500: an operation QuickBooks does not support on that entity (e.g. deleting a Customer). */
 export function unsupportedOperation(detail: string): QboFault {
   return fault('500', 'Unsupported Operation', detail);
