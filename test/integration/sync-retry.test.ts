@@ -161,5 +161,40 @@ describe.each(DIALECTS)('sync errors and retries on %s', (dialect) => {
       status: 'SUCCEEDED',
       message: expect.stringContaining('Fix Edit Sequence'),
     });
+
+    // The same on a first match: an existing QuickBooks customer linked and updated through a stale SyncToken.
+    await qb.create('Customer', {
+      DisplayName: 'Matt Match',
+      PrimaryEmailAddr: { Address: 'matt@old.example.com' },
+    });
+    t.gateway.sandbox!.setFaults({
+      rules: [
+        {
+          match: { realmId: c.realmId, operation: 'batch' },
+          times: 1,
+          respond: { status: 400, code: '5010', message: 'Stale Object Error' },
+        },
+      ],
+    });
+    try {
+      const matched = await t.graphql<{ upsertCustomers: UpsertPayload }>(c.key, UPSERT_CUSTOMERS, {
+        id: c.connectionId,
+        channel: 'shop',
+        customers: [{ externalId: 'M', displayName: 'Matt Match', email: 'matt@new.example.com' }],
+      });
+      const events = await follow(t, c.key, matched.data!.upsertCustomers.batch!.id);
+      expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
+    } finally {
+      t.gateway.sandbox!.clearFaults();
+    }
+    const matt = await qb.query<{ PrimaryEmailAddr?: { Address: string } }>(
+      "SELECT * FROM Customer WHERE DisplayName = 'Matt Match'",
+    );
+    expect(matt.items.map((m) => m.PrimaryEmailAddr?.Address)).toEqual(['matt@new.example.com']);
+    expect((await logs(c.key, c.connectionId)).find((l) => l.label === 'Matt Match')).toMatchObject({
+      action: 'MATCH',
+      status: 'SUCCEEDED',
+      message: expect.stringContaining('Fix Edit Sequence'),
+    });
   });
 });

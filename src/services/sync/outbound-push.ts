@@ -354,13 +354,15 @@ export class OutboundPush {
   /** 5010: someone saved the record since we read it. Re-read; send again if the fields still do not conflict. */
   private async fixEditSequence(
     type: PartnerType,
-    g: { entry: PushEntry; fields: string[]; action: 'UPDATE' | 'MATCH' },
+    g: { entry: PushEntry; object: QuickBooksEntity; fields: string[]; action: 'UPDATE' | 'MATCH' },
   ): Promise<Outcome> {
     const entity = QUICKBOOKS_ENTITY_OF[type];
     try {
-      const fresh = await this.client.read(entity, String(g.entry.record.quickbooksId ?? ''));
+      const fresh = await this.client.read(entity, String(g.object.Id));
       const theirs = contentOfQuickBooks(type, fresh);
-      const conflicting = g.entry.force ? [] : this.conflictingFields(g.entry.record, theirs);
+      // Only a linked record has a last sync to compare with; a first match takes the partner's fields.
+      const conflicting =
+        g.entry.force || g.action !== 'UPDATE' ? [] : this.conflictingFields(g.entry.record, theirs);
       if (conflicting.length) return this.conflictOutcome(g.entry, fresh, theirs, conflicting);
       const fields = this.fieldsToSend(g.entry, theirs, g.action === 'UPDATE');
       if (fields.length === 0) return this.inSync(g.entry, fresh, g.action);

@@ -7,6 +7,7 @@ import {
   type SyncBatchEntity,
 } from '../../entities';
 import { badInput, notFound } from '../../errors';
+import { QUICKBOOKS_ENTITY } from '../reference.service';
 import type { OutboundSync } from './outbound.service';
 
 export const MAX_RETRIES_PER_CALL = 1000;
@@ -68,7 +69,11 @@ export class SyncRetry {
           entityId: r.id,
           label: r.name,
         })),
-        ...pendings.map((p) => ({ entityType: p.entityType, entityId: p.id, label: p.label })),
+        ...pendings.map((p) => ({
+          entityType: QUICKBOOKS_ENTITY[p.entityType],
+          entityId: p.id,
+          label: p.label,
+        })),
       ];
       return this.outbound.queueBatch(manager, connection, 'RETRY', items);
     });
