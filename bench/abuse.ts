@@ -2,7 +2,8 @@
  * `npm run bench -- abuse` — the security probe's denial-of-service requests (issue 9), replayed against a real
  * gateway, in one JSON line. For each: how long until the gateway refuses (median per request, with the status and
  * code it answers), and the `/healthz` latency while the attack runs, against `/healthz` idle in the same run
- * (`healthzRatio` = during / idle; near 1 means the attack does not hold up the server).
+ * (`healthzRatio` = during / idle; near 1 means the attack does not hold up the server). The attacks are sent one
+ * after another (as the probe did), the name flood 16 at a time, the burst all at once.
  *
  * - `fragments`: `{__typename ...F0}` with `fragment Fi on Query {__typename ...F(i+1) ...F(i+1)}`, 30 levels, no key;
  * - `aliases`: 1,000 aliases of `orders(first: 500) { edges { node { id lines { sku } } } }` with a READ key (79 KB);
@@ -10,7 +11,8 @@
  * - `names`: 20,000 requests with random operation names (`ABUSE_BENCH_NAMES`), and the /metrics size before/after;
  * - `burst`: 1,000 requests at once with one key at the default rate limit (50/s, burst 100).
  *
- * The first five run with rate limits off, so that what is measured is the limits themselves.
+ * The first five run with rate limits off, so that what is measured is the limits themselves. Baseline in the same
+ * run: `{ __typename }` sent the same way (`vsTrivialQuery`, `healthzVsTrivialQuery` are ratios to it).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -128,10 +130,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < 100; i++) idle.push(await healthz(open.url));
     const idleMs = median(idle);
 
+    // One request after another, as the probe sent them: /healthz then shows how long one request holds the server.
     const copies =
       (body: string, key?: string, count = COPIES) =>
-      () =>
-        Promise.all(Array.from({ length: count }, () => post(open.url, body, key)));
+      async () => {
+        const answers: Answer[] = [];
+        for (let i = 0; i < count; i++) answers.push(await post(open.url, body, key));
+        return answers;
+      };
     const aliasDoc = `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: orders(first: 500) { edges { node { id lines { sku } } } }`).join(' ')} }`;
     const attacks: Record<string, () => Promise<Answer[]>> = {
       fragments: copies(JSON.stringify({ query: fragmentBomb(30) })),
@@ -152,6 +158,7 @@ async function main(): Promise<void> {
       ),
     };
     const results: Record<string, unknown> = {};
+    const baseline = { ms: 0, healthzMs: 0 };
     const summarize = (run: Awaited<ReturnType<typeof during>>) => {
       const statuses: Record<string, number> = {};
       for (const a of run.answers)
@@ -165,12 +172,25 @@ async function main(): Promise<void> {
         healthzMs: round(healthzMs, 2),
         healthzMaxMs: round(Math.max(...run.probes), 1),
         healthzRatio: round(healthzMs / idleMs, 2),
+        ...(baseline.ms > 0
+          ? {
+              vsTrivialQuery: round(median(run.answers.map((a) => a.ms)) / baseline.ms, 2),
+              healthzVsTrivialQuery: round(healthzMs / baseline.healthzMs, 2),
+            }
+          : {}),
       };
     };
+    // The baseline: a trivial query sent the same way (one after another), with /healthz probed meanwhile.
+    const trivial = await during(open.url, copies(JSON.stringify({ query: '{ __typename }' }), open.key));
+    results.trivialQuery = summarize(trivial);
+    baseline.ms = median(trivial.answers.map((a) => a.ms));
+    baseline.healthzMs = median(trivial.probes);
     for (const [name, attack] of Object.entries(attacks))
       results[name] = summarize(await during(open.url, attack));
 
     const scrape = async () => (await (await fetch(`${open.url}/metrics`)).text()).length;
+    await post(open.url, JSON.stringify({ query: 'query Warm { __typename }' })); // the series the flood will use
+    await scrape();
     const metricsBefore = await scrape();
     let sent = 0;
     const names = await during(open.url, async () => {
