@@ -184,7 +184,20 @@ async function postOnce(
   const finished = await gateway.services.batches.findById(batch.id);
   const run: Run = { subscribers, seconds, status: finished!.status };
   if (frames) {
-    const received = await frames;
+    // Every subscriber must see the terminal event soon after the posting; a stuck one fails the run, never hangs it.
+    let timer: NodeJS.Timeout | undefined;
+    const received = await Promise.race([
+      frames,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('subscribers did not all see the end of the batch within 120 s')),
+          120_000,
+        );
+      }),
+    ]).finally(() => {
+      clearTimeout(timer);
+      child?.kill();
+    });
     run.framesPerSubscriber = round(received.reduce((n, f) => n + f.length, 0) / received.length, 1);
     run.lagMs = lags(received, committedAt, finished!.processed);
   }
