@@ -8,6 +8,7 @@
  * With `REDIS_URL` the buckets live in Redis (atomic, shared by every gateway process); a Redis outage falls back to
  * the in-memory buckets of this process rather than refusing or waving everything through.
  */
+import { AppError } from '../errors';
 import { Redis } from 'ioredis';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
@@ -129,7 +130,12 @@ function refusal(principal: Principal | undefined, retryAfterSeconds: number) {
 /** The GraphQL error a graphql-ws operation over the limit receives. */
 export function rateLimitedError(principal: Principal | undefined, retryAfterSeconds: number): GraphQLError {
   const { message, extensions } = refusal(principal, retryAfterSeconds);
-  return new GraphQLError(message, { extensions });
+  // An AppError inside, so the one error formatter keeps the code (over graphql-ws too).
+  const { code: _code, hint, ...rest } = extensions;
+  return new GraphQLError(message, {
+    extensions,
+    originalError: new AppError('RATE_LIMITED', message, { hint, extensions: rest }),
+  });
 }
 
 /**
