@@ -28,6 +28,9 @@ import { renderAuthorizationPage } from './oauth-callback';
 import { consoleRouter } from './http/console';
 import { corsGuard, webSocketOriginAllowed } from './http/cors';
 import { queueHealth } from './jobs/queue-health';
+import { WebhookIntake } from './webhooks/intake';
+import { registerLocalWebhook } from './webhooks/local-registration';
+import { quickbooksWebhookRouter } from './webhooks/router';
 
 export type { Services } from './core';
 
@@ -205,6 +208,16 @@ export async function createGateway(
   // The QuickBooks Web Connector's SOAP service and the .qwc files of DESKTOP connections.
   app.use(await services.desktop.router(authenticate, logger.child({ module: 'qbwc' })));
 
+  // QuickBooks change notifications: raw body, signature first, stored and acknowledged at once (src/webhooks).
+  app.use(
+    quickbooksWebhookRouter({
+      intake: new WebhookIntake(dataSource, core.queue, { coalesceMs: config.inbound.coalesceMs }),
+      verifierTokens: config.quickbooks.webhookVerifierTokens,
+      logger: logger.child({ module: 'quickbooks-webhooks' }),
+      registry: metrics.registry,
+    }),
+  );
+
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -239,7 +252,9 @@ export async function createGateway(
         httpServer.once('error', reject);
         httpServer.listen(config.port, () => {
           const { port } = httpServer.address() as AddressInfo;
-          resolve(`http://127.0.0.1:${port}`);
+          const url = `http://127.0.0.1:${port}`;
+          // Local mode: the emulator's webhooks come here.
+          void registerLocalWebhook(core, url).then(() => resolve(url));
         });
       }),
     close,

@@ -83,6 +83,14 @@ class EnvVars {
   @IsOptional() @IsInt() @Min(1) @Max(55) UNDO_TIMEOUT_SECONDS?: number;
   @IsOptional() @IsInt() @Min(1) READYZ_MAX_QUEUE_WAIT_SECONDS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(300) SHUTDOWN_TIMEOUT_SECONDS?: number;
+  // QuickBooks webhooks and change data capture (issue 11).
+  @IsOptional()
+  @Matches(/^[^,\s]{8,}(,[^,\s]{8,})*$/, {
+    message: 'must be a comma-separated list of verifier tokens (at least 8 characters each)',
+  })
+  QBO_WEBHOOK_PREVIOUS_VERIFIER_TOKENS?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(1440) QBO_CDC_INTERVAL_MINUTES?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(60000) QBO_WEBHOOK_COALESCE_MS?: number;
 }
 
 const NUMERIC: ReadonlyArray<keyof EnvVars> = [
@@ -98,6 +106,8 @@ const NUMERIC: ReadonlyArray<keyof EnvVars> = [
   'UNDO_TIMEOUT_SECONDS',
   'READYZ_MAX_QUEUE_WAIT_SECONDS',
   'SHUTDOWN_TIMEOUT_SECONDS',
+  'QBO_CDC_INTERVAL_MINUTES',
+  'QBO_WEBHOOK_COALESCE_MS',
 ];
 
 export interface DatabaseConfig {
@@ -113,6 +123,8 @@ export interface QuickBooksConfig {
   clientSecret: string;
   redirectUri: string;
   webhookVerifierToken: string;
+  /** Every token a webhook signature may be made with: the current one first, then those being rotated out. */
+  webhookVerifierTokens: string[];
   /** Local mode: an emulator already running elsewhere; unset = start one in-process. */
   sandboxUrl?: string;
   sandboxPort: number;
@@ -154,6 +166,8 @@ export interface Config {
   maxQueueWaitMs: number;
   /** SIGTERM: the longest drain before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** QuickBooks → gateway: webhook events coalesced per connection over `coalesceMs`; CDC catch-up every `cdcIntervalMs` (0 = off). */
+  inbound: { coalesceMs: number; cdcIntervalMs: number };
 }
 
 /** Thrown when the environment is invalid; the message names variables and rules only. */
@@ -205,6 +219,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       redirectUri: vars.QBO_REDIRECT_URI ?? `http://localhost:${port}/oauth/callback`,
       webhookVerifierToken:
         vars.QBO_WEBHOOK_VERIFIER_TOKEN ?? (mode === 'local' ? DEMO_APP_DEFAULTS.verifierToken : ''),
+      webhookVerifierTokens: [
+        vars.QBO_WEBHOOK_VERIFIER_TOKEN ?? (mode === 'local' ? DEMO_APP_DEFAULTS.verifierToken : ''),
+        ...(vars.QBO_WEBHOOK_PREVIOUS_VERIFIER_TOKENS?.split(',') ?? []),
+      ].filter(Boolean),
       sandboxUrl: vars.QBO_SANDBOX_URL?.replace(/\/+$/, ''),
       sandboxPort: vars.SANDBOX_PORT ?? 4100,
       limits: {
@@ -242,6 +260,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     undoTimeoutMs: (vars.UNDO_TIMEOUT_SECONDS ?? 20) * 1000,
     maxQueueWaitMs: (vars.READYZ_MAX_QUEUE_WAIT_SECONDS ?? 120) * 1000,
     shutdownTimeoutMs: (vars.SHUTDOWN_TIMEOUT_SECONDS ?? 5) * 1000,
+    inbound: {
+      coalesceMs: vars.QBO_WEBHOOK_COALESCE_MS ?? 250,
+      cdcIntervalMs: (vars.QBO_CDC_INTERVAL_MINUTES ?? 15) * 60_000,
+    },
   };
   return deepFreeze(config);
 }

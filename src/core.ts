@@ -34,6 +34,8 @@ import { TenantService } from './services/tenant.service';
 import { TokenCustodian } from './services/token-custodian';
 import { WebhookService } from './services/outbound-webhooks/webhook.service';
 import { RefundService } from './services/refunds/refund.service';
+import { ChangeDataCapture } from './services/sync/cdc.service';
+import { InboundSync } from './services/sync/inbound.service';
 
 export interface Services {
   tenants: TenantService;
@@ -51,6 +53,9 @@ export interface Services {
   invoicing: Invoicing;
   refunds: RefundService;
   webhooks: WebhookService;
+  /** QuickBooks → gateway: webhook changes (`quickbooks.changes`) and the CDC catch-up. */
+  inbound: InboundSync;
+  changeDataCapture: ChangeDataCapture;
 }
 
 export interface Core {
@@ -210,6 +215,16 @@ export async function createCore(
   );
   connections.desktop = desktop;
   references.desktop = desktop;
+  const inbound = new InboundSync({
+    dataSource,
+    clients: connections,
+    jobs: queue,
+    events,
+    syncLogs,
+    logger: logger.child({ module: 'inbound' }),
+    coalesceMs: config.inbound.coalesceMs,
+    webhooks,
+  });
   const services: Services = {
     tenants: new TenantService(dataSource),
     apiKeys: new ApiKeyService(dataSource),
@@ -241,6 +256,16 @@ export async function createCore(
     ),
     webhooks,
     desktop,
+    inbound,
+    changeDataCapture: new ChangeDataCapture({
+      dataSource,
+      clients: connections,
+      jobs: queue,
+      references,
+      inbound,
+      logger: logger.child({ module: 'cdc' }),
+      intervalMs: config.inbound.cdcIntervalMs,
+    }),
     invoicing: createInvoicing({
       dataSource,
       connections,
@@ -253,6 +278,9 @@ export async function createCore(
     }),
   };
   services.posting.desktop = desktop;
+  // QuickBooks → gateway (webhooks and change data capture); a restored connection catches up.
+  connections.afterConnected = (connection) =>
+    services.changeDataCapture.requestCatchUp(connection.id, 'connected');
   services.undo.desktop = desktop;
   // An order with an invoice reaches QuickBooks as that invoice: postOrders hands such orders to the invoicing.
   services.posting.attachInvoicing((tenantId, orderIds) =>
@@ -269,6 +297,8 @@ export async function createCore(
         })
       : undefined;
   await worker?.start();
+  // The CDC schedule: a round at start-up, then every QBO_CDC_INTERVAL_MINUTES (queued; any worker runs it).
+  if (worker && config.inbound.cdcIntervalMs > 0) await services.changeDataCapture.scheduleStartup();
 
   let closing: Promise<void> | undefined;
   return {

@@ -25,6 +25,12 @@ export type JobPayloads = {
   'orders.reconcile': { orderId: string; generation: number };
   /** Deliver an endpoint's pending partner webhooks, in order of creation. */
   'webhooks.deliver': { endpointId: string };
+  /** Apply a connection's pending QuickBooks change notifications (webhooks) to the mirror. */
+  'quickbooks.changes': { connectionId: string };
+  /** Change data capture catch-up of one connection (the webhooks' backstop). */
+  'quickbooks.catch-up': { connectionId: string; reason: string };
+  /** The scheduled round: a catch-up for every connected company, then the next round. */
+  'quickbooks.catch-up-all': { slot: number };
 };
 export type JobKind = keyof JobPayloads;
 export const JOB_KINDS = [
@@ -38,6 +44,9 @@ export const JOB_KINDS = [
   'orders.refund',
   'orders.reconcile',
   'webhooks.deliver',
+  'quickbooks.changes',
+  'quickbooks.catch-up',
+  'quickbooks.catch-up-all',
 ] as const satisfies ReadonlyArray<JobKind>;
 
 export interface EnqueueOptions {

@@ -33,6 +33,12 @@ export function createJobHandlers(services: Services): JobHandlers<JobPayloads> 
       services.refunds.runRefundBatch(batchId, { finalAttempt: attempt >= maxAttempts }),
     'orders.reconcile': ({ orderId, generation }) => services.undo.reconcile(orderId, generation),
     'webhooks.deliver': ({ endpointId }, { jobId }) => services.webhooks.deliver(endpointId, jobId),
+    'quickbooks.changes': ({ connectionId }, { jobId }) =>
+      services.inbound.processPending(connectionId, jobId),
+    'quickbooks.catch-up': async ({ connectionId }) => {
+      await services.changeDataCapture.catchUp(connectionId);
+    },
+    'quickbooks.catch-up-all': ({ slot }) => services.changeDataCapture.runRound(slot),
     'invoices.send': ({ batchId }, { signal, attempt, maxAttempts }) =>
       services.invoicing.sender.runSendBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
     'invoices.export': ({ batchId }, { signal, attempt, maxAttempts }) =>

@@ -6,6 +6,11 @@ import { OAuthStateEntity } from './oauth-state.entity';
 import { OrderEntity } from './order.entity';
 import { PaymentEntity } from './payment.entity';
 import { OrderRefundEntity } from './order-refund.entity';
+import {
+  QuickBooksChangeEventEntity,
+  QuickBooksSyncCursorEntity,
+  QuickBooksWebhookDeliveryEntity,
+} from './quickbooks-webhook.entity';
 import { ReferenceEntityRow } from './reference-entity.entity';
 import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
 import { SyncLogEntity } from './sync-log.entity';
@@ -22,6 +27,7 @@ export * from './oauth-state.entity';
 export * from './order.entity';
 export * from './payment.entity';
 export * from './order-refund.entity';
+export * from './quickbooks-webhook.entity';
 export * from './reference-entity.entity';
 export * from './sync-batch.entity';
 export * from './sync-log.entity';
@@ -52,4 +58,7 @@ export const ENTITIES = [
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
   WorkerHeartbeatEntity,
+  QuickBooksWebhookDeliveryEntity,
+  QuickBooksChangeEventEntity,
+  QuickBooksSyncCursorEntity,
 ];

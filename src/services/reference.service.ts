@@ -268,7 +268,8 @@ export class ReferenceService {
   }
 }
 
-function toRow(connection: ConnectionEntity, type: ReferenceType, object: QuickBooksEntity) {
+/** A mirror row for a QuickBooks object (also used by inbound sync, src/services/sync). */
+export function toRow(connection: ConnectionEntity, type: ReferenceType, object: QuickBooksEntity) {
   const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
   const meta = object.MetaData as { LastUpdatedTime?: string } | undefined;
   const name =
