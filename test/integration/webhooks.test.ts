@@ -11,12 +11,12 @@ import {
   SyncLogEntity,
 } from '../../src/entities';
 import { signIntuitBody } from '../../src/webhooks/signature';
-import { wsClient } from '../support/connect';
 import { DIALECTS } from '../support/database';
 import type { TestGateway } from '../support/gateway';
 import { configurePosting, postAndFollow, upsertOrders } from '../support/orders';
 import {
   connectedCompany,
+  followConnectionEvents,
   personChange,
   startInboundGateway,
   type QboObject,
@@ -54,26 +54,9 @@ describe.each(DIALECTS)('QuickBooks webhooks on %s', (dialect) => {
     });
     await until(async () => (await mirrored(company.connectionId, customer.Id))?.name === 'Ada Before');
 
-    const client = wsClient(t, company.key);
-    const events: Array<{ kind: string; entityType: string | null; quickbooksId: string | null }> = [];
-    let subscribed = false;
-    const stop = client.subscribe<{ connectionEvents: (typeof events)[number] }>(
-      {
-        query:
-          'subscription($id: ID!) { connectionEvents(connectionId: $id) { kind entityType quickbooksId message } }',
-        variables: { id: company.connectionId },
-      },
-      {
-        next: (value) => value.data && events.push(value.data.connectionEvents),
-        error: () => undefined,
-        complete: () => undefined,
-      },
-    );
-    client.on('connected', () => (subscribed = true));
+    const follow = await followConnectionEvents(t, company.key, company.connectionId);
+    const { events } = follow;
     try {
-      await until(() => subscribed);
-      // Subscriptions attach after the socket connects; give the server a round-trip to register it.
-      await t.graphql(company.key, '{ viewer { tenant { id } } }');
       await personChange(t, company.realmId, 'Customer', 'update', {
         Id: customer.Id,
         DisplayName: 'Ada After',
@@ -98,18 +81,15 @@ describe.each(DIALECTS)('QuickBooks webhooks on %s', (dialect) => {
             e.quickbooksId === customer.Id,
         ),
       );
-      const log = await t.gateway.dataSource
-        .getRepository(SyncLogEntity)
-        .findOneBy({
-          connectionId: company.connectionId,
-          quickbooksId: customer.Id,
-          direction: 'FROM_QUICKBOOKS',
-          action: 'UPDATE',
-        });
+      const log = await t.gateway.dataSource.getRepository(SyncLogEntity).findOneBy({
+        connectionId: company.connectionId,
+        quickbooksId: customer.Id,
+        direction: 'FROM_QUICKBOOKS',
+        action: 'UPDATE',
+      });
       expect(log?.status).toBe('SUCCEEDED');
     } finally {
-      stop();
-      await client.dispose();
+      await follow.stop();
     }
   });
 
@@ -292,21 +272,9 @@ describe.each(DIALECTS)('QuickBooks webhooks on %s', (dialect) => {
     await postAndFollow(t, company.key, [order.id]);
     const posted = await t.gateway.dataSource.getRepository(OrderEntity).findOneByOrFail({ id: order.id });
     expect(posted.postedTransaction?.kind).toBe('SALES_RECEIPT');
-    const client = wsClient(t, company.key);
-    const events: Array<{ kind: string; quickbooksId: string | null }> = [];
-    const stop = client.subscribe<{ connectionEvents: (typeof events)[number] }>(
-      {
-        query: 'subscription($id: ID!) { connectionEvents(connectionId: $id) { kind quickbooksId } }',
-        variables: { id: company.connectionId },
-      },
-      {
-        next: (value) => value.data && events.push(value.data.connectionEvents),
-        error: () => undefined,
-        complete: () => undefined,
-      },
-    );
+    const follow = await followConnectionEvents(t, company.key, company.connectionId);
+    const { events } = follow;
     try {
-      await t.graphql(company.key, '{ viewer { tenant { id } } }');
       await personChange(t, company.realmId, 'SalesReceipt', 'delete', { Id: posted.postedTransaction!.id });
       await until(async () => {
         const page = await t.graphql<{
@@ -328,8 +296,7 @@ describe.each(DIALECTS)('QuickBooks webhooks on %s', (dialect) => {
         ),
       );
     } finally {
-      stop();
-      await client.dispose();
+      await follow.stop();
     }
   });
 });

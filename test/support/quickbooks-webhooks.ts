@@ -1,6 +1,6 @@
 /** Helpers for the inbound-sync tests: a gateway whose emulator sends it webhooks, a connected company, the mirror. */
 import { ReferenceEntityRow, SyncBatchEntity, type ReferenceType } from '../../src/entities';
-import { connectCompany } from './connect';
+import { connectCompany, wsClient } from './connect';
 import type { Dialect } from './database';
 import { startTestGateway, type TestGateway } from './gateway';
 import { until } from './wait';
@@ -106,4 +106,50 @@ export async function mirrorDifferences(
     if (row.active !== (object.Active !== false)) out.push(`${entity} ${object.Id}: active ${row.active}`);
   }
   return out;
+}
+
+export interface ConnectionEventSeen {
+  kind: string;
+  entityType: string | null;
+  quickbooksId: string | null;
+  message: string | null;
+}
+
+/**
+ * Follows `connectionEvents` over graphql-ws; resolves once the subscription is live (a probe event published through
+ * the gateway's own pub/sub has arrived), so nothing published afterwards can be missed.
+ */
+export async function followConnectionEvents(
+  t: TestGateway,
+  key: string,
+  connectionId: string,
+): Promise<{ events: ConnectionEventSeen[]; stop(): Promise<void> }> {
+  const client = wsClient(t, key);
+  const events: ConnectionEventSeen[] = [];
+  const stop = client.subscribe<{ connectionEvents: ConnectionEventSeen }>(
+    {
+      query:
+        'subscription($id: ID!) { connectionEvents(connectionId: $id) { kind entityType quickbooksId message } }',
+      variables: { id: connectionId },
+    },
+    {
+      next: (value) => {
+        if (value.data) events.push(value.data.connectionEvents);
+      },
+      error: () => undefined,
+      complete: () => undefined,
+    },
+  );
+  await until(() => {
+    if (events.some((e) => e.message === 'probe')) return true;
+    t.gateway.services.events.publish(connectionId, 'STATUS_CHANGED', { message: 'probe' });
+    return false;
+  });
+  return {
+    events,
+    stop: async () => {
+      stop();
+      await client.dispose();
+    },
+  };
 }
