@@ -36,6 +36,8 @@ import { WebhookService } from './services/outbound-webhooks/webhook.service';
 import { RefundService } from './services/refunds/refund.service';
 import { ChangeDataCapture } from './services/sync/cdc.service';
 import { InboundSync } from './services/sync/inbound.service';
+import { pendingHolder } from './services/sync/inbound-hold';
+import { PendingService } from './services/sync/pending.service';
 
 export interface Services {
   tenants: TenantService;
@@ -56,6 +58,8 @@ export interface Services {
   /** QuickBooks → gateway: webhook changes (`quickbooks.changes`) and the CDC catch-up. */
   inbound: InboundSync;
   changeDataCapture: ChangeDataCapture;
+  /** The sync wizard's pending entities (`hold` for changes waiting for approval). */
+  pending: PendingService;
 }
 
 export interface Core {
@@ -255,6 +259,7 @@ export async function createCore(
       logger.child({ module: 'refunds' }),
     ),
     webhooks,
+    pending: new PendingService(dataSource, events),
     desktop,
     inbound,
     changeDataCapture: new ChangeDataCapture({
@@ -278,6 +283,8 @@ export async function createCore(
     }),
   };
   services.posting.desktop = desktop;
+  // requireApproval: inbound reference changes wait in the sync wizard instead of reaching the mirror.
+  inbound.holder = pendingHolder(services.pending);
   // QuickBooks → gateway (webhooks and change data capture); a restored connection catches up.
   connections.afterConnected = (connection) =>
     services.changeDataCapture.requestCatchUp(connection.id, 'connected');

@@ -25,6 +25,7 @@ export const ID_PREFIXES = {
   webhookEndpoint: 'wep',
   webhookMessage: 'msg',
   refund: 'rfd',
+  partnerRecord: 'prt',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

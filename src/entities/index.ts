@@ -4,7 +4,9 @@ import { InvoiceEntity } from './invoice.entity';
 import { JobEntity } from './job.entity';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { OrderEntity } from './order.entity';
+import { PartnerRecordEntity } from './partner-record.entity';
 import { PaymentEntity } from './payment.entity';
+import { PendingEntity } from './pending-entity.entity';
 import { OrderRefundEntity } from './order-refund.entity';
 import {
   QuickBooksChangeEventEntity,
@@ -25,7 +27,9 @@ export * from './invoice.entity';
 export * from './job.entity';
 export * from './oauth-state.entity';
 export * from './order.entity';
+export * from './partner-record.entity';
 export * from './payment.entity';
+export * from './pending-entity.entity';
 export * from './order-refund.entity';
 export * from './quickbooks-webhook.entity';
 export * from './reference-entity.entity';
@@ -58,6 +62,8 @@ export const ENTITIES = [
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
   WorkerHeartbeatEntity,
+  PendingEntity,
+  PartnerRecordEntity,
   QuickBooksWebhookDeliveryEntity,
   QuickBooksChangeEventEntity,
   QuickBooksSyncCursorEntity,

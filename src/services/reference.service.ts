@@ -268,8 +268,12 @@ export class ReferenceService {
   }
 }
 
-/** A mirror row for a QuickBooks object (also used by inbound sync, src/services/sync). */
-export function toRow(connection: ConnectionEntity, type: ReferenceType, object: QuickBooksEntity) {
+/** The mirror row of a QuickBooks object (also used by the two-way sync's mirror writes). */
+export function toRow(
+  connection: Pick<ConnectionEntity, 'id' | 'tenantId'>,
+  type: ReferenceType,
+  object: QuickBooksEntity,
+) {
   const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
   const meta = object.MetaData as { LastUpdatedTime?: string } | undefined;
   const name =
