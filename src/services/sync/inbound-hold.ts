@@ -47,7 +47,7 @@ export function pendingHolder(pending: PendingService): InboundHolder {
         },
       });
       if (waiting) {
-        const [t1, s1] = versionOf(waiting.snapshot as QuickBooksEntity);
+        const [t1, s1] = versionOf(waiting.snapshot);
         const [t2, s2] = versionOf(change.object);
         if (t1 > t2 || (t1 === t2 && s1 >= s2)) return;
       }
@@ -58,7 +58,7 @@ export function pendingHolder(pending: PendingService): InboundHolder {
         label: change.name,
         operation: change.kind === 'CREATED' ? 'CREATE' : change.kind === 'DELETED' ? 'DELETE' : 'UPDATE',
         changes: fieldChanges(change.before?.data, change.object),
-        snapshot: change.object as Record<string, unknown>,
+        snapshot: change.object,
       });
     },
   };
