@@ -4,6 +4,7 @@ import { BatchResolver } from './batch.resolver';
 import { ConnectionReadinessResolver, RefundResolver, WebhookEndpointResolver } from './books.resolver';
 import { ConnectionResolver } from './connection.resolver';
 import { DesktopResolver } from './desktop.resolver';
+import { ConnectionInboundResolver } from './inbound-sync.resolver';
 import { ConnectionInvoicingResolver, InvoiceResolver } from './invoice.resolver';
 import { NodeResolver } from './node.resolver';
 import { InvoiceFieldResolver, OrderResolver } from './order.resolver';
@@ -28,6 +29,7 @@ export const RESOLVER_CLASSES = [
   RefundResolver,
   ConnectionReadinessResolver,
   WebhookEndpointResolver,
+  ConnectionInboundResolver,
 ] as const;
 
 /** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
@@ -57,6 +59,7 @@ export function createResolvers(services: Services): Map<Function, object> {
     [RefundResolver, new RefundResolver(services.refunds)],
     [ConnectionReadinessResolver, new ConnectionReadinessResolver(services.connections)],
     [WebhookEndpointResolver, new WebhookEndpointResolver(services.webhooks)],
+    [ConnectionInboundResolver, new ConnectionInboundResolver(services.inbound)],
   ];
   return new Map(instances);
 }

@@ -88,6 +88,18 @@ describe.each(DIALECTS)('QuickBooks webhooks on %s', (dialect) => {
         action: 'UPDATE',
       });
       expect(log?.status).toBe('SUCCEEDED');
+      const status = await t.graphql<{
+        connection: { lastWebhookAt: string | null; lastChangeDataCaptureAt: string | null };
+      }>(company.key, 'query($id: ID!) { connection(id: $id) { lastWebhookAt lastChangeDataCaptureAt } }', {
+        id: company.connectionId,
+      });
+      expect(Date.parse(status.data!.connection.lastWebhookAt!)).toBeGreaterThan(Date.now() - 60_000);
+      // Connecting queued a catch-up, which has run by now (the import and the catch-up share the worker).
+      await until(
+        async () =>
+          (await t.gateway.services.inbound.status(company.tenantId, company.connectionId))
+            .lastChangeDataCaptureAt !== null,
+      );
     } finally {
       await follow.stop();
     }

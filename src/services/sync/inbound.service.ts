@@ -7,6 +7,7 @@ import {
   ConnectionEntity,
   OrderEntity,
   QuickBooksChangeEventEntity,
+  QuickBooksSyncCursorEntity,
   type ChangeEventStatus,
   type ReferenceType,
 } from '../../entities';
@@ -80,6 +81,28 @@ export class InboundSync {
   calls = 0;
 
   constructor(private readonly deps: InboundDependencies) {}
+
+  /** When the connection last heard from QuickBooks' webhooks, and when its last CDC catch-up finished. */
+  async status(
+    tenantId: string,
+    connectionId: string,
+  ): Promise<{ lastWebhookAt: Date | null; lastChangeDataCaptureAt: Date | null }> {
+    const manager = this.deps.dataSource.manager;
+    const latest = await manager
+      .getRepository(QuickBooksChangeEventEntity)
+      .findOne({
+        select: { createdAt: true },
+        where: { tenantId, connectionId },
+        order: { createdAt: 'DESC' },
+      });
+    const cursor = await manager
+      .getRepository(QuickBooksSyncCursorEntity)
+      .findOneBy({ tenantId, connectionId });
+    return {
+      lastWebhookAt: latest?.createdAt ?? null,
+      lastChangeDataCaptureAt: cursor?.lastChangeDataCaptureAt ?? null,
+    };
+  }
 
   /** The job. Claims pending events round after round until none are left. */
   async processPending(connectionId: string, jobId: string): Promise<void> {
