@@ -211,7 +211,12 @@ export async function createGateway(
   // QuickBooks change notifications: raw body, signature first, stored and acknowledged at once (src/webhooks).
   app.use(
     quickbooksWebhookRouter({
-      intake: new WebhookIntake(dataSource, core.queue, { coalesceMs: config.inbound.coalesceMs }),
+      intake: new WebhookIntake(
+        dataSource,
+        core.queue,
+        { coalesceMs: config.inbound.coalesceMs },
+        logger.child({ module: 'quickbooks-webhooks' }),
+      ),
       verifierTokens: config.quickbooks.webhookVerifierTokens,
       logger: logger.child({ module: 'quickbooks-webhooks' }),
       registry: metrics.registry,
