@@ -304,8 +304,8 @@ export async function createCore(
         })
       : undefined;
   await worker?.start();
-  // The CDC schedule: a round at start-up, then every QBO_CDC_INTERVAL_MINUTES (queued; any worker runs it).
-  if (worker && config.inbound.cdcIntervalMs > 0) await services.changeDataCapture.scheduleStartup();
+  // The CDC schedule: a round at start-up, then every QBO_CDC_INTERVAL_MINUTES unless 0 (queued; any worker runs it).
+  if (worker) await services.changeDataCapture.scheduleStartup();
 
   let closing: Promise<void> | undefined;
   return {
