@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       });
       if (open === 0) {
         const mirror = await rows.find({
-          select: { quickbooksId: true, syncToken: true, name: true },
+          select: { quickbooksId: true, syncToken: true, data: true },
           where: { connectionId, type: 'CUSTOMER' },
         });
         const byId = new Map(mirror.map((r) => [r.quickbooksId, r]));
