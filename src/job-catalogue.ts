@@ -26,7 +26,11 @@ export type JobPayloads = {
   /** Deliver an endpoint's pending partner webhooks, in order of creation. */
   'webhooks.deliver': { endpointId: string };
   /** Apply a connection's pending QuickBooks change notifications (webhooks) to the mirror. */
-  'quickbooks.changes': { connectionId: string };
+  'quickbooks.changes': {
+    connectionId: string;
+    /** Read these entities again since this time: a change in the same second as one already read may hide behind its dedupe key. */
+    recheck?: { entities: string[]; since: string };
+  };
   /** Change data capture catch-up of one connection (the webhooks' backstop). */
   'quickbooks.catch-up': { connectionId: string; reason: string };
   /** The scheduled round: a catch-up for every connected company, then the next round. */

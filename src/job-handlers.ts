@@ -33,8 +33,8 @@ export function createJobHandlers(services: Services): JobHandlers<JobPayloads> 
       services.refunds.runRefundBatch(batchId, { finalAttempt: attempt >= maxAttempts }),
     'orders.reconcile': ({ orderId, generation }) => services.undo.reconcile(orderId, generation),
     'webhooks.deliver': ({ endpointId }, { jobId }) => services.webhooks.deliver(endpointId, jobId),
-    'quickbooks.changes': ({ connectionId }, { jobId }) =>
-      services.inbound.processPending(connectionId, jobId),
+    'quickbooks.changes': ({ connectionId, recheck }, { jobId }) =>
+      services.inbound.processPending(connectionId, jobId, recheck),
     'quickbooks.catch-up': async ({ connectionId }) => {
       await services.changeDataCapture.catchUp(connectionId);
     },

@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   OrderEntity,
+  PendingEntity,
   QuickBooksChangeEventEntity,
   QuickBooksWebhookDeliveryEntity,
   ReferenceEntityRow,
@@ -216,6 +217,41 @@ describe.each(DIALECTS)('QuickBooks webhooks on %s', (dialect) => {
       action: 'UPDATE',
     });
     expect(logs).toHaveLength(1);
+  });
+
+  it('holds inbound changes for approval when the connection requires it (latest wins, mirror untouched)', async () => {
+    const company = await connectedCompany(t, 'Approval Co');
+    const customer = await personChange(t, company.realmId, 'Customer', 'create', {
+      DisplayName: 'Wanda Before',
+    });
+    await until(async () => (await mirrored(company.connectionId, customer.Id))?.name === 'Wanda Before');
+    const set = await t.graphql(
+      company.key,
+      'mutation($id: ID!) { updateConnectionSettings(connectionId: $id, input: { requireApproval: true }) { id } }',
+      { id: company.connectionId },
+    );
+    expect(set.errors).toBeUndefined();
+    await personChange(t, company.realmId, 'Customer', 'update', {
+      Id: customer.Id,
+      DisplayName: 'Wanda Middle',
+    });
+    await personChange(t, company.realmId, 'Customer', 'update', {
+      Id: customer.Id,
+      DisplayName: 'Wanda After',
+    });
+    const pending = () =>
+      t.gateway.dataSource.getRepository(PendingEntity).findBy({
+        connectionId: company.connectionId,
+        direction: 'FROM_QUICKBOOKS',
+        quickbooksId: customer.Id,
+      });
+    // Both renames fall in one second: the legacy notification of the second is a duplicate of the first by its key,
+    // and the same-second re-read still finds it.
+    await until(async () => (await pending()).some((p) => p.changes.DisplayName?.to === 'Wanda After'));
+    const [held] = await pending();
+    expect(held.status).toBe('PENDING');
+    expect(held.changes.DisplayName).toEqual({ from: 'Wanda Before', to: 'Wanda After' });
+    expect((await mirrored(company.connectionId, customer.Id))?.name).toBe('Wanda Before');
   });
 
   it('re-points local references when QuickBooks merges two list objects', async () => {

@@ -88,13 +88,11 @@ export class InboundSync {
     connectionId: string,
   ): Promise<{ lastWebhookAt: Date | null; lastChangeDataCaptureAt: Date | null }> {
     const manager = this.deps.dataSource.manager;
-    const latest = await manager
-      .getRepository(QuickBooksChangeEventEntity)
-      .findOne({
-        select: { createdAt: true },
-        where: { tenantId, connectionId },
-        order: { createdAt: 'DESC' },
-      });
+    const latest = await manager.getRepository(QuickBooksChangeEventEntity).findOne({
+      select: { createdAt: true },
+      where: { tenantId, connectionId },
+      order: { createdAt: 'DESC' },
+    });
     const cursor = await manager
       .getRepository(QuickBooksSyncCursorEntity)
       .findOneBy({ tenantId, connectionId });
@@ -105,13 +103,18 @@ export class InboundSync {
   }
 
   /** The job. Claims pending events round after round until none are left. */
-  async processPending(connectionId: string, jobId: string): Promise<void> {
+  async processPending(
+    connectionId: string,
+    jobId: string,
+    recheck?: { entities: string[]; since: string },
+  ): Promise<void> {
     const connection = await this.deps.dataSource
       .getRepository(ConnectionEntity)
       .findOneBy({ id: connectionId });
     if (!connection) return;
     // A connection that cannot call QuickBooks keeps its events pending; the catch-up after reconnecting takes them.
     if (connection.status !== 'CONNECTED' || connection.environment === 'DESKTOP') return;
+    if (recheck) await this.recheck(connection, recheck);
     let rounds = 0;
     for (;;) {
       const claimed = await this.claim(connectionId, jobId);
@@ -129,6 +132,53 @@ export class InboundSync {
         { dedupeKey: `qbo-changes:${connectionId}:${slot}`, runAt: new Date((slot + 1) * window) },
       );
     }
+  }
+
+  /**
+   * Legacy notifications are deduplicated by (realm, entity, id, operation, lastUpdated) and lastUpdated has whole
+   * seconds: a second change of an object within the second of one already read is dropped as a duplicate. So when
+   * what was read is that recent, the same entities are read again once the second is over.
+   */
+  private async scheduleRecheck(
+    connection: ConnectionEntity,
+    entities: string[],
+    newest: Date,
+  ): Promise<void> {
+    if (entities.length === 0 || Date.now() - newest.getTime() > 3000) return;
+    const slot = Math.floor(newest.getTime() / 2000);
+    await this.deps.jobs.enqueue(
+      'quickbooks.changes',
+      { connectionId: connection.id, recheck: { entities, since: newest.toISOString() } },
+      { dedupeKey: `qbo-recheck:${connection.id}:${slot}`, runAt: new Date((slot + 1) * 2000 + 1000) },
+    );
+  }
+
+  private async recheck(
+    connection: ConnectionEntity,
+    recheck: { entities: string[]; since: string },
+  ): Promise<void> {
+    const since = new Date(recheck.since);
+    const wants = new Map<string, FetchWant>(
+      recheck.entities.map((entity) => [entity, { ids: new Set<string>(), since }]),
+    );
+    const result = await syncScope.run(
+      {
+        tenantId: connection.tenantId,
+        connectionId: connection.id,
+        entityType: 'ChangeDataCapture',
+        action: 'READ',
+        label: 'Webhook changes (same-second re-read)',
+      },
+      () => fetchChanged(this.deps.clients.clientFor(connection), wants),
+    );
+    this.calls += result.calls;
+    const applied = await this.deps.dataSource.transaction(async (manager) => {
+      await lockConnection(manager, connection);
+      const outcome = await this.applyObjects(manager, connection, result.objects);
+      await this.recordLogs(manager, connection, outcome);
+      return outcome;
+    });
+    this.publish(connection, applied);
   }
 
   /** Pending events of the connection, claimed for this job (and this job's own claims after a retry). */
@@ -232,6 +282,11 @@ export class InboundSync {
         );
         this.calls += result.calls;
         fetched = result.objects;
+        const recent = events.filter((e) => REFERENCE_TYPE_OF.has(e.entityName) && e.occurredAt !== null);
+        if (recent.length > 0) {
+          const newest = new Date(Math.max(...recent.map((e) => e.occurredAt!.getTime())));
+          await this.scheduleRecheck(connection, [...new Set(recent.map((e) => e.entityName))], newest);
+        }
       } catch (error) {
         if (error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION') {
           // Give the events back: the catch-up after the connection is restored applies them.
