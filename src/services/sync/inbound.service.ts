@@ -234,7 +234,27 @@ export class InboundSync {
     };
     const outcome = new Map<string, { status: ChangeEventStatus; outcome: string }>();
     const transactionEvents: QuickBooksChangeEventEntity[] = [];
+    // A Create of an object the mirror already holds is the gateway's own (posting writes what it creates): nothing to
+    // read. Later edits arrive as Update events.
+    const known = new Set<string>();
+    for (const entityName of new Set(
+      events.filter((e) => e.operation === 'Create').map((e) => e.entityName),
+    )) {
+      const type = REFERENCE_TYPE_OF.get(entityName);
+      if (!type) continue;
+      const ids = events
+        .filter((e) => e.operation === 'Create' && e.entityName === entityName)
+        .map((e) => e.entityId);
+      const stored = await storedVersions(this.deps.dataSource.manager, connection.id, type, [
+        ...new Set(ids),
+      ]);
+      for (const id of stored.keys()) known.add(`${entityName}:${id}`);
+    }
     for (const event of events) {
+      if (event.operation === 'Create' && known.has(`${event.entityName}:${event.entityId}`)) {
+        outcome.set(event.id, { status: 'APPLIED', outcome: 'already in the mirror' });
+        continue;
+      }
       if (REFERENCE_TYPE_OF.has(event.entityName)) {
         want(event.entityName, event.entityId, event.occurredAt);
         if (event.operation === 'Merge' && event.deletedId)
@@ -282,7 +302,9 @@ export class InboundSync {
         );
         this.calls += result.calls;
         fetched = result.objects;
-        const recent = events.filter((e) => REFERENCE_TYPE_OF.has(e.entityName) && e.occurredAt !== null);
+        const recent = events.filter(
+          (e) => REFERENCE_TYPE_OF.has(e.entityName) && e.occurredAt !== null && !outcome.has(e.id),
+        );
         if (recent.length > 0) {
           const newest = new Date(Math.max(...recent.map((e) => e.occurredAt!.getTime())));
           await this.scheduleRecheck(connection, [...new Set(recent.map((e) => e.entityName))], newest);
