@@ -36,6 +36,9 @@ import { CLOSE_FORBIDDEN, WebSocketGuard, socketErrorFormatter } from './http/we
 import { sharedEventSubscribe } from './http/shared-execution';
 import { ApiKeyEntity } from './entities';
 import { In, IsNull } from 'typeorm';
+import { WebhookIntake } from './webhooks/intake';
+import { registerLocalWebhook } from './webhooks/local-registration';
+import { quickbooksWebhookRouter } from './webhooks/router';
 
 export type { Services } from './core';
 
@@ -258,6 +261,21 @@ export async function createGateway(
   // The QuickBooks Web Connector's SOAP service and the .qwc files of DESKTOP connections.
   app.use(await services.desktop.router(authenticate, logger.child({ module: 'qbwc' })));
 
+  // QuickBooks change notifications: raw body, signature first, stored and acknowledged at once (src/webhooks).
+  app.use(
+    quickbooksWebhookRouter({
+      intake: new WebhookIntake(
+        dataSource,
+        core.queue,
+        { coalesceMs: config.inbound.coalesceMs },
+        logger.child({ module: 'quickbooks-webhooks' }),
+      ),
+      verifierTokens: config.quickbooks.webhookVerifierTokens,
+      logger: logger.child({ module: 'quickbooks-webhooks' }),
+      registry: metrics.registry,
+    }),
+  );
+
   const serveMetrics = metricsHandler(metrics, {
     token: config.metrics.token,
     open: config.quickbooks.mode === 'local' || config.metrics.port !== undefined,
@@ -312,7 +330,10 @@ export async function createGateway(
     metricsServer,
     listen: async () => {
       if (metricsServer) await listenOn(metricsServer, config.metrics.port ?? 0, config.host);
-      return listenOn(httpServer, config.port, config.host);
+      const url = await listenOn(httpServer, config.port, config.host);
+      // Local mode: the emulator's webhooks come here.
+      await registerLocalWebhook(core, url);
+      return url;
     },
     close,
   };

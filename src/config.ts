@@ -105,6 +105,14 @@ class EnvVars {
   @IsOptional() @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
   @IsOptional() @IsIP() HOST?: string;
   @IsOptional() @IsInt() @Min(0) @Max(10) TRUST_PROXY?: number;
+  // QuickBooks webhooks and change data capture (issue 11).
+  @IsOptional()
+  @Matches(/^[^,\s]{8,}(,[^,\s]{8,})*$/, {
+    message: 'must be a comma-separated list of verifier tokens (at least 8 characters each)',
+  })
+  QBO_WEBHOOK_PREVIOUS_VERIFIER_TOKENS?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(1440) QBO_CDC_INTERVAL_MINUTES?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(60000) QBO_WEBHOOK_COALESCE_MS?: number;
 }
 
 const NUMERIC: ReadonlyArray<keyof EnvVars> = [
@@ -134,6 +142,8 @@ const NUMERIC: ReadonlyArray<keyof EnvVars> = [
   'RATE_LIMIT_ANONYMOUS_PER_SECOND',
   'METRICS_PORT',
   'TRUST_PROXY',
+  'QBO_CDC_INTERVAL_MINUTES',
+  'QBO_WEBHOOK_COALESCE_MS',
 ];
 
 export interface DatabaseConfig {
@@ -149,6 +159,8 @@ export interface QuickBooksConfig {
   clientSecret: string;
   redirectUri: string;
   webhookVerifierToken: string;
+  /** Every token a webhook signature may be made with: the current one first, then those being rotated out. */
+  webhookVerifierTokens: string[];
   /** Local mode: an emulator already running elsewhere; unset = start one in-process. */
   sandboxUrl?: string;
   sandboxPort: number;
@@ -220,6 +232,8 @@ export interface Config {
     maxMessagesPerSecond: number;
     keyRecheckMs: number;
   };
+  /** QuickBooks → gateway: webhook events coalesced per connection over `coalesceMs`; CDC catch-up every `cdcIntervalMs` (0 = off). */
+  inbound: { coalesceMs: number; cdcIntervalMs: number };
 }
 
 /** Thrown when the environment is invalid; the message names variables and rules only. */
@@ -275,6 +289,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       redirectUri: vars.QBO_REDIRECT_URI ?? `http://localhost:${port}/oauth/callback`,
       webhookVerifierToken:
         vars.QBO_WEBHOOK_VERIFIER_TOKEN ?? (mode === 'local' ? DEMO_APP_DEFAULTS.verifierToken : ''),
+      webhookVerifierTokens: [
+        vars.QBO_WEBHOOK_VERIFIER_TOKEN ?? (mode === 'local' ? DEMO_APP_DEFAULTS.verifierToken : ''),
+        ...(vars.QBO_WEBHOOK_PREVIOUS_VERIFIER_TOKENS?.split(',') ?? []),
+      ].filter(Boolean),
       sandboxUrl: vars.QBO_SANDBOX_URL?.replace(/\/+$/, ''),
       sandboxPort: vars.SANDBOX_PORT ?? 4100,
       limits: {
@@ -330,6 +348,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxMessageBytes: vars.WS_MAX_MESSAGE_BYTES ?? 64 * 1024,
       maxMessagesPerSecond: vars.WS_MAX_MESSAGES_PER_SECOND ?? 50,
       keyRecheckMs: (vars.WS_KEY_RECHECK_SECONDS ?? 5) * 1000,
+    },
+    inbound: {
+      coalesceMs: vars.QBO_WEBHOOK_COALESCE_MS ?? 250,
+      cdcIntervalMs: (vars.QBO_CDC_INTERVAL_MINUTES ?? 15) * 60_000,
     },
   };
   return deepFreeze(config);

@@ -36,6 +36,9 @@ import { TenantService } from './services/tenant.service';
 import { TokenCustodian } from './services/connections/token-custodian';
 import { WebhookService } from './services/outbound-webhooks/webhook.service';
 import { RefundService } from './services/refunds/refund.service';
+import { ChangeDataCapture } from './services/sync/cdc.service';
+import { InboundSync } from './services/sync/inbound.service';
+import { pendingHolder } from './services/sync/inbound-hold';
 import { PendingService } from './services/sync/pending.service';
 import { OutboundSync } from './services/sync/outbound.service';
 import { SyncWizard } from './services/sync/wizard.service';
@@ -57,6 +60,9 @@ export interface Services {
   invoicing: Invoicing;
   refunds: RefundService;
   webhooks: WebhookService;
+  /** QuickBooks → gateway: webhook changes (`quickbooks.changes`) and the CDC catch-up. */
+  inbound: InboundSync;
+  changeDataCapture: ChangeDataCapture;
   /** The sync wizard's pending entities (`hold` for changes waiting for approval). */
   pending: PendingService;
   /** Two-way reference sync: partners' records to QuickBooks, the wizard's approvals, retries (src/services/sync). */
@@ -240,6 +246,16 @@ export async function createCore(
     events,
     logger.child({ module: 'sync' }),
   );
+  const inbound = new InboundSync({
+    dataSource,
+    clients: connections,
+    jobs: queue,
+    events,
+    syncLogs,
+    logger: logger.child({ module: 'inbound' }),
+    coalesceMs: config.inbound.coalesceMs,
+    webhooks,
+  });
   const services: Services = {
     tenants: new TenantService(dataSource),
     apiKeys: new ApiKeyService(dataSource),
@@ -277,6 +293,16 @@ export async function createCore(
       retry: new SyncRetry(dataSource, outbound),
     },
     desktop,
+    inbound,
+    changeDataCapture: new ChangeDataCapture({
+      dataSource,
+      clients: connections,
+      jobs: queue,
+      references,
+      inbound,
+      logger: logger.child({ module: 'cdc' }),
+      intervalMs: config.inbound.cdcIntervalMs,
+    }),
     invoicing: createInvoicing({
       dataSource,
       connections,
@@ -290,6 +316,11 @@ export async function createCore(
     }),
   };
   services.posting.desktop = desktop;
+  // requireApproval: inbound reference changes wait in the sync wizard instead of reaching the mirror.
+  inbound.holder = pendingHolder(services.pending);
+  // QuickBooks → gateway (webhooks and change data capture); a restored connection catches up.
+  connections.afterConnected = (connection) =>
+    services.changeDataCapture.requestCatchUp(connection.id, 'connected');
   services.undo.desktop = desktop;
   // An order with an invoice reaches QuickBooks as that invoice: postOrders hands such orders to the invoicing.
   services.posting.attachInvoicing((tenantId, orderIds) =>
@@ -306,6 +337,8 @@ export async function createCore(
         })
       : undefined;
   await worker?.start();
+  // The CDC schedule: a round at start-up, then every QBO_CDC_INTERVAL_MINUTES unless 0 (queued; any worker runs it).
+  if (worker) await services.changeDataCapture.scheduleStartup();
 
   let closing: Promise<void> | undefined;
   return {

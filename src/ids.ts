@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   job: 'job',
   pendingEntity: 'pen',
   webhookEvent: 'whe',
+  quickbooksDelivery: 'qbd',
   desktopSession: 'qws',
   desktopRequest: 'qbr',
   webhookEndpoint: 'wep',

@@ -27,6 +27,16 @@ export type JobPayloads = {
   'webhooks.deliver': { endpointId: string };
   /** Apply an APPLY_APPROVED or RETRY batch: partners' records to QuickBooks, approved inbound changes to the mirror. */
   'sync.apply': { batchId: string };
+  /** Apply a connection's pending QuickBooks change notifications (webhooks) to the mirror. */
+  'quickbooks.changes': {
+    connectionId: string;
+    /** Read these entities again since this time: a change in the same second as one already read may hide behind its dedupe key. */
+    recheck?: { entities: string[]; since: string };
+  };
+  /** Change data capture catch-up of one connection (the webhooks' backstop). */
+  'quickbooks.catch-up': { connectionId: string; reason: string };
+  /** The scheduled round: a catch-up for every connected company, then the next round. */
+  'quickbooks.catch-up-all': { slot: number };
 };
 export type JobKind = keyof JobPayloads;
 export const JOB_KINDS = [
@@ -41,6 +51,9 @@ export const JOB_KINDS = [
   'orders.reconcile',
   'webhooks.deliver',
   'sync.apply',
+  'quickbooks.changes',
+  'quickbooks.catch-up',
+  'quickbooks.catch-up-all',
 ] as const satisfies ReadonlyArray<JobKind>;
 
 export interface EnqueueOptions {

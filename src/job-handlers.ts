@@ -53,6 +53,12 @@ export function createJobHandlers(services: Services): JobHandlers<JobPayloads> 
     'webhooks.deliver': ({ endpointId }, { jobId }) => services.webhooks.deliver(endpointId, jobId),
     'sync.apply': ({ batchId }, { attempt, maxAttempts }) =>
       services.sync.outbound.runApplyBatch(batchId, { finalAttempt: attempt >= maxAttempts }),
+    'quickbooks.changes': ({ connectionId, recheck }, { jobId }) =>
+      services.inbound.processPending(connectionId, jobId, recheck),
+    'quickbooks.catch-up': async ({ connectionId }) => {
+      await services.changeDataCapture.catchUp(connectionId);
+    },
+    'quickbooks.catch-up-all': ({ slot }) => services.changeDataCapture.runRound(slot),
     'invoices.send': ({ batchId }, { signal, attempt, maxAttempts }) =>
       services.invoicing.sender.runSendBatch(batchId, { signal, finalAttempt: attempt >= maxAttempts }),
     'invoices.export': ({ batchId }, { signal, attempt, maxAttempts }) =>

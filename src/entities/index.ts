@@ -8,6 +8,11 @@ import { PartnerRecordEntity } from './partner-record.entity';
 import { PaymentEntity } from './payment.entity';
 import { PendingEntity } from './pending-entity.entity';
 import { OrderRefundEntity } from './order-refund.entity';
+import {
+  QuickBooksChangeEventEntity,
+  QuickBooksSyncCursorEntity,
+  QuickBooksWebhookDeliveryEntity,
+} from './quickbooks-webhook.entity';
 import { ReferenceEntityRow } from './reference-entity.entity';
 import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
 import { SyncLogEntity } from './sync-log.entity';
@@ -26,6 +31,7 @@ export * from './partner-record.entity';
 export * from './payment.entity';
 export * from './pending-entity.entity';
 export * from './order-refund.entity';
+export * from './quickbooks-webhook.entity';
 export * from './reference-entity.entity';
 export * from './sync-batch.entity';
 export * from './sync-log.entity';
@@ -58,4 +64,7 @@ export const ENTITIES = [
   WorkerHeartbeatEntity,
   PendingEntity,
   PartnerRecordEntity,
+  QuickBooksWebhookDeliveryEntity,
+  QuickBooksChangeEventEntity,
+  QuickBooksSyncCursorEntity,
 ];

@@ -4,6 +4,7 @@ import { BatchResolver } from './batch.resolver';
 import { ConnectionReadinessResolver, RefundResolver, WebhookEndpointResolver } from './books.resolver';
 import { ConnectionResolver } from './connection.resolver';
 import { DesktopResolver } from './desktop.resolver';
+import { ConnectionInboundResolver } from './inbound-sync.resolver';
 import { ConnectionInvoicingResolver, InvoiceResolver } from './invoice.resolver';
 import { NodeResolver } from './node.resolver';
 import { InvoiceFieldResolver, OrderResolver } from './order.resolver';
@@ -32,6 +33,7 @@ export const RESOLVER_CLASSES = [
   SyncResolver,
   ReferenceSyncResolver,
   ConnectionPendingResolver,
+  ConnectionInboundResolver,
 ] as const;
 
 /** One instance of each resolver class, given the services it calls (the container type-graphql asks). */
@@ -65,6 +67,7 @@ export function createResolvers(services: Services): Map<Function, object> {
     [SyncResolver, new SyncResolver(services)],
     [ReferenceSyncResolver, new ReferenceSyncResolver(services.sync.outbound, services.pending)],
     [ConnectionPendingResolver, new ConnectionPendingResolver(services.sync.outbound, services.pending)],
+    [ConnectionInboundResolver, new ConnectionInboundResolver(services.inbound)],
   ];
   return new Map(instances);
 }

@@ -149,6 +149,9 @@ export class ConnectionService {
     ): Promise<{ password: string; qwcUrl: string }>;
   };
 
+  /** Called once a connection is (re)connected: the inbound sync catches up (src/services/sync); wired at start-up. */
+  afterConnected?: (connection: ConnectionEntity) => Promise<void>;
+
   /** The reference service needs clients from here and this needs it to start imports: wired after construction. */
   attachReferenceService(service: ReferenceService): void {
     this.referenceService = service;
@@ -431,6 +434,7 @@ export class ConnectionService {
       );
     }
     const batch = await this.referenceService?.startImport(connection);
+    await this.afterConnected?.(connection);
     this.events.publish(connection.id, 'STATUS_CHANGED', { message: `${wasStatus} → CONNECTED` });
     return {
       ok: true,

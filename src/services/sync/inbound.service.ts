@@ -1,0 +1,533 @@
+/**
+ * The `quickbooks.changes` job: a connection's pending change notifications, coalesced, fetched from QuickBooks in
+ * bulk and applied by version (src/services/sync/inbound-apply.ts). Never run inside the webhook request.
+ */
+import { In, LessThan, type DataSource, type EntityManager } from 'typeorm';
+import {
+  ConnectionEntity,
+  OrderEntity,
+  QuickBooksChangeEventEntity,
+  QuickBooksSyncCursorEntity,
+  type ChangeEventStatus,
+  type ReferenceType,
+} from '../../entities';
+import type { JobEnqueuer } from '../../job-catalogue';
+import type { Logger } from '../../logger';
+import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
+import type { ConnectionEvents } from '../connection-events';
+import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
+import { QUICKBOOKS_ENTITY } from '../reference.service';
+import { syncScope, type SyncLogEntry, type SyncLogService } from '../sync-log.service';
+import {
+  ORDER_TRANSACTIONS,
+  changedInQuickBooks,
+  lockConnection,
+  newerThanMirror,
+  ordersPostedAs,
+  repointMerged,
+  storedVersions,
+  writeMirror,
+  type MirrorChange,
+  type TransactionChange,
+} from './inbound-apply';
+import { fetchChanged, type FetchWant } from './inbound-fetch';
+
+/** QuickBooks entity → mirrored reference type. */
+export const REFERENCE_TYPE_OF: ReadonlyMap<string, ReferenceType> = new Map(
+  (Object.entries(QUICKBOOKS_ENTITY) as Array<[ReferenceType, string]>).map(([type, entity]) => [
+    entity,
+    type,
+  ]),
+);
+
+const CLAIM_LIMIT = 5000;
+const STALE_CLAIM_MS = 5 * 60_000;
+
+/** What a person sees in the sync wizard instead of an applied change (wired to the PendingEntity store). */
+export interface InboundHolder {
+  holdInbound(
+    manager: EntityManager,
+    connection: ConnectionEntity,
+    type: ReferenceType,
+    change: MirrorChange,
+  ): Promise<void>;
+}
+
+export interface ApplyOutcome {
+  /** Mirror rows written, per reference type. */
+  applied: Map<ReferenceType, MirrorChange[]>;
+  held: number;
+  stale: number;
+  /** Orders marked because their transaction changed in QuickBooks. */
+  transactions: Array<{ orderId: string; change: TransactionChange }>;
+  merges: number;
+}
+
+export interface InboundDependencies {
+  dataSource: DataSource;
+  clients: { clientFor(connection: ConnectionEntity): QuickBooksClient };
+  jobs: JobEnqueuer;
+  events: ConnectionEvents;
+  syncLogs: SyncLogService;
+  logger: Logger;
+  coalesceMs: number;
+  webhooks?: WebhookEmitter;
+}
+
+export class InboundSync {
+  /** With `requireApproval`, inbound reference changes go here instead of into the mirror. */
+  holder?: InboundHolder;
+  /** QuickBooks calls made by inbound processing since start (the benchmark reads it). */
+  calls = 0;
+
+  constructor(private readonly deps: InboundDependencies) {}
+
+  /** When the connection last heard from QuickBooks' webhooks, and when its last CDC catch-up finished. */
+  async status(
+    tenantId: string,
+    connectionId: string,
+  ): Promise<{ lastWebhookAt: Date | null; lastChangeDataCaptureAt: Date | null }> {
+    const manager = this.deps.dataSource.manager;
+    const latest = await manager.getRepository(QuickBooksChangeEventEntity).findOne({
+      select: { createdAt: true },
+      where: { tenantId, connectionId },
+      order: { createdAt: 'DESC' },
+    });
+    const cursor = await manager
+      .getRepository(QuickBooksSyncCursorEntity)
+      .findOneBy({ tenantId, connectionId });
+    return {
+      lastWebhookAt: latest?.createdAt ?? null,
+      lastChangeDataCaptureAt: cursor?.lastChangeDataCaptureAt ?? null,
+    };
+  }
+
+  /** The job. Claims pending events round after round until none are left. */
+  async processPending(
+    connectionId: string,
+    jobId: string,
+    recheck?: { entities: string[]; since: string },
+  ): Promise<void> {
+    const connection = await this.deps.dataSource
+      .getRepository(ConnectionEntity)
+      .findOneBy({ id: connectionId });
+    if (!connection) return;
+    // A connection that cannot call QuickBooks keeps its events pending; the catch-up after reconnecting takes them.
+    if (connection.status !== 'CONNECTED' || connection.environment === 'DESKTOP') return;
+    if (recheck) await this.recheck(connection, recheck);
+    let rounds = 0;
+    for (;;) {
+      const claimed = await this.claim(connectionId, jobId);
+      if (claimed.length === 0) break;
+      rounds++;
+      await this.processClaimed(connection, claimed);
+    }
+    if (rounds > 0) {
+      // Events stored while this job was finishing joined its dedupe key; one more pass picks them up.
+      const window = Math.max(1, this.deps.coalesceMs);
+      const slot = Math.floor(Date.now() / window) + 1;
+      await this.deps.jobs.enqueue(
+        'quickbooks.changes',
+        { connectionId },
+        { dedupeKey: `qbo-changes:${connectionId}:${slot}`, runAt: new Date((slot + 1) * window) },
+      );
+    }
+  }
+
+  /**
+   * Legacy notifications are deduplicated by (realm, entity, id, operation, lastUpdated) and lastUpdated has whole
+   * seconds: a second change of an object within the second of one already read is dropped as a duplicate. So when
+   * what was read is that recent, the same entities are read again once the second is over.
+   */
+  private async scheduleRecheck(
+    connection: ConnectionEntity,
+    entities: string[],
+    newest: Date,
+  ): Promise<void> {
+    if (entities.length === 0 || Date.now() - newest.getTime() > 3000) return;
+    const slot = Math.floor(newest.getTime() / 2000);
+    await this.deps.jobs.enqueue(
+      'quickbooks.changes',
+      { connectionId: connection.id, recheck: { entities, since: newest.toISOString() } },
+      { dedupeKey: `qbo-recheck:${connection.id}:${slot}`, runAt: new Date((slot + 1) * 2000 + 1000) },
+    );
+  }
+
+  private async recheck(
+    connection: ConnectionEntity,
+    recheck: { entities: string[]; since: string },
+  ): Promise<void> {
+    const since = new Date(recheck.since);
+    const wants = new Map<string, FetchWant>(
+      recheck.entities.map((entity) => [entity, { ids: new Set<string>(), since }]),
+    );
+    const result = await syncScope.run(
+      {
+        tenantId: connection.tenantId,
+        connectionId: connection.id,
+        entityType: 'ChangeDataCapture',
+        action: 'READ',
+        label: 'Webhook changes (same-second re-read)',
+      },
+      () => fetchChanged(this.deps.clients.clientFor(connection), wants),
+    );
+    this.calls += result.calls;
+    const applied = await this.deps.dataSource.transaction(async (manager) => {
+      await lockConnection(manager, connection);
+      const outcome = await this.applyObjects(manager, connection, result.objects);
+      await this.recordLogs(manager, connection, outcome);
+      return outcome;
+    });
+    this.publish(connection, applied);
+  }
+
+  /** Pending events of the connection, claimed for this job (and this job's own claims after a retry). */
+  private async claim(connectionId: string, jobId: string): Promise<QuickBooksChangeEventEntity[]> {
+    const repo = this.deps.dataSource.getRepository(QuickBooksChangeEventEntity);
+    const staleBefore = new Date(Date.now() - STALE_CLAIM_MS);
+    const claimable = [
+      { connectionId, status: 'PENDING' as ChangeEventStatus },
+      { connectionId, status: 'PROCESSING' as ChangeEventStatus, claimedBy: jobId },
+      { connectionId, status: 'PROCESSING' as ChangeEventStatus, claimedAt: LessThan(staleBefore) },
+    ];
+    const candidates = await repo.find({
+      select: { id: true },
+      where: claimable,
+      order: { createdAt: 'ASC' },
+      take: CLAIM_LIMIT,
+    });
+    if (candidates.length === 0) return [];
+    const ids = candidates.map((c) => c.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      await repo
+        .createQueryBuilder()
+        .update()
+        .set({ status: 'PROCESSING', claimedBy: jobId, claimedAt: new Date() })
+        .where('id IN (:...ids)', { ids: ids.slice(i, i + 500) })
+        .andWhere(
+          "(status = 'PENDING' OR (status = 'PROCESSING' AND (claimedBy = :jobId OR claimedAt < :staleBefore)))",
+          { jobId, staleBefore },
+        )
+        .execute();
+    }
+    const out: QuickBooksChangeEventEntity[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      out.push(
+        ...(await repo.findBy({ id: In(ids.slice(i, i + 500)), claimedBy: jobId, status: 'PROCESSING' })),
+      );
+    }
+    return out;
+  }
+
+  /** Fetches and applies one claimed set of events. */
+  private async processClaimed(
+    connection: ConnectionEntity,
+    events: QuickBooksChangeEventEntity[],
+  ): Promise<void> {
+    const wants = new Map<string, FetchWant>();
+    const want = (entity: string, id: string, since: Date | null) => {
+      const current = wants.get(entity) ?? { ids: new Set<string>(), since };
+      current.ids.add(id);
+      if (since === null || current.since === null) current.since = null;
+      else if (since < current.since) current.since = since;
+      wants.set(entity, current);
+    };
+    const outcome = new Map<string, { status: ChangeEventStatus; outcome: string }>();
+    const transactionEvents: QuickBooksChangeEventEntity[] = [];
+    // A Create of an object the mirror already holds is the gateway's own (posting writes what it creates): nothing to
+    // read. Later edits arrive as Update events.
+    const known = new Set<string>();
+    for (const entityName of new Set(
+      events.filter((e) => e.operation === 'Create').map((e) => e.entityName),
+    )) {
+      const type = REFERENCE_TYPE_OF.get(entityName);
+      if (!type) continue;
+      const ids = events
+        .filter((e) => e.operation === 'Create' && e.entityName === entityName)
+        .map((e) => e.entityId);
+      const stored = await storedVersions(this.deps.dataSource.manager, connection.id, type, [
+        ...new Set(ids),
+      ]);
+      for (const id of stored.keys()) known.add(`${entityName}:${id}`);
+    }
+    for (const event of events) {
+      if (event.operation === 'Create' && known.has(`${event.entityName}:${event.entityId}`)) {
+        outcome.set(event.id, { status: 'APPLIED', outcome: 'already in the mirror' });
+        continue;
+      }
+      if (REFERENCE_TYPE_OF.has(event.entityName)) {
+        want(event.entityName, event.entityId, event.occurredAt);
+        if (event.operation === 'Merge' && event.deletedId)
+          want(event.entityName, event.deletedId, event.occurredAt);
+      } else if (
+        ORDER_TRANSACTIONS[event.entityName] &&
+        ['Update', 'Void', 'Delete'].includes(event.operation)
+      ) {
+        transactionEvents.push(event);
+      } else {
+        outcome.set(event.id, {
+          status: 'IGNORED',
+          outcome: `${event.entityName} ${event.operation}: not mirrored`,
+        });
+      }
+    }
+    // Only transactions the gateway posted matter; deletions need no read.
+    const byTransaction = new Map<string, Awaited<ReturnType<typeof ordersPostedAs>>>();
+    for (const entityName of new Set(transactionEvents.map((e) => e.entityName))) {
+      const ids = [
+        ...new Set(transactionEvents.filter((e) => e.entityName === entityName).map((e) => e.entityId)),
+      ];
+      const orders = await ordersPostedAs(this.deps.dataSource.manager, connection.id, entityName, ids);
+      byTransaction.set(entityName, orders);
+      for (const order of orders) {
+        const ops = transactionEvents.filter(
+          (e) => e.entityName === entityName && e.entityId === order.postedTransaction!.id,
+        );
+        if (ops.some((e) => e.operation !== 'Delete')) want(entityName, order.postedTransaction!.id, null);
+      }
+    }
+
+    let fetched = new Map<string, QuickBooksEntity[]>();
+    if (wants.size > 0) {
+      try {
+        const result = await syncScope.run(
+          {
+            tenantId: connection.tenantId,
+            connectionId: connection.id,
+            entityType: 'ChangeDataCapture',
+            action: 'READ',
+            label: 'Webhook changes',
+          },
+          () => fetchChanged(this.deps.clients.clientFor(connection), wants),
+        );
+        this.calls += result.calls;
+        fetched = result.objects;
+        const recent = events.filter(
+          (e) => REFERENCE_TYPE_OF.has(e.entityName) && e.occurredAt !== null && !outcome.has(e.id),
+        );
+        if (recent.length > 0) {
+          const newest = new Date(Math.max(...recent.map((e) => e.occurredAt!.getTime())));
+          await this.scheduleRecheck(connection, [...new Set(recent.map((e) => e.entityName))], newest);
+        }
+      } catch (error) {
+        if (error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION') {
+          // Give the events back: the catch-up after the connection is restored applies them.
+          await this.release(events);
+          return;
+        }
+        throw error;
+      }
+    }
+
+    const applied = await this.deps.dataSource.transaction(async (manager) => {
+      await lockConnection(manager, connection);
+      const result = await this.applyObjects(manager, connection, fetched);
+      // Merges: re-point local references from the merged-away id to the survivor.
+      for (const event of events) {
+        if (event.operation !== 'Merge' || !event.deletedId || !REFERENCE_TYPE_OF.has(event.entityName))
+          continue;
+        const moved = await repointMerged(
+          manager,
+          connection,
+          event.entityName,
+          event.deletedId,
+          event.entityId,
+        );
+        result.merges++;
+        outcome.set(event.id, {
+          status: 'APPLIED',
+          outcome:
+            `merged ${event.deletedId} into ${event.entityId}: ${moved.orders} orders, ${moved.invoices} invoices, ${moved.payments} payments, settings [${moved.settings.join(', ')}] re-pointed`.slice(
+              0,
+              200,
+            ),
+        });
+      }
+      // Transactions the gateway posted.
+      for (const [entityName, orders] of byTransaction) {
+        const objects = new Map((fetched.get(entityName) ?? []).map((o) => [String(o.Id), o]));
+        for (const order of orders) {
+          const posted = order.postedTransaction!;
+          const ops = transactionEvents.filter(
+            (e) => e.entityName === entityName && e.entityId === posted.id,
+          );
+          const object = objects.get(posted.id);
+          let change: TransactionChange['change'] | null = null;
+          if (ops.some((e) => e.operation === 'Delete') || (!object && ops.length > 0)) change = 'DELETED';
+          else if (ops.some((e) => e.operation === 'Void')) change = 'VOIDED';
+          else if (
+            object &&
+            order.status === 'POSTED' &&
+            order.sentAt === null &&
+            Number(object.SyncToken) > Number(posted.syncToken ?? -1)
+          )
+            change = 'EDITED';
+          for (const e of ops)
+            outcome.set(
+              e.id,
+              change
+                ? { status: 'APPLIED', outcome: `order ${order.id} marked ${change}` }
+                : { status: 'IGNORED', outcome: 'the gateway\u2019s own change' },
+            );
+          if (!change) continue;
+          const txChange: TransactionChange = { entityName, id: posted.id, change, object };
+          await manager
+            .getRepository(OrderEntity)
+            .update({ id: order.id }, { lastError: changedInQuickBooks(order, txChange) });
+          result.transactions.push({ orderId: order.id, change: txChange });
+        }
+      }
+      for (const event of transactionEvents)
+        if (!outcome.has(event.id))
+          outcome.set(event.id, { status: 'IGNORED', outcome: 'not posted by the gateway' });
+      for (const event of events) {
+        if (outcome.has(event.id)) continue;
+        outcome.set(event.id, {
+          status: result.held > 0 ? 'HELD' : 'APPLIED',
+          outcome: result.held > 0 ? 'held for approval' : 'mirror up to date',
+        });
+      }
+      await this.finishEvents(manager, outcome);
+      await this.recordLogs(manager, connection, result);
+      return result;
+    });
+    this.publish(connection, applied);
+  }
+
+  /**
+   * Writes fetched objects into the mirror when newer than it (or holds them for approval). Shared with the CDC
+   * catch-up. Call inside a transaction that holds `lockConnection`.
+   */
+  async applyObjects(
+    manager: EntityManager,
+    connection: ConnectionEntity,
+    fetched: Map<string, QuickBooksEntity[]>,
+  ): Promise<ApplyOutcome> {
+    const result: ApplyOutcome = { applied: new Map(), held: 0, stale: 0, transactions: [], merges: 0 };
+    for (const [entityName, objects] of fetched) {
+      const type = REFERENCE_TYPE_OF.get(entityName);
+      if (!type || objects.length === 0) continue;
+      const stored = await storedVersions(manager, connection.id, type, [
+        ...new Set(objects.map((o) => String(o.Id))),
+      ]);
+      const { changes, stale } = newerThanMirror(objects, stored);
+      result.stale += stale;
+      if (changes.length === 0) continue;
+      if (connection.settings.requireApproval && this.holder) {
+        for (const change of changes) await this.holder.holdInbound(manager, connection, type, change);
+        result.held += changes.length;
+        continue;
+      }
+      await writeMirror(manager, connection, type, changes);
+      result.applied.set(type, changes);
+    }
+    return result;
+  }
+
+  private async finishEvents(
+    manager: EntityManager,
+    outcome: Map<string, { status: ChangeEventStatus; outcome: string }>,
+  ): Promise<void> {
+    // One UPDATE per distinct outcome.
+    const groups = new Map<string, string[]>();
+    for (const [id, o] of outcome) {
+      const key = `${o.status}\u0000${o.outcome}`;
+      groups.set(key, [...(groups.get(key) ?? []), id]);
+    }
+    const now = new Date();
+    for (const [key, ids] of groups) {
+      const [status, text] = key.split('\u0000');
+      for (let i = 0; i < ids.length; i += 500) {
+        await manager
+          .createQueryBuilder()
+          .update(QuickBooksChangeEventEntity)
+          .set({ status: status as ChangeEventStatus, outcome: text.slice(0, 200), processedAt: now })
+          .where('id IN (:...ids)', { ids: ids.slice(i, i + 500) })
+          .execute();
+      }
+    }
+  }
+
+  private async release(events: QuickBooksChangeEventEntity[]): Promise<void> {
+    const ids = events.map((e) => e.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.deps.dataSource
+        .createQueryBuilder()
+        .update(QuickBooksChangeEventEntity)
+        .set({ status: 'PENDING', claimedBy: null, claimedAt: null })
+        .where('id IN (:...ids)', { ids: ids.slice(i, i + 500) })
+        .execute();
+    }
+  }
+
+  /** One sync log per mirrored change and per marked order (direction FROM_QUICKBOOKS): the error log's history. */
+  async recordLogs(
+    manager: EntityManager,
+    connection: ConnectionEntity,
+    result: ApplyOutcome,
+  ): Promise<void> {
+    const logs: SyncLogEntry[] = [];
+    for (const [type, changes] of result.applied) {
+      for (const change of changes) {
+        logs.push({
+          tenantId: connection.tenantId,
+          connectionId: connection.id,
+          direction: 'FROM_QUICKBOOKS',
+          action: change.kind === 'CREATED' ? 'CREATE' : change.kind === 'DELETED' ? 'DELETE' : 'UPDATE',
+          entityType: QUICKBOOKS_ENTITY[type],
+          entityId: change.before?.id ?? null,
+          label: change.name.slice(0, 200),
+          quickbooksId: change.quickbooksId,
+          status: 'SUCCEEDED',
+          message: `${change.kind.toLowerCase()} in QuickBooks; mirror updated`,
+        });
+      }
+    }
+    for (const { orderId, change } of result.transactions) {
+      logs.push({
+        tenantId: connection.tenantId,
+        connectionId: connection.id,
+        direction: 'FROM_QUICKBOOKS',
+        action: change.change === 'DELETED' ? 'DELETE' : change.change === 'VOIDED' ? 'VOID' : 'UPDATE',
+        entityType: change.entityName,
+        entityId: orderId,
+        quickbooksId: change.id,
+        status: 'SUCCEEDED',
+        message: `${change.entityName} ${change.change.toLowerCase()} in QuickBooks`,
+      });
+    }
+    if (logs.length > 0) await this.deps.syncLogs.recordIn(manager, logs);
+    const changedTypes = [...result.applied.keys()];
+    if (changedTypes.length > 0 && this.deps.webhooks) {
+      await this.deps.webhooks.emit(manager, connection.tenantId, {
+        type: 'reference.changed',
+        data: {
+          connectionId: connection.id,
+          types: changedTypes,
+          count: [...result.applied.values()].reduce((n, c) => n + c.length, 0),
+        },
+      });
+    }
+  }
+
+  /** REFERENCE_DATA_CHANGED per changed list, TRANSACTION_CHANGED_IN_QUICKBOOKS per marked order. */
+  publish(connection: ConnectionEntity, result: ApplyOutcome): void {
+    for (const [type, changes] of result.applied) {
+      const single = changes.length === 1 ? changes[0] : undefined;
+      this.deps.events.publish(connection.id, 'REFERENCE_DATA_CHANGED', {
+        entityType: QUICKBOOKS_ENTITY[type],
+        quickbooksId: single?.quickbooksId,
+        message: single
+          ? `${QUICKBOOKS_ENTITY[type]} "${single.name}" ${single.kind.toLowerCase()} in QuickBooks`
+          : `${changes.length} ${QUICKBOOKS_ENTITY[type]} objects changed in QuickBooks`,
+      });
+    }
+    for (const { orderId, change } of result.transactions) {
+      this.deps.events.publish(connection.id, 'TRANSACTION_CHANGED_IN_QUICKBOOKS', {
+        entityType: change.entityName,
+        quickbooksId: change.id,
+        message: `${change.entityName} ${change.id} of order ${orderId} was ${change.change.toLowerCase()} in QuickBooks`,
+      });
+    }
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Stores a signed QuickBooks delivery and its normalized events in one transaction, and queues their processing. The
+ * request answers as soon as this commits; nothing here calls QuickBooks.
+ */
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  QuickBooksChangeEventEntity,
+  QuickBooksWebhookDeliveryEntity,
+  type QuickBooksDeliveryStatus,
+  type QuickBooksPayloadFormat,
+} from '../entities';
+import { newId } from '../ids';
+import { dialectOf, execute, insertRows, placeholders, toDbTime } from '../sql';
+import type { JobEnqueuer } from '../job-catalogue';
+import type { Logger } from '../logger';
+import type { NormalizedChange, ParsedPayload } from './payload';
+
+/** Statuses whose connections still own their realm's notifications (a lapsed authorization catches up later). */
+const LISTENING = ['CONNECTED', 'NEEDS_REAUTHORIZATION'];
+const KEY_MAX = 191;
+const EVENT_COLUMNS = [
+  'id',
+  'dedupeKey',
+  'deliveryId',
+  'tenantId',
+  'connectionId',
+  'realmId',
+  'entityName',
+  'entityId',
+  'operation',
+  'deletedId',
+  'occurredAt',
+  'status',
+  'createdAt',
+] as const;
+const DELIVERY_COLUMNS = [
+  'id',
+  'status',
+  'format',
+  'bodySha256',
+  'bodyBytes',
+  'eventCount',
+  'storedCount',
+  'reason',
+  'intuitTid',
+  'receivedAt',
+] as const;
+
+export interface IntakeResult {
+  deliveryId: string;
+  status: QuickBooksDeliveryStatus;
+  eventCount: number;
+  storedCount: number;
+  reason: string | null;
+}
+
+export interface IntakeOptions {
+  /** Events arriving within one window share one processing job per connection. */
+  coalesceMs: number;
+}
+
+export class WebhookIntake {
+  /** The last coalescing window a job was queued for, per connection (this process). */
+  private readonly scheduled = new Map<string, number>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly jobs: JobEnqueuer,
+    private readonly options: IntakeOptions,
+    private readonly logger?: Logger,
+  ) {}
+
+  async store(
+    body: Buffer,
+    parsed: ParsedPayload,
+    meta: { intuitTid?: string | null },
+  ): Promise<IntakeResult> {
+    const deliveryId = newId('quickbooksDelivery');
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    const base = {
+      id: deliveryId,
+      bodySha256,
+      bodyBytes: body.length,
+      intuitTid: meta.intuitTid?.slice(0, 100) ?? null,
+      receivedAt: new Date(),
+    };
+    if (!parsed.ok) {
+      await this.insertDelivery(this.dataSource.manager, {
+        ...base,
+        status: 'REJECTED',
+        format: parsed.format,
+        eventCount: 0,
+        storedCount: 0,
+        reason: parsed.reason,
+      });
+      return { deliveryId, status: 'REJECTED', eventCount: 0, storedCount: 0, reason: parsed.reason };
+    }
+    const { changes, format } = parsed;
+    // Hot path (QuickBooks wants an answer within 3 s; the target is p99 ≤ 50 ms at 1,000 events/s): raw SQL, one
+    // read before the transaction, two statements in it.
+    const realms = [...new Set(changes.map((c) => c.realmId))];
+    const owners = realms.length
+      ? await this.dataSource.query<Array<{ id: string; tenantId: string; realmId: string }>>(
+          `SELECT id, tenantId, realmId FROM connections WHERE realmId IN (${placeholders(realms.length)}) AND status IN (${placeholders(LISTENING.length)})`,
+          [...realms, ...LISTENING],
+        )
+      : [];
+    const byRealm = new Map<string, Array<{ id: string; tenantId: string }>>();
+    for (const owner of owners) byRealm.set(owner.realmId, [...(byRealm.get(owner.realmId) ?? []), owner]);
+    const now = new Date();
+    const rows: QuickBooksChangeEventEntity[] = [];
+    const seen = new Set<string>();
+    let unowned = 0;
+    for (const change of changes) {
+      const connections = byRealm.get(change.realmId);
+      if (!connections) {
+        unowned++;
+        continue;
+      }
+      for (const connection of connections) {
+        const dedupeKey = eventKey(connection.id, change);
+        if (seen.has(dedupeKey)) continue;
+        seen.add(dedupeKey);
+        rows.push(toRow(deliveryId, connection, change, dedupeKey, now));
+      }
+    }
+    const dialect = dialectOf(this.dataSource);
+    const time = (date: Date | null) => (date === null ? null : toDbTime(dialect, date));
+    const result = await this.dataSource.transaction(async (manager) => {
+      let storedCount = 0;
+      for (let i = 0; i < rows.length; i += 200) {
+        const chunk = rows.slice(i, i + 200);
+        const values = chunk.map((r) => [
+          r.id,
+          r.dedupeKey,
+          r.deliveryId,
+          r.tenantId,
+          r.connectionId,
+          r.realmId,
+          r.entityName,
+          r.entityId,
+          r.operation,
+          r.deletedId,
+          time(r.occurredAt),
+          r.status,
+          time(r.createdAt),
+        ]);
+        // A redelivered event hits the unique dedupe key and is skipped.
+        storedCount += await execute(
+          manager,
+          `INSERT ${dialect === 'mysql' ? 'IGNORE' : 'OR IGNORE'} INTO quickbooks_change_events (${EVENT_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES ${values.map(() => `(${placeholders(EVENT_COLUMNS.length)})`).join(', ')}`,
+          values.flat(),
+        );
+      }
+      const status: QuickBooksDeliveryStatus =
+        storedCount > 0 ? 'ACCEPTED' : rows.length > 0 ? 'DUPLICATE' : 'IGNORED';
+      const reason =
+        unowned > 0
+          ? `${unowned} event(s) for a company no connection owns${parsed.skipped ? `; ${parsed.skipped} unreadable` : ''}`
+          : parsed.skipped
+            ? `${parsed.skipped} unreadable event(s) skipped`
+            : null;
+      await this.insertDelivery(manager, {
+        ...base,
+        status,
+        format,
+        eventCount: changes.length + parsed.skipped,
+        storedCount,
+        reason,
+      });
+      const connections = storedCount > 0 ? [...new Set(rows.map((r) => r.connectionId))] : [];
+      return { deliveryId, status, eventCount: changes.length, storedCount, reason, connections };
+    });
+    for (const connectionId of result.connections) await this.scheduleProcessing(connectionId);
+    const { connections: _, ...answer } = result;
+    void _;
+    return answer;
+  }
+
+  /**
+   * One `quickbooks.changes` job per connection and coalescing window, enqueued after the events commit (in the
+   * delivery's transaction, every concurrent delivery would wait on the job's dedupe key). Should this process stop
+   * between the commit and here, the events stay PENDING until the next delivery or the next CDC catch-up, which
+   * sweeps them.
+   */
+  private async scheduleProcessing(connectionId: string): Promise<void> {
+    const window = Math.max(1, this.options.coalesceMs);
+    const slot = Math.floor(Date.now() / window);
+    if (this.scheduled.get(connectionId) === slot) return;
+    this.scheduled.set(connectionId, slot);
+    try {
+      await this.jobs.enqueue(
+        'quickbooks.changes',
+        { connectionId },
+        { dedupeKey: `qbo-changes:${connectionId}:${slot}`, runAt: new Date((slot + 1) * window) },
+      );
+    } catch (error) {
+      this.scheduled.delete(connectionId);
+      this.logger?.error(
+        { err: error, connectionId },
+        'could not queue QuickBooks change processing; the next catch-up sweeps it',
+      );
+    }
+  }
+
+  private async insertDelivery(
+    manager: EntityManager,
+    row: Omit<QuickBooksWebhookDeliveryEntity, 'format'> & { format: QuickBooksPayloadFormat },
+  ): Promise<void> {
+    const dialect = dialectOf(this.dataSource);
+    await insertRows(manager, 'quickbooks_webhook_deliveries', DELIVERY_COLUMNS, [
+      DELIVERY_COLUMNS.map((column) =>
+        column === 'receivedAt' ? toDbTime(dialect, row.receivedAt) : row[column],
+      ),
+    ]);
+  }
+}
+
+function eventKey(connectionId: string, change: NormalizedChange): string {
+  const key = `${connectionId}:${change.key}`;
+  return key.length <= KEY_MAX
+    ? key
+    : `${connectionId}:h:${createHash('sha256').update(change.key).digest('hex')}`;
+}
+
+function toRow(
+  deliveryId: string,
+  connection: { id: string; tenantId: string },
+  change: NormalizedChange,
+  dedupeKey: string,
+  now: Date,
+): QuickBooksChangeEventEntity {
+  return {
+    id: newId('webhookEvent'),
+    dedupeKey,
+    deliveryId,
+    tenantId: connection.tenantId,
+    connectionId: connection.id,
+    realmId: change.realmId,
+    entityName: change.entityName,
+    entityId: change.entityId,
+    operation: change.operation,
+    deletedId: change.deletedId,
+    occurredAt: change.occurredAt,
+    status: 'PENDING',
+    claimedBy: null,
+    claimedAt: null,
+    processedAt: null,
+    outcome: null,
+    createdAt: now,
+  };
+}
