@@ -127,6 +127,7 @@ describe(`the console in Chromium (${dialect})`, () => {
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
       'Connections',
       'Orders',
+      'Invoices',
       'Sync logs',
     ]);
     await screenshots(page, '02-connections-empty');
@@ -336,6 +337,66 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.getByRole('heading', { name: 'Archived', level: 1 }).waitFor();
     await page.getByRole('table', { name: 'Archived' }).getByRole('link', { name: '#W1000' }).waitFor();
     await screenshots(page, '12-archived');
+  });
+
+  it('sends an invoice whose error badge shows the message on hover and on keyboard focus', async () => {
+    // An invoice for an order in euros: the demo company has multicurrency off, so QuickBooks cannot book it. Auto
+    // Invoice goes off first, so the invoice waits (NOT_SENT) for the console's Send to QuickBooks.
+    const off = await t.graphql(
+      key,
+      'mutation($id: ID!) { updateConnectionSettings(connectionId: $id, input: { autoInvoice: false }) { id } }',
+      { id: connectionId },
+    );
+    expect(off.errors).toBeUndefined();
+    const euro = (
+      await t.graphql<{ orders: { edges: Array<{ node: { id: string; orderNumber: string } }> } }>(
+        key,
+        '{ orders(filter: { view: ERRORS }, first: 1) { edges { node { id orderNumber } } } }',
+      )
+    ).data!.orders.edges[0]!.node;
+    const created = await t.graphql<{ createInvoice: { id: string; invoiceNumber: string } }>(
+      key,
+      'mutation($id: ID!) { createInvoice(orderId: $id) { id invoiceNumber } }',
+      { id: euro.id },
+    );
+    expect(created.errors).toBeUndefined();
+    const invoiceNumber = created.data!.createInvoice.invoiceNumber;
+
+    await nav('Invoices').click();
+    await page.getByRole('heading', { name: 'Invoices', level: 1 }).waitFor();
+    await page.getByRole('checkbox', { name: `Select invoice ${invoiceNumber}` }).check();
+    await page.getByText('1 selected').waitFor();
+    await page.getByRole('button', { name: 'Send to QuickBooks' }).click();
+    const bar = progress('Sending invoices');
+    await bar.and(page.locator('[aria-valuenow="100"]')).waitFor();
+    const results = dialog('Send results');
+    await results.getByText('1 failed').waitFor();
+    await results.getByText('turn on multicurrency').waitFor();
+    await results.getByRole('button', { name: 'Close' }).click();
+    await bar.waitFor({ state: 'detached' });
+
+    const row = page
+      .getByRole('table', { name: 'Invoices' })
+      .getByRole('row')
+      .filter({ hasText: invoiceNumber });
+    const badge = row.getByRole('button', { name: 'Failed' });
+    await badge.waitFor();
+    const tooltip = row.getByRole('tooltip');
+    expect(await tooltip.isVisible()).toBe(false);
+    // Hover: the full message and what to do.
+    await badge.hover();
+    await tooltip.waitFor({ state: 'visible' });
+    expect(await tooltip.textContent()).toContain('multicurrency is off');
+    expect(await tooltip.textContent()).toContain('turn on multicurrency');
+    await screenshots(page, '12b-invoice-error');
+    // Keyboard: focus shows it too, and it is the badge's accessible description.
+    await page.mouse.move(0, 0);
+    await tooltip.waitFor({ state: 'hidden' });
+    await badge.focus();
+    await tooltip.waitFor({ state: 'visible' });
+    const describedBy = await badge.getAttribute('aria-describedby');
+    expect(await tooltip.getAttribute('id')).toBe(describedBy);
+    await page.keyboard.press('Tab');
   });
 
   it('lists the sync log, filtered by direction and result', async () => {

@@ -9,6 +9,7 @@ import { ConnectionsScreen } from './connections/connections-screen';
 import { ConnectionDetailScreen } from './connections/connection-detail-screen';
 import { OrdersScreen } from './orders/orders-screen';
 import { OrderDetailScreen } from './orders/order-detail-screen';
+import { InvoicesScreen } from './invoices/invoices-screen';
 import { SyncLogsScreen } from './sync-logs-screen';
 
 export interface Screen {
@@ -53,6 +54,12 @@ export const SCREENS: Screen[] = [
     requires: ['Query.orders', 'Mutation.archiveOrders'],
   },
   { path: '/orders/:id', component: OrderDetailScreen, requires: ['Query.order'] },
+  {
+    path: '/invoices',
+    nav: 'Invoices',
+    component: InvoicesScreen,
+    requires: ['Query.invoices', 'Mutation.sendInvoice'],
+  },
   { path: '/logs', nav: 'Sync logs', component: SyncLogsScreen, requires: ['Query.syncLogs'] },
 ];
 
