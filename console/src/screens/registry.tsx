@@ -11,6 +11,8 @@ import { OrdersScreen } from './orders/orders-screen';
 import { OrderDetailScreen } from './orders/order-detail-screen';
 import { InvoicesScreen } from './invoices/invoices-screen';
 import { SyncLogsScreen } from './sync-logs-screen';
+import { PendingNavBadge } from './sync-wizard/pending-badge';
+import { SyncWizardScreen } from './sync-wizard/sync-wizard-screen';
 
 export interface Screen {
   /** wouter pattern under /console. */
@@ -20,6 +22,8 @@ export interface Screen {
   requires: string[];
   /** Shown in the navigation under this label (detail screens and the order views' tabs have none). */
   nav?: string;
+  /** Shown after the navigation label (a live count). */
+  navBadge?: ComponentType;
   /** Other paths under which the navigation entry is the current one. */
   section?: RegExp;
 }
@@ -59,6 +63,13 @@ export const SCREENS: Screen[] = [
     nav: 'Invoices',
     component: InvoicesScreen,
     requires: ['Query.invoices', 'Mutation.sendInvoice'],
+  },
+  {
+    path: '/sync-wizard',
+    nav: 'Sync wizard',
+    navBadge: PendingNavBadge,
+    component: SyncWizardScreen,
+    requires: ['Query.pendingEntities', 'Mutation.approveEntities', 'Mutation.retrySync'],
   },
   { path: '/logs', nav: 'Sync logs', component: SyncLogsScreen, requires: ['Query.syncLogs'] },
 ];
