@@ -9,6 +9,7 @@ import { ConnectionsScreen } from './connections/connections-screen';
 import { ConnectionDetailScreen } from './connections/connection-detail-screen';
 import { OrdersScreen } from './orders/orders-screen';
 import { OrderDetailScreen } from './orders/order-detail-screen';
+import { ExportScreen } from './export/export-screen';
 import { InvoicesScreen } from './invoices/invoices-screen';
 import { SyncLogsScreen } from './sync-logs-screen';
 import { PendingNavBadge } from './sync-wizard/pending-badge';
@@ -28,13 +29,6 @@ export interface Screen {
   section?: RegExp;
 }
 
-/**
- * Screens waiting on APIs of other issues, and the fields they will need (spec/gateway.graphql):
- * - Invoices (push status, error badge, Send to QuickBooks): Query.invoices, Mutation.sendInvoice
- * - Export (three counts, Export, process log): Mutation.exportToQuickBooks (+ Connection.exportPreview)
- * - Sync wizard (Approve Checked, Pending / Error Log / Failed Syncs, Retry, pending badge): Query.pendingEntities,
- *   Mutation.approveEntities, Mutation.retrySync
- */
 export const SCREENS: Screen[] = [
   {
     path: '/connections',
@@ -63,6 +57,12 @@ export const SCREENS: Screen[] = [
     nav: 'Invoices',
     component: InvoicesScreen,
     requires: ['Query.invoices', 'Mutation.sendInvoice'],
+  },
+  {
+    path: '/export',
+    nav: 'Export',
+    component: ExportScreen,
+    requires: ['Mutation.exportToQuickBooks', 'Query.batches'],
   },
   {
     path: '/sync-wizard',

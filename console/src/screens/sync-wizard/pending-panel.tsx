@@ -96,7 +96,7 @@ export function PendingPanel({ connectionId }: { connectionId: string }) {
                 </h2>
                 {entries.length === 0 ? <p>{section.empty}</p> : null}
                 {entries.length > 0 ? (
-                  <label>
+                  <label className="check">
                     <input
                       type="checkbox"
                       checked={all}
