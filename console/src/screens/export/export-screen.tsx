@@ -10,6 +10,7 @@ import {
   ExportToQuickBooksDocument,
   RecentBatchesDocument,
   SyncLogsDocument,
+  type BatchSummaryFragment,
 } from '../../gql/graphql';
 import { formatDateTime } from '../../lib/format';
 import { useCan } from '../../lib/viewer';
@@ -35,12 +36,6 @@ export function ExportScreen() {
   });
   const [exporting, runExport] = useMutation(ExportToQuickBooksDocument);
   const last = batches.data?.batches.edges.map((edge) => edge.node).find((batch) => batch.kind === 'EXPORT');
-  const [log] = useQuery({
-    query: SyncLogsDocument,
-    variables: { first: 200, filter: { batchId: last?.id ?? '' } },
-    pause: !last,
-    requestPolicy: 'network-only',
-  });
   const counts = preview.data?.connection?.exportPreview;
   const refresh = () => {
     refetchPreview({ requestPolicy: 'network-only' });
@@ -55,14 +50,13 @@ export function ExportScreen() {
     }
   };
   const nothing = counts && counts.productCount + counts.customerCount + counts.invoiceCount === 0;
-  const logs = log.data?.syncLogs.edges.map((edge) => edge.node) ?? [];
   return (
     <>
       <h1>Export</h1>
       <p className="muted">
         Sends the products, then the customers, then the invoices QuickBooks does not have yet, in one batch.
       </p>
-      <Problems error={connections.error ?? preview.error ?? exporting.error ?? batches.error ?? log.error} />
+      <Problems error={connections.error ?? preview.error ?? exporting.error ?? batches.error} />
       {connections.data && !connectionId ? <p>No QuickBooks company is connected yet.</p> : null}
       {connectionId ? (
         <div className="toolbar">
@@ -93,7 +87,7 @@ export function ExportScreen() {
           </ul>
           {counts.ordersToPostCount > 0 ? (
             <p className="muted">
-              {counts.ordersToPostCount} orders without an invoice still wait to be posted (Orders screen).
+              {counts.ordersToPostCount} order(s) without an invoice still wait to be posted (Orders screen).
             </p>
           ) : null}
           {canWrite ? (
@@ -109,18 +103,31 @@ export function ExportScreen() {
           {nothing ? <p>Nothing to export: QuickBooks has everything.</p> : null}
         </section>
       ) : null}
-      {last ? (
-        <section aria-labelledby="process-log">
-          <h2 id="process-log">Process log</h2>
-          <p>
-            Export of {formatDateTime(last.createdAt)} <StatusBadge status={last.status} /> · {last.succeeded}{' '}
-            succeeded, {last.failed} failed of {last.total}
-          </p>
-          {last.error ? <Problems problems={[last.error]} /> : null}
-          {logs.length > 0 ? <SyncLogTable logs={logs} caption="Process log" /> : null}
-          {log.data && logs.length === 0 ? <p>No QuickBooks call logged for this export yet.</p> : null}
-        </section>
-      ) : null}
+      {/* Read again whenever the batch's state changes (it ends while the log is on screen). */}
+      {last ? <ProcessLog key={`${last.id}:${last.status}:${last.processed}`} batch={last} /> : null}
     </>
+  );
+}
+
+/** The last export: its outcome and every QuickBooks call it made. */
+function ProcessLog({ batch }: { batch: BatchSummaryFragment }) {
+  const [log] = useQuery({
+    query: SyncLogsDocument,
+    variables: { first: 200, filter: { batchId: batch.id } },
+    requestPolicy: 'network-only',
+  });
+  const logs = log.data?.syncLogs.edges.map((edge) => edge.node) ?? [];
+  return (
+    <section aria-labelledby="process-log">
+      <h2 id="process-log">Process log</h2>
+      <p>
+        Export of {formatDateTime(batch.createdAt)} <StatusBadge status={batch.status} /> · {batch.succeeded}{' '}
+        succeeded, {batch.failed} failed of {batch.total}
+      </p>
+      {batch.error ? <Problems problems={[batch.error]} /> : null}
+      <Problems error={log.error} />
+      {logs.length > 0 ? <SyncLogTable logs={logs} caption="Process log" /> : null}
+      {log.data && logs.length === 0 ? <p>No QuickBooks call logged for this export yet.</p> : null}
+    </section>
   );
 }
