@@ -103,10 +103,12 @@ function Shell({ onSignOut }: { onSignOut: (message?: string) => void }) {
                 .filter((screen) => screen.nav)
                 .map((screen) => {
                   const current = screen.section ? screen.section.test(location) : location === screen.path;
+                  const Badge = screen.navBadge;
                   return (
                     <li key={screen.path}>
                       <Link href={screen.path} aria-current={current ? 'page' : undefined}>
                         {screen.nav}
+                        {Badge ? <Badge /> : null}
                       </Link>
                     </li>
                   );

@@ -123,10 +123,13 @@ describe(`the console in Chromium (${dialect})`, () => {
     expect(await page.evaluate(() => (globalThis as unknown as InPage).localStorage.length)).toBe(0);
     expect(page.url()).not.toContain(key);
     await page.getByText('No QuickBooks company is connected yet.').waitFor();
-    // Only screens whose API this schema has: Invoices, Export and the sync wizard wait for theirs.
+    // Only screens whose API this schema has (console/src/screens/registry.tsx).
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
       'Connections',
       'Orders',
+      'Invoices',
+      'Export',
+      'Sync wizard',
       'Sync logs',
     ]);
     await screenshots(page, '02-connections-empty');
@@ -336,6 +339,209 @@ describe(`the console in Chromium (${dialect})`, () => {
     await page.getByRole('heading', { name: 'Archived', level: 1 }).waitFor();
     await page.getByRole('table', { name: 'Archived' }).getByRole('link', { name: '#W1000' }).waitFor();
     await screenshots(page, '12-archived');
+  });
+
+  it('sends an invoice whose error badge shows the message on hover and on keyboard focus', async () => {
+    // An invoice for an order in euros: the demo company has multicurrency off, so QuickBooks cannot book it. Auto
+    // Invoice goes off first, so the invoice waits (NOT_SENT) for the console's Send to QuickBooks.
+    const off = await t.graphql(
+      key,
+      'mutation($id: ID!) { updateConnectionSettings(connectionId: $id, input: { autoInvoice: false }) { id } }',
+      { id: connectionId },
+    );
+    expect(off.errors).toBeUndefined();
+    const euro = (
+      await t.graphql<{ orders: { edges: Array<{ node: { id: string; orderNumber: string } }> } }>(
+        key,
+        '{ orders(filter: { view: ERRORS }, first: 1) { edges { node { id orderNumber } } } }',
+      )
+    ).data!.orders.edges[0]!.node;
+    const created = await t.graphql<{ createInvoice: { id: string; invoiceNumber: string } }>(
+      key,
+      'mutation($id: ID!) { createInvoice(orderId: $id) { id invoiceNumber } }',
+      { id: euro.id },
+    );
+    expect(created.errors).toBeUndefined();
+    const invoiceNumber = created.data!.createInvoice.invoiceNumber;
+
+    await nav('Invoices').click();
+    await page.getByRole('heading', { name: 'Invoices', level: 1 }).waitFor();
+    await page.getByRole('checkbox', { name: `Select invoice ${invoiceNumber}` }).check();
+    await page.getByText('1 selected').waitFor();
+    await page.getByRole('button', { name: 'Send to QuickBooks' }).click();
+    const bar = progress('Sending invoices');
+    await bar.and(page.locator('[aria-valuenow="100"]')).waitFor();
+    const results = dialog('Send results');
+    await results.getByText('1 failed').waitFor();
+    await results.getByText('turn on multicurrency').waitFor();
+    await results.getByRole('button', { name: 'Close' }).click();
+    await bar.waitFor({ state: 'detached' });
+
+    const row = page
+      .getByRole('table', { name: 'Invoices' })
+      .getByRole('row')
+      .filter({ hasText: invoiceNumber });
+    const badge = row.getByRole('button', { name: 'Failed' });
+    await badge.waitFor();
+    const tooltip = row.getByRole('tooltip');
+    expect(await tooltip.isVisible()).toBe(false);
+    // Hover: the full message and what to do.
+    await badge.hover();
+    await tooltip.waitFor({ state: 'visible' });
+    expect(await tooltip.textContent()).toContain('multicurrency is off');
+    expect(await tooltip.textContent()).toContain('turn on multicurrency');
+    await screenshots(page, '12b-invoice-error');
+    // Keyboard: focus shows it too, and it is the badge's accessible description.
+    await page.mouse.move(0, 0);
+    await tooltip.waitFor({ state: 'hidden' });
+    await badge.focus();
+    await tooltip.waitFor({ state: 'visible' });
+    const describedBy = await badge.getAttribute('aria-describedby');
+    expect(await tooltip.getAttribute('id')).toBe(describedBy);
+    await page.keyboard.press('Tab');
+  });
+
+  it('exports to QuickBooks: the three counts, Export with progress, the process log', async () => {
+    // A new order from a new customer, invoiced and not sent yet (Auto Invoice is off since the invoice step).
+    const [order] = await upsertOrders(t, key, connectionId, buildOrders(1, { prefix: 'X' }));
+    const created = await t.graphql(key, 'mutation($id: ID!) { createInvoice(orderId: $id) { id } }', {
+      id: order!.id,
+    });
+    expect(created.errors).toBeUndefined();
+
+    await nav('Export').click();
+    await page.getByRole('heading', { name: 'Export', level: 1 }).waitFor();
+    const counts = page.getByRole('region', { name: 'To export' }).getByRole('listitem');
+    // The euro invoice that failed and the new one.
+    await counts.filter({ hasText: /^2 invoices$/ }).waitFor();
+    await counts.filter({ hasText: /customers$/ }).waitFor();
+    await counts.filter({ hasText: /products$/ }).waitFor();
+    await screenshots(page, '12e-export');
+    await page.getByRole('button', { name: 'Export to QuickBooks' }).click();
+    const bar = progress('Exporting to QuickBooks');
+    await bar.and(page.locator('[aria-valuenow="100"]')).waitFor();
+    const results = dialog('Export results');
+    await results.getByText('1 failed').waitFor();
+    await results.getByText('turn on multicurrency').waitFor();
+    await results.getByRole('button', { name: 'Close' }).click();
+    await bar.waitFor({ state: 'detached' });
+    // The failed euro invoice is still to export; the process log lists the export's QuickBooks calls.
+    await counts.filter({ hasText: /^1 invoices$/ }).waitFor();
+    const log = page.getByRole('table', { name: 'Process log' });
+    await log.getByText('To QuickBooks').first().waitFor();
+    expect(await log.locator('tbody tr').count()).toBeGreaterThan(1);
+    await screenshots(page, '12f-export-log');
+  });
+
+  it('approves wizard entries: both directions field by field, Keep then Clear unchecked, the badge counts down', async () => {
+    const on = await t.graphql(
+      key,
+      'mutation($id: ID!) { updateConnectionSettings(connectionId: $id, input: { requireApproval: true }) { id } }',
+      { id: connectionId },
+    );
+    expect(on.errors).toBeUndefined();
+    // Outbound: a channel's three new customers wait for approval.
+    const upserted = await t.graphql<{ upsertCustomers: { pendingApproval: number } }>(
+      key,
+      'mutation($id: ID!, $customers: [CustomerInput!]!) { upsertCustomers(connectionId: $id, channel: "crm", customers: $customers) { pendingApproval } }',
+      {
+        id: connectionId,
+        customers: [1, 2, 3].map((i) => ({ externalId: `crm-${i}`, displayName: `Wizard partner ${i}` })),
+      },
+    );
+    expect(upserted.data!.upsertCustomers.pendingApproval).toBe(3);
+    // Inbound: two customers renamed in QuickBooks, as the webhook side hands them over.
+    const connection = await t.gateway.dataSource
+      .getRepository(ConnectionEntity)
+      .findOneByOrFail({ id: connectionId });
+    const qbCustomers = (
+      t.gateway.sandbox!.accounting.adminEntities(connection.realmId!, 'Customer') as Array<{
+        Id: string;
+        DisplayName: string;
+      }>
+    ).slice(0, 2);
+    for (const customer of qbCustomers) {
+      const name = `${customer.DisplayName} renamed`;
+      await t.gateway.dataSource.transaction((manager) =>
+        t.gateway.services.pending.hold(manager, connection.tenantId, connectionId, {
+          direction: 'FROM_QUICKBOOKS',
+          entityType: 'CUSTOMER',
+          quickBooksId: customer.Id,
+          label: name,
+          operation: 'UPDATE',
+          changes: { DisplayName: { from: customer.DisplayName, to: name } },
+          snapshot: {
+            ...customer,
+            DisplayName: name,
+            FullyQualifiedName: name,
+            MetaData: { LastUpdatedTime: new Date(Date.now() + 60_000).toISOString() },
+          },
+        }),
+      );
+    }
+
+    await nav('Orders').click();
+    await nav('Sync wizard 5 pending').click();
+    await page.getByRole('heading', { name: 'Sync wizard', level: 1 }).waitFor();
+    const imports = page.getByRole('region', { name: 'Import from QuickBooks' });
+    const exports = page.getByRole('region', { name: 'Export to QuickBooks' });
+    await imports
+      .getByRole('list', { name: 'Import from QuickBooks changes' })
+      .getByRole('listitem')
+      .first()
+      .waitFor();
+    const [renamed] = qbCustomers;
+    // Field by field: the name in QuickBooks before and after.
+    const change = imports.getByRole('list', { name: `Changes to ${renamed!.DisplayName} renamed` });
+    expect(await change.textContent()).toBe(
+      `DisplayName: ${renamed!.DisplayName} → ${renamed!.DisplayName} renamed`,
+    );
+    expect(await exports.getByRole('checkbox').count()).toBe(4); // "check all" and three entries
+    // Everything is checked by default.
+    for (const box of await page.getByRole('tabpanel').getByRole('checkbox').all())
+      expect(await box.isChecked()).toBe(true);
+    await screenshots(page, '12c-sync-wizard');
+
+    // Keep unchecked: one of each direction stays for later.
+    await imports.getByRole('checkbox', { name: `${qbCustomers[1]!.DisplayName} renamed` }).uncheck();
+    await exports.getByRole('checkbox', { name: /Wizard partner 3/ }).uncheck();
+    await page.getByText('3 of 5 checked').waitFor();
+    await page.getByRole('radio', { name: 'Keep unchecked' }).check();
+    await page.getByRole('button', { name: 'Approve Checked' }).click();
+    let results = dialog('Sync results');
+    await results.getByText('3 applied').waitFor();
+    await results.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('status').filter({ hasText: '3 approved, 0 cleared, 2 kept for later.' }).waitFor();
+    await nav('Sync wizard 2 pending').waitFor();
+    await page.getByText('2 of 2 checked').waitFor();
+
+    // Clear unchecked: approve the import, drop the export; nothing is left and the badge goes.
+    await exports.getByRole('checkbox', { name: /Wizard partner 3/ }).uncheck();
+    await page.getByRole('radio', { name: 'Clear unchecked' }).check();
+    await page.getByRole('button', { name: 'Approve Checked' }).click();
+    results = dialog('Sync results');
+    await results.getByText('1 applied').waitFor();
+    await results.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('status').filter({ hasText: '1 approved, 1 cleared, 0 kept for later.' }).waitFor();
+    await exports.getByText('No change of yours waits to go to QuickBooks.').waitFor();
+    await imports.getByText('Nothing changed in QuickBooks waits for approval.').waitFor();
+    await page.getByTestId('pending-count').waitFor({ state: 'detached' });
+    const left = await t.graphql<{ connection: { pendingCount: number } }>(
+      key,
+      'query($id: ID!) { connection(id: $id) { pendingCount } }',
+      { id: connectionId },
+    );
+    expect(left.data!.connection.pendingCount).toBe(0);
+
+    // The Error Log and Failed Syncs tabs.
+    await page.getByRole('tab', { name: 'Error Log' }).click();
+    await page
+      .getByRole('table', { name: 'Error log' })
+      .or(page.getByText('No QuickBooks call of this connection failed.'))
+      .waitFor();
+    await screenshots(page, '12d-sync-error-log');
+    await page.getByRole('tab', { name: 'Failed Syncs' }).click();
+    await page.getByText('No customer or product sync failed.').waitFor();
   });
 
   it('lists the sync log, filtered by direction and result', async () => {

@@ -4,6 +4,8 @@ const TONE: Record<string, string> = {
   CONNECTED: 'good',
   POSTED: 'good',
   SUCCEEDED: 'good',
+  SENT: 'good',
+  EMAIL_SENT: 'good',
   COMPLETED: 'good',
   NEW: 'neutral',
   QUEUED: 'busy',

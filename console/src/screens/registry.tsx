@@ -9,7 +9,11 @@ import { ConnectionsScreen } from './connections/connections-screen';
 import { ConnectionDetailScreen } from './connections/connection-detail-screen';
 import { OrdersScreen } from './orders/orders-screen';
 import { OrderDetailScreen } from './orders/order-detail-screen';
+import { ExportScreen } from './export/export-screen';
+import { InvoicesScreen } from './invoices/invoices-screen';
 import { SyncLogsScreen } from './sync-logs-screen';
+import { PendingNavBadge } from './sync-wizard/pending-badge';
+import { SyncWizardScreen } from './sync-wizard/sync-wizard-screen';
 
 export interface Screen {
   /** wouter pattern under /console. */
@@ -19,17 +23,12 @@ export interface Screen {
   requires: string[];
   /** Shown in the navigation under this label (detail screens and the order views' tabs have none). */
   nav?: string;
+  /** Shown after the navigation label (a live count). */
+  navBadge?: ComponentType;
   /** Other paths under which the navigation entry is the current one. */
   section?: RegExp;
 }
 
-/**
- * Screens waiting on APIs of other issues, and the fields they will need (spec/gateway.graphql):
- * - Invoices (push status, error badge, Send to QuickBooks): Query.invoices, Mutation.sendInvoice
- * - Export (three counts, Export, process log): Mutation.exportToQuickBooks (+ Connection.exportPreview)
- * - Sync wizard (Approve Checked, Pending / Error Log / Failed Syncs, Retry, pending badge): Query.pendingEntities,
- *   Mutation.approveEntities, Mutation.retrySync
- */
 export const SCREENS: Screen[] = [
   {
     path: '/connections',
@@ -53,6 +52,25 @@ export const SCREENS: Screen[] = [
     requires: ['Query.orders', 'Mutation.archiveOrders'],
   },
   { path: '/orders/:id', component: OrderDetailScreen, requires: ['Query.order'] },
+  {
+    path: '/invoices',
+    nav: 'Invoices',
+    component: InvoicesScreen,
+    requires: ['Query.invoices', 'Mutation.sendInvoice'],
+  },
+  {
+    path: '/export',
+    nav: 'Export',
+    component: ExportScreen,
+    requires: ['Mutation.exportToQuickBooks', 'Query.batches'],
+  },
+  {
+    path: '/sync-wizard',
+    nav: 'Sync wizard',
+    navBadge: PendingNavBadge,
+    component: SyncWizardScreen,
+    requires: ['Query.pendingEntities', 'Mutation.approveEntities', 'Mutation.retrySync'],
+  },
   { path: '/logs', nav: 'Sync logs', component: SyncLogsScreen, requires: ['Query.syncLogs'] },
 ];
 
