@@ -5,7 +5,7 @@ import { connectCompany } from '../support/connect';
 import { buildOrders, configurePosting, upsertOrders } from '../support/orders';
 import { drillFaults, killDuringBatch, random, runInWorker } from '../support/workers';
 
-const INVOICES = 1000;
+const INVOICES = 400;
 
 async function countBy(t: TestGateway, table: 'invoices' | 'orders', column: string, connectionId: string) {
   const rows = await t.gateway.dataSource.query<Array<{ value: string; n: string | number }>>(

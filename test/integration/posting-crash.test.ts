@@ -5,10 +5,10 @@ import { collect, connectCompany, wsClient } from '../support/connect';
 import { buildOrders, configurePosting, upsertOrders } from '../support/orders';
 import { batchOf, kill, random, runInWorker, startWorker, until } from '../support/workers';
 
-const ORDERS = 1000;
+const ORDERS = 400;
 /** Posted orders changed afterwards and posted again (their transactions updated), and orders refunded. */
-const CHANGED = 200;
-const REFUNDS = 100;
+const CHANGED = 80;
+const REFUNDS = 40;
 const scenarios = DIALECTS.flatMap((dialect) => [
   { dialect, name: 'clean network', faults: false, workers: 1, seed: 11 },
   {
