@@ -15,16 +15,15 @@ async function countBy(t: TestGateway, table: 'invoices' | 'orders', column: str
   return rows.map((r) => [r.value, Number(r.n)]);
 }
 
-const scenarios = DIALECTS.flatMap((dialect) => [
-  { dialect, name: 'clean network', faults: false, workers: 1, seed: 31 },
-  {
-    dialect,
-    name: 'lost answers, 503s and 429s',
-    faults: true,
-    workers: dialect === 'mysql' ? 2 : 1,
-    seed: 47,
-  },
-]);
+// One drill per dialect: SIGKILLs at random points on a faulty network (the clean-network run is a subset of it),
+// with two competing workers on MySQL.
+const scenarios = DIALECTS.map((dialect) => ({
+  dialect,
+  name: 'lost answers, 503s and 429s',
+  faults: true,
+  workers: dialect === 'mysql' ? 2 : 1,
+  seed: 47,
+}));
 
 describe.each(scenarios)(
   'sendInvoice survives SIGKILL on $dialect: $name, $workers worker(s), seed $seed',

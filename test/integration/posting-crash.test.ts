@@ -9,16 +9,15 @@ const ORDERS = 400;
 /** Posted orders changed afterwards and posted again (their transactions updated), and orders refunded. */
 const CHANGED = 80;
 const REFUNDS = 40;
-const scenarios = DIALECTS.flatMap((dialect) => [
-  { dialect, name: 'clean network', faults: false, workers: 1, seed: 11 },
-  {
-    dialect,
-    name: 'lost responses, 503s and 429s',
-    faults: true,
-    workers: dialect === 'mysql' ? 2 : 1,
-    seed: 23,
-  },
-]);
+// One drill per dialect: SIGKILLs at random points on a faulty network (the clean-network run is a subset of it),
+// with two competing workers on MySQL.
+const scenarios = DIALECTS.map((dialect) => ({
+  dialect,
+  name: 'lost responses, 503s and 429s',
+  faults: true,
+  workers: dialect === 'mysql' ? 2 : 1,
+  seed: 23,
+}));
 
 describe.each(scenarios)(
   'posting survives SIGKILL on $dialect: $name, $workers worker(s), seed $seed',
