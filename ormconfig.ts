@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import { DataSource, type Logger as TypeOrmLogger, type QueryRunner } from 'typeorm';
 import type { DatabaseConfig } from './src/config';
 import { ENTITIES } from './src/entities';
 import { MYSQL_MIGRATIONS } from './src/migrations/mysql';
@@ -42,7 +42,10 @@ export async function detectMysqlFlavor(url: string): Promise<MysqlFlavor> {
 export async function initializeDataSource(db: DatabaseConfig, logger?: TypeOrmLogger): Promise<DataSource> {
   const flavor = db.type === 'mysql' ? await detectMysqlFlavor(db.url) : undefined;
   const dataSource = await createDataSource(db, { flavor, logger }).initialize();
-  if (db.type === 'sqlite') serializeTransactions(dataSource);
+  if (db.type === 'sqlite') {
+    serializeTransactions(dataSource);
+    beginImmediate(dataSource);
+  }
   return dataSource;
 }
 
@@ -60,6 +63,27 @@ function serializeTransactions(dataSource: DataSource): void {
     const run = tail.then(() => original(...args));
     tail = run.catch(() => undefined);
     return run;
+  };
+}
+
+/**
+ * SQLite transactions take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred transaction that read first
+ * and writes later fails at once with SQLITE_BUSY ("database is locked", no busy wait) when the job worker's own
+ * connection wrote in between; an immediate one waits its turn (busy_timeout) instead.
+ */
+function beginImmediate(dataSource: DataSource): void {
+  const driver = dataSource.driver as unknown as { createQueryRunner(mode?: unknown): QueryRunner };
+  const create = driver.createQueryRunner.bind(driver);
+  const patched = new WeakSet<QueryRunner>();
+  driver.createQueryRunner = (mode?: unknown) => {
+    const runner = create(mode);
+    if (!patched.has(runner)) {
+      patched.add(runner);
+      const query = runner.query.bind(runner) as (sql: string, ...rest: unknown[]) => Promise<unknown>;
+      (runner as unknown as { query: typeof query }).query = (sql, ...rest) =>
+        query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, ...rest);
+    }
+    return runner;
   };
 }
 
