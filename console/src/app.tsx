@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Suspense, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Provider, useQuery } from 'urql';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { BatchTrackerProvider } from './components/batch-tracker';
@@ -125,20 +125,22 @@ function Shell({ onSignOut }: { onSignOut: (message?: string) => void }) {
         </header>
         <main id="main" tabIndex={-1}>
           {error && !isUnauthenticated(error) ? <Problems error={error} /> : null}
-          <Switch>
-            {screens.map((screen) => (
-              <Route key={screen.path} path={screen.path} component={screen.component} />
-            ))}
-            <Route path="/">
-              <Redirect to="/connections" replace />
-            </Route>
-            <Route>
-              <h1>Not found</h1>
-              <p>
-                There is no such screen. <Link href="/connections">Go to Connections</Link>.
-              </p>
-            </Route>
-          </Switch>
+          <Suspense fallback={<p aria-busy="true">Loading…</p>}>
+            <Switch>
+              {screens.map((screen) => (
+                <Route key={screen.path} path={screen.path} component={screen.component} />
+              ))}
+              <Route path="/">
+                <Redirect to="/connections" replace />
+              </Route>
+              <Route>
+                <h1>Not found</h1>
+                <p>
+                  There is no such screen. <Link href="/connections">Go to Connections</Link>.
+                </p>
+              </Route>
+            </Switch>
+          </Suspense>
         </main>
       </BatchTrackerProvider>
     </ViewerContext.Provider>

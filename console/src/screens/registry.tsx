@@ -3,17 +3,23 @@
  * console was built against (console/src/gql/capabilities.ts, generated from src/schema/schema.graphql), so screens
  * for APIs still being built slot in by adding one entry here, and never show made-up data.
  */
-import type { ComponentType } from 'react';
+import { lazy, type ComponentType } from 'react';
 import { ROOT_FIELDS } from '../gql/capabilities';
 import { ConnectionsScreen } from './connections/connections-screen';
 import { ConnectionDetailScreen } from './connections/connection-detail-screen';
 import { OrdersScreen } from './orders/orders-screen';
 import { OrderDetailScreen } from './orders/order-detail-screen';
-import { ExportScreen } from './export/export-screen';
-import { InvoicesScreen } from './invoices/invoices-screen';
 import { SyncLogsScreen } from './sync-logs-screen';
 import { PendingNavBadge } from './sync-wizard/pending-badge';
-import { SyncWizardScreen } from './sync-wizard/sync-wizard-screen';
+
+// Screens away from the first one load on first use, so the first screen's bundle stays small.
+const InvoicesScreen = lazy(() =>
+  import('./invoices/invoices-screen').then((m) => ({ default: m.InvoicesScreen })),
+);
+const ExportScreen = lazy(() => import('./export/export-screen').then((m) => ({ default: m.ExportScreen })));
+const SyncWizardScreen = lazy(() =>
+  import('./sync-wizard/sync-wizard-screen').then((m) => ({ default: m.SyncWizardScreen })),
+);
 
 export interface Screen {
   /** wouter pattern under /console. */
