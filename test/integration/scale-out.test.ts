@@ -1,10 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { OrderEntity } from '../../src/entities';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { connectCompany } from '../support/connect';
+import { connectCompany, wsClient } from '../support/connect';
 import { buildOrders, configurePosting, upsertOrders } from '../support/orders';
 import { batchOf, kill, runInWorker, startGatewayProcess, startWorker, until } from '../support/workers';
 
@@ -60,12 +58,7 @@ mysql('scaling out: two gateways and two workers on MariaDB and Redis', () => {
     const batchId = posted.data!.postOrders.id;
 
     // Followed from B: its first event is the batch as it stands; only then do the workers start.
-    const client = createClient({
-      url: `${b.url.replace('http', 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${key}` },
-      retryAttempts: 0,
-    });
+    const client = wsClient(b, key);
     const events: Progress[] = [];
     let first!: () => void;
     const subscribed = new Promise<void>((resolve) => (first = resolve));

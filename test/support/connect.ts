@@ -35,7 +35,8 @@ export async function connectCompany(
   return { connectionId: connection.id, callback, body, authorizationUrl };
 }
 
-export function wsClient(t: TestGateway, key: string): Client {
+/** A graphql-ws client of a gateway (in this process or another: only its URL is needed). */
+export function wsClient(t: Pick<TestGateway, 'url'>, key: string): Client {
   return createClient({
     url: `${t.url.replace('http', 'ws')}/graphql`,
     webSocketImpl: WebSocket,

@@ -16,15 +16,15 @@ export function random(seed: number): () => number {
 }
 
 /**
- * A worker process (test/fixtures/posting-worker.ts: the gateway's core with its worker on, short lease) on the
- * gateway's database and emulator; resolves when it is ready.
+ * A fixture process (test/fixtures/<file>) on the gateway's database and emulator, with `env` on top; resolves with
+ * the process and its first message (its "ready").
  */
-export function startWorker(
+function forkFixture<M>(
   t: TestGateway,
-  leaseMs = 1000,
-  env: Record<string, string> = {},
-): Promise<ChildProcess> {
-  const child = fork(path.join(ROOT, 'test/fixtures/posting-worker.ts'), [], {
+  file: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; message: M }> {
+  const child = fork(path.join(ROOT, 'test/fixtures', file), [], {
     cwd: ROOT,
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: {
@@ -34,15 +34,27 @@ export function startWorker(
       QBO_SANDBOX_URL: t.gateway.config.quickbooks.sandboxUrl!,
       GATEWAY_DATA_DIR: t.database.dataDir,
       LOG_LEVEL: 'silent',
-      WORKER_LEASE_MS: String(leaseMs),
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+    child.once('message', (message: M) => resolve({ child, message }));
+    child.once('exit', (code) => reject(new Error(`${file} exited early (${code})`)));
   });
+}
+
+/**
+ * A worker process (test/fixtures/posting-worker.ts: the gateway's core with its worker on, short lease) on the
+ * gateway's database and emulator; resolves when it is ready.
+ */
+export async function startWorker(
+  t: TestGateway,
+  leaseMs = 1000,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
+  const { child } = await forkFixture(t, 'posting-worker.ts', { WORKER_LEASE_MS: String(leaseMs), ...env });
+  return child;
 }
 
 /** SIGKILL: the worker dies wherever it is, with no chance to record anything. */
@@ -139,28 +151,14 @@ export async function killDuringBatch(
  * A gateway in a process of its own (test/fixtures/gateway-server.ts) on `t`'s database and emulator, with `env`
  * (REDIS_URL, RUN_WORKER...); resolves with the process and its URL once it listens.
  */
-export function startGatewayProcess(
+export async function startGatewayProcess(
   t: TestGateway,
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(path.join(ROOT, 'test/fixtures/gateway-server.ts'), [], {
-    cwd: ROOT,
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
-    env: {
-      ...process.env,
-      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.jest.json'),
-      DATABASE_URL: t.database.url,
-      QBO_SANDBOX_URL: t.gateway.config.quickbooks.sandboxUrl!,
-      GATEWAY_DATA_DIR: t.database.dataDir,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
-      ...env,
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  const { child, message } = await forkFixture<{ url: string }>(t, 'gateway-server.ts', {
+    PORT: '0',
+    NODE_ENV: 'test',
+    ...env,
   });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { url: string }) => resolve({ child, url: message.url }));
-    child.once('exit', (code) => reject(new Error(`gateway exited early (${code})`)));
-  });
+  return { child, url: message.url };
 }
