@@ -6,6 +6,7 @@ import { useBatchTracker } from '../../components/batch-tracker';
 import { ErrorBadge } from '../../components/error-badge';
 import { Pager, usePager } from '../../components/pager';
 import { Problems } from '../../components/problems';
+import { SelectAllCell, SelectCell, useSelection } from '../../components/selection';
 import {
   ConnectionsDocument,
   EmailInvoicesDocument,
@@ -28,7 +29,6 @@ export function InvoicesScreen() {
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState('');
   const [sendTo, setSendTo] = useState('');
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const pager = usePager();
   const { reset } = pager;
 
@@ -47,36 +47,31 @@ export function InvoicesScreen() {
   });
   const [sending, send] = useMutation(SendInvoicesDocument);
   const [emailing, email] = useMutation(EmailInvoicesDocument);
+  const invoices = data?.invoices.edges.map((edge) => edge.node) ?? [];
+  const selection = useSelection(invoices.map((invoice) => invoice.id));
+  const { clear } = selection;
 
   useEffect(() => {
     reset();
-    setSelected(new Set());
-  }, [connectionId, status, applied, reset]);
+    clear();
+  }, [connectionId, status, applied, reset, clear]);
 
-  const invoices = data?.invoices.edges.map((edge) => edge.node) ?? [];
   const refresh = () => refetch({ requestPolicy: 'network-only' });
-  const allSelected = invoices.length > 0 && invoices.every((invoice) => selected.has(invoice.id));
-  const toggle = (id: string) =>
-    setSelected((now) => {
-      const next = new Set(now);
-      if (!next.delete(id)) next.add(id);
-      return next;
-    });
 
   const sendSelected = async () => {
-    const result = await send({ ids: [...selected] });
+    const result = await send({ ids: [...selection.ids] });
     const batch = result.data?.sendInvoice;
     if (batch) {
-      setSelected(new Set());
+      clear();
       refresh();
       tracker.track({ id: batch.id, kind: batch.kind, onDone: refresh });
     }
   };
   const emailSelected = async () => {
-    const result = await email({ ids: [...selected], sendTo: sendTo.trim() || null });
+    const result = await email({ ids: [...selection.ids], sendTo: sendTo.trim() || null });
     const batch = result.data?.emailInvoices;
     if (batch) {
-      setSelected(new Set());
+      clear();
       tracker.track({ id: batch.id, kind: batch.kind, onDone: refresh });
     }
   };
@@ -142,16 +137,7 @@ export function InvoicesScreen() {
             <caption className="visually-hidden">Invoices</caption>
             <thead>
               <tr>
-                <th scope="col" className="select">
-                  <input
-                    type="checkbox"
-                    aria-label="Select every invoice on this page"
-                    checked={allSelected}
-                    onChange={() =>
-                      setSelected(allSelected ? new Set() : new Set(invoices.map((invoice) => invoice.id)))
-                    }
-                  />
-                </th>
+                <SelectAllCell selection={selection} noun="invoice" />
                 <th scope="col">Invoice</th>
                 <th scope="col" className="wide">
                   Issued
@@ -170,15 +156,12 @@ export function InvoicesScreen() {
             </thead>
             <tbody>
               {invoices.map((invoice) => (
-                <tr key={invoice.id} className={selected.has(invoice.id) ? 'selected' : undefined}>
-                  <td className="select">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select invoice ${invoice.invoiceNumber}`}
-                      checked={selected.has(invoice.id)}
-                      onChange={() => toggle(invoice.id)}
-                    />
-                  </td>
+                <tr key={invoice.id} className={selection.has(invoice.id) ? 'selected' : undefined}>
+                  <SelectCell
+                    selection={selection}
+                    id={invoice.id}
+                    label={`invoice ${invoice.invoiceNumber}`}
+                  />
                   <td>
                     {invoice.invoiceNumber}
                     <span className="muted">
@@ -224,11 +207,11 @@ export function InvoicesScreen() {
       ) : null}
       {canWrite ? (
         <div className="action-bar" role="region" aria-label="Selected invoices">
-          <span>{selected.size} selected</span>
+          <span>{selection.size} selected</span>
           <button
             type="button"
             className="primary"
-            disabled={selected.size === 0 || sending.fetching || tracker.busy}
+            disabled={selection.size === 0 || sending.fetching || tracker.busy}
             onClick={() => void sendSelected()}
           >
             Send to QuickBooks
@@ -244,7 +227,7 @@ export function InvoicesScreen() {
           </label>
           <button
             type="button"
-            disabled={selected.size === 0 || emailing.fetching || tracker.busy}
+            disabled={selection.size === 0 || emailing.fetching || tracker.busy}
             onClick={() => void emailSelected()}
           >
             E-mail

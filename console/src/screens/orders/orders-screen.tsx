@@ -5,6 +5,7 @@ import { StatusBadge } from '../../components/badges';
 import { useBatchTracker } from '../../components/batch-tracker';
 import { Pager, usePager } from '../../components/pager';
 import { Problems } from '../../components/problems';
+import { SelectAllCell, SelectCell, useSelection } from '../../components/selection';
 import {
   ArchiveOrdersDocument,
   ConnectionsDocument,
@@ -37,7 +38,6 @@ export function OrdersScreen() {
   const [connectionId, setConnectionId] = useState<string>('');
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState('');
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const pager = usePager();
   const { reset } = pager;
 
@@ -53,35 +53,30 @@ export function OrdersScreen() {
   const [posting, post] = useMutation(PostOrdersDocument);
   const [archiving, archive] = useMutation(ArchiveOrdersDocument);
 
+  const orders = data?.orders.edges.map((edge) => edge.node) ?? [];
+  const selection = useSelection(orders.map((order) => order.id));
+  const { clear } = selection;
   // A new view, search or connection starts from the first page with nothing selected.
   useEffect(() => {
     reset();
-    setSelected(new Set());
-  }, [current.view, applied, connectionId, reset]);
+    clear();
+  }, [current.view, applied, connectionId, reset, clear]);
 
-  const orders = data?.orders.edges.map((edge) => edge.node) ?? [];
   const refresh = () => refetch({ requestPolicy: 'network-only' });
-  const allSelected = orders.length > 0 && orders.every((order) => selected.has(order.id));
-  const toggle = (id: string) =>
-    setSelected((now) => {
-      const next = new Set(now);
-      if (!next.delete(id)) next.add(id);
-      return next;
-    });
 
   const postSelected = async () => {
-    const result = await post({ ids: [...selected] });
+    const result = await post({ ids: [...selection.ids] });
     const batch = result.data?.postOrders;
     if (batch) {
-      setSelected(new Set());
+      clear();
       refresh();
       tracker.track({ id: batch.id, kind: batch.kind, onDone: refresh });
     }
   };
   const archiveSelected = async () => {
-    const result = await archive({ ids: [...selected] });
+    const result = await archive({ ids: [...selection.ids] });
     if (result.data) {
-      setSelected(new Set());
+      clear();
       refresh();
     }
   };
@@ -137,16 +132,7 @@ export function OrdersScreen() {
             <caption className="visually-hidden">{current.label}</caption>
             <thead>
               <tr>
-                <th scope="col" className="select">
-                  <input
-                    type="checkbox"
-                    aria-label="Select every order on this page"
-                    checked={allSelected}
-                    onChange={() =>
-                      setSelected(allSelected ? new Set() : new Set(orders.map((order) => order.id)))
-                    }
-                  />
-                </th>
+                <SelectAllCell selection={selection} noun="order" />
                 <th scope="col">Order</th>
                 <th scope="col" className="wide">
                   Date
@@ -167,17 +153,10 @@ export function OrdersScreen() {
               {orders.map((order) => (
                 <tr
                   key={order.id}
-                  className={selected.has(order.id) ? 'selected' : undefined}
+                  className={selection.has(order.id) ? 'selected' : undefined}
                   onDoubleClick={() => navigate(`/orders/${order.id}`)}
                 >
-                  <td className="select">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select order ${order.orderNumber}`}
-                      checked={selected.has(order.id)}
-                      onChange={() => toggle(order.id)}
-                    />
-                  </td>
+                  <SelectCell selection={selection} id={order.id} label={`order ${order.orderNumber}`} />
                   <td>
                     <Link href={`/orders/${order.id}`}>#{order.orderNumber}</Link>
                     {order.modifiedAfterPosting ? (
@@ -231,11 +210,11 @@ export function OrdersScreen() {
       ) : null}
       {canWrite ? (
         <div className="action-bar" role="region" aria-label="Selected orders">
-          <span>{selected.size} selected</span>
+          <span>{selection.size} selected</span>
           <button
             type="button"
             className="primary"
-            disabled={selected.size === 0 || posting.fetching || tracker.busy}
+            disabled={selection.size === 0 || posting.fetching || tracker.busy}
             onClick={() => void postSelected()}
           >
             Post to QuickBooks
@@ -243,7 +222,7 @@ export function OrdersScreen() {
           {current.view !== 'ARCHIVED' ? (
             <button
               type="button"
-              disabled={selected.size === 0 || archiving.fetching}
+              disabled={selection.size === 0 || archiving.fetching}
               onClick={() => void archiveSelected()}
             >
               Archive
