@@ -62,6 +62,8 @@ export interface Sandbox {
   stats(): StatsSnapshot;
   resetStats(): void;
   setFaults(config: FaultConfig): { rules: ActiveRule[]; seed?: number };
+  /** The rules in force with how often each has fired (`GET /_sandbox/faults`). */
+  faults(): { rules: ActiveRule[]; seed?: number };
   clearFaults(): void;
   setLimits(patch: Partial<LimitSettings>): LimitSettings;
   setWebhooks(patch: Partial<WebhookSettings>): WebhookSettings;
@@ -122,6 +124,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     stats: () => platform.stats.snapshot(),
     resetStats: () => platform.stats.reset(),
     setFaults: (cfg) => platform.faults.configure(cfg),
+    faults: () => platform.faults.list(),
     clearFaults: () => platform.faults.clear(),
     setLimits: (patch) => platform.limits.update(patch),
     setWebhooks: (patch) => platform.webhooks.update(patch),

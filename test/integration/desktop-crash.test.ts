@@ -108,10 +108,19 @@ describe.each(scenarios)(
       target = Infinity;
       // The kills landed mid-batch.
       expect(killedAt.filter((n) => n > 0 && n < ORDERS).length).toBeGreaterThanOrEqual(2);
+      let lastRun: unknown;
       await until(async () => {
-        await connector.run();
+        lastRun = await connector.run();
         return (await batch()).status === 'COMPLETED';
-      }, 300_000);
+      }, 300_000).catch(async (error: Error) => {
+        // Say where it stood: the batch, the queue of qbXML requests, the last Web Connector run.
+        const requests: unknown = await t.gateway.dataSource.query(
+          'SELECT status, COUNT(*) AS n FROM desktop_requests GROUP BY status',
+        );
+        throw new Error(
+          `${error.message}: ${JSON.stringify({ batch: await batch(), requests, lastRun, stats: connector.stats })}`,
+        );
+      });
 
       expect(await batch()).toMatchObject({ status: 'COMPLETED', succeeded: ORDERS, failed: 0 });
       const receipts = company.transactions('SalesReceipt');

@@ -1,8 +1,10 @@
-import { ConnectionEntity } from '../../src/entities';
+import { LessThanOrEqual } from 'typeorm';
+import { ConnectionEntity, JobEntity } from '../../src/entities';
 import type { QuickBooksClient } from '../../src/quickbooks';
 import { collect, connectCompany, wsClient } from './connect';
 import type { TestGateway } from './gateway';
 import { configurePosting, type ProgressEvent } from './orders';
+import { until } from './wait';
 
 /** A connected company, its lists imported, with posting settings; optionally requireApproval. */
 export async function syncCompany(t: TestGateway, name: string, settings: Record<string, unknown> = {}) {
@@ -12,6 +14,25 @@ export async function syncCompany(t: TestGateway, name: string, settings: Record
   await follow(t, key, String(connected.body.importBatchId));
   await configurePosting(t, key, connected.connectionId, settings);
   return { key, tenantId, realmId, connectionId: connected.connectionId };
+}
+
+/**
+ * Waits until the gateway has taken in all the emulator had to tell it: buffered webhooks delivered, and no job
+ * running or due within a few seconds (processing changes calls QuickBooks, and re-reads what changed within the
+ * last second about three seconds later). Then the emulator's counters show only what the test does next.
+ */
+export async function quiesce(t: TestGateway): Promise<void> {
+  await t.gateway.sandbox!.flushWebhooks();
+  const jobs = t.gateway.dataSource.getRepository(JobEntity);
+  await until(
+    async () =>
+      (await jobs.count({
+        where: [
+          { status: 'RUNNING' },
+          { status: 'QUEUED', runAt: LessThanOrEqual(new Date(Date.now() + 5_000)) },
+        ],
+      })) === 0,
+  );
 }
 
 /** Follows a batch over graphql-ws to its end. */

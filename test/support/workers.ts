@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { SyncBatchEntity } from '../../src/entities';
+import type { FaultRule } from '../../src/sandbox';
 import { collect, wsClient } from './connect';
 import type { TestGateway } from './gateway';
 
@@ -90,48 +91,97 @@ export async function runInWorker(t: TestGateway, batchId: string): Promise<void
 }
 
 /** The drill's network: 5% of batch-call answers lost after QuickBooks committed, 10% 503s, 5% 429s (seeded). */
-export function drillFaults(t: TestGateway, realmId: string, seed: number): void {
-  t.gateway.sandbox!.setFaults({
-    seed,
-    rules: [
-      { match: { realmId, operation: 'batch' }, probability: 0.05, dropResponseAfterCommit: true },
-      {
-        match: { realmId },
-        probability: 0.1,
-        respond: { status: 503, code: '10000', message: 'Service Unavailable' },
-      },
-      {
-        match: { realmId },
-        probability: 0.05,
-        respond: { status: 429, code: '3001', message: 'ThrottleExceeded' },
-      },
-    ],
-  });
+export function drillRules(realmId: string): FaultRule[] {
+  return [
+    { match: { realmId, operation: 'batch' }, probability: 0.05, dropResponseAfterCommit: true },
+    {
+      match: { realmId },
+      probability: 0.1,
+      respond: { status: 503, code: '10000', message: 'Service Unavailable' },
+    },
+    {
+      match: { realmId },
+      probability: 0.05,
+      respond: { status: 429, code: '3001', message: 'ThrottleExceeded' },
+    },
+  ];
 }
 
 /**
- * SIGKILLs `workers` worker processes at four random points of a batch of `total` items, then lets fresh ones finish
- * it. Returns how far the batch was at each kill and the last progress event, followed over graphql-ws.
+ * SIGKILLs `workers` worker processes at `rounds` random points of some work and returns how far it was (`progress`)
+ * at each kill. Where a kill lands is decided inside the emulator, not by polling from here (on a busy machine a poll
+ * can come too late, after the work is done): each round lets 3–4 more calls of the kind that carries the work
+ * (`operation`, batch calls by default) through, besides those the drill's own `rules` answer, then holds every later
+ * one (answered 503 after two seconds, never run), and the workers die while they wait. Other calls (look-ups,
+ * preferences) run freely. So the work is at most 4 × `rounds` such calls further when the last worker dies; a round
+ * whose work finishes before its calls run out (`done`) ends there. The drill's rules stay in force after.
+ */
+export async function killAtRandomPoints(
+  t: TestGateway,
+  options: {
+    realmId: string;
+    rules: FaultRule[];
+    seed: number;
+    rounds: number;
+    workers: number;
+    rand: () => number;
+    operation?: string;
+    progress: () => Promise<number>;
+    done: () => Promise<boolean>;
+  },
+): Promise<number[]> {
+  const sandbox = t.gateway.sandbox!;
+  const { realmId, rules, seed } = options;
+  const match = { realmId, operation: options.operation ?? 'batch' };
+  const killedAt: number[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const calls = 3 + Math.floor(options.rand() * 2);
+    sandbox.setFaults({
+      seed: seed + round,
+      rules: [
+        ...rules,
+        { match, times: calls, latencyMs: 0 },
+        {
+          match,
+          latencyMs: 2000,
+          respond: { status: 503, code: '10000', message: 'Held by the drill' },
+        },
+      ],
+    });
+    const held = () => (sandbox.faults().rules.at(-1)?.fired ?? 0) > 0;
+    const children = await Promise.all(Array.from({ length: options.workers }, () => startWorker(t)));
+    await until(async () => held() || (await options.done()));
+    await Promise.all(children.map(kill));
+    killedAt.push(await options.progress());
+    sandbox.setFaults({ seed: seed + round, rules });
+  }
+  return killedAt;
+}
+
+/**
+ * Kills `workers` worker processes at four random points of a batch of `total` items (see `killAtRandomPoints`),
+ * then lets fresh ones finish it. Returns how far the batch was at each kill and the last progress event, followed
+ * over graphql-ws.
  */
 export async function killDuringBatch(
   t: TestGateway,
   key: string,
   batchId: string,
-  options: { total: number; workers: number; rand: () => number },
+  options: {
+    total: number;
+    workers: number;
+    rand: () => number;
+    realmId: string;
+    rules: FaultRule[];
+    seed: number;
+  },
 ): Promise<{ killedAt: number[]; last: { status: string; succeeded: number } }> {
-  const killedAt: number[] = [];
-  for (let round = 0; round < 4; round++) {
-    const children = await Promise.all(Array.from({ length: options.workers }, () => startWorker(t)));
-    // Targets spread over the first two thirds of the batch, so a fast worker is still mid-batch when it dies.
-    const target = Math.floor((round + options.rand()) * (options.total / 6));
-    await until(async () => {
-      const batch = await batchOf(t, batchId);
-      return batch.processed >= target || batch.status === 'COMPLETED';
-    });
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(options.rand() * 10)));
-    await Promise.all(children.map(kill));
-    killedAt.push((await batchOf(t, batchId)).processed);
-  }
+  const killedAt = await killAtRandomPoints(t, {
+    ...options,
+    rounds: 4,
+    progress: async () => (await batchOf(t, batchId)).processed,
+    done: async () => (await batchOf(t, batchId)).status === 'COMPLETED',
+  });
   const finishers = await Promise.all(Array.from({ length: options.workers }, () => startWorker(t)));
   try {
     const client = wsClient(t, key);
