@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -195,6 +198,9 @@ export async function createGateway(
       operationMetrics(metrics, contractOperations(schema)),
       // Apollo's landing page loads from the internet; browsers get our bundled GraphiQL (src/http/console.ts).
       ApolloServerPluginLandingPageDisabled(),
+      // We set no cache hints, and its per-field hook made Apollo wrap every resolver of the schema (a promise and a
+      // closure per field of every object of a page).
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   await apollo.start();

@@ -13,9 +13,9 @@ import {
   Subscription,
 } from 'type-graphql';
 import { IsOptional, Max, Min } from 'class-validator';
+import { connectionField } from './connection-field';
 import { principalOf, type GatewayContext } from '../context';
 import type { ItemResultStatus } from '../entities';
-import { notFound } from '../errors';
 import type { BatchProgressEvent } from '../pubsub';
 import {
   BatchItemConnection,
@@ -25,8 +25,9 @@ import {
   SyncBatchConnection,
 } from '../schema/batch.types';
 import { Connection } from '../schema/connection.types';
-import { toBatchItemType, toBatchProgressType, toConnectionType, toSyncBatchType } from '../schema/mappers';
+import { toBatchItemType, toBatchProgressType, toSyncBatchType } from '../schema/mappers';
 import { toConnection } from '../schema/relay';
+import { Lean } from '../schema/lean-resolvers';
 import { RequireScope, authorizeSubscription } from '../schema/scopes';
 import type { BatchService } from '../services/batch.service';
 
@@ -76,10 +77,9 @@ export class BatchResolver {
   }
 
   @FieldResolver(() => Connection)
+  @Lean()
   async connection(@Root() batch: SyncBatch, @Ctx() context: GatewayContext): Promise<Connection> {
-    const row = await context.loaders.connection.load(batch.connectionId);
-    if (!row) throw notFound('Connection', batch.connectionId);
-    return toConnectionType(row);
+    return connectionField(context, batch.connectionId);
   }
 
   @Subscription(() => BatchProgress, {

@@ -13,14 +13,16 @@ import {
   Root,
 } from 'type-graphql';
 import { IsOptional, Max, Min } from 'class-validator';
+import { connectionField } from './connection-field';
 import { principalOf, type GatewayContext } from '../context';
 import { notFound } from '../errors';
 import { SyncLogConnection } from '../schema/batch.types';
 import { Connection } from '../schema/connection.types';
 import { Invoice } from '../schema/invoice.types';
-import { toConnectionType, toInvoiceType, toOrderType, toSyncLogType } from '../schema/mappers';
+import { toInvoiceType, toOrderType, toSyncLogType } from '../schema/mappers';
 import { Order, OrderConnection, OrderFilter, OrderInput, UpsertOrdersPayload } from '../schema/order.types';
 import { toConnection } from '../schema/relay';
+import { Lean } from '../schema/lean-resolvers';
 import { RequireScope } from '../schema/scopes';
 import type { OrderService } from '../services/order.service';
 
@@ -95,13 +97,13 @@ export class OrderResolver {
   }
 
   @FieldResolver(() => Connection)
+  @Lean()
   async connection(@Root() order: Order, @Ctx() context: GatewayContext): Promise<Connection> {
-    const row = await context.loaders.connection.load(order.connectionId);
-    if (!row) throw notFound('Connection', order.connectionId);
-    return toConnectionType(row);
+    return connectionField(context, order.connectionId);
   }
 
   @FieldResolver(() => Invoice, { nullable: true })
+  @Lean()
   async invoice(@Root() order: Order, @Ctx() context: GatewayContext): Promise<Invoice | null> {
     const row = await context.loaders.invoiceByOrder.load(order.id);
     return row ? toInvoiceType(row) : null;
@@ -128,6 +130,7 @@ export class OrderResolver {
 @Resolver(() => Invoice)
 export class InvoiceFieldResolver {
   @FieldResolver(() => Order)
+  @Lean()
   async order(@Root() invoice: Invoice, @Ctx() context: GatewayContext): Promise<Order> {
     const row = await context.loaders.order.load(invoice.orderId);
     if (!row) throw notFound('Order', invoice.orderId);
@@ -135,9 +138,8 @@ export class InvoiceFieldResolver {
   }
 
   @FieldResolver(() => Connection)
+  @Lean()
   async connection(@Root() invoice: Invoice, @Ctx() context: GatewayContext): Promise<Connection> {
-    const row = await context.loaders.connection.load(invoice.connectionId);
-    if (!row) throw notFound('Connection', invoice.connectionId);
-    return toConnectionType(row);
+    return connectionField(context, invoice.connectionId);
   }
 }

@@ -1,10 +1,11 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { connectionField } from './connection-field';
 import { principalOf, type GatewayContext } from '../context';
-import { notFound } from '../errors';
 import { SyncLog, SyncLogConnection } from '../schema/batch.types';
 import { Connection } from '../schema/connection.types';
-import { toConnectionType, toSyncLogType } from '../schema/mappers';
+import { toSyncLogType } from '../schema/mappers';
 import { toConnection } from '../schema/relay';
+import { Lean } from '../schema/lean-resolvers';
 import { RequireScope } from '../schema/scopes';
 import { SyncLogFilter } from '../schema/sync-log.types';
 import type { SyncLogService } from '../services/sync-log.service';
@@ -29,9 +30,8 @@ export class SyncLogResolver {
   }
 
   @FieldResolver(() => Connection)
+  @Lean()
   async connection(@Root() log: SyncLog, @Ctx() context: GatewayContext): Promise<Connection> {
-    const row = await context.loaders.connection.load(log.connectionId);
-    if (!row) throw notFound('Connection', log.connectionId);
-    return toConnectionType(row);
+    return connectionField(context, log.connectionId);
   }
 }

@@ -7,6 +7,7 @@ import type { ApiScope } from '../entities';
 import { AppError } from '../errors';
 import type { GatewayContext } from '../context';
 import { RESOLVER_CLASSES } from '../resolvers';
+import { applyLeanResolvers } from './lean-resolvers';
 import { DateTimeScalar } from './scalars';
 import { hasScope } from './scopes';
 import { validateInput } from './validate-input';
@@ -34,7 +35,7 @@ export interface SchemaOptions {
 
 export function createSchema(options: SchemaOptions = {}): GraphQLSchema {
   const instances = options.resolvers;
-  return buildSchemaSync({
+  const schema = buildSchemaSync({
     resolvers: RESOLVER_CLASSES,
     container: instances
       ? {
@@ -54,6 +55,8 @@ export function createSchema(options: SchemaOptions = {}): GraphQLSchema {
     pubSub: options.pubSub ?? createPubSub(),
     emitSchemaFile: false,
   });
+  if (instances) applyLeanResolvers(schema, instances);
+  return schema;
 }
 
 /** The SDL as committed: sorted, so the file only changes when the API does. */

@@ -5,12 +5,12 @@ import {
   type ConnectionEntity,
   type InvoiceEntity,
   type OrderChargeData,
-  type OrderEntity,
   type OrderLineData,
   type ReferenceEntityRow,
   type SyncBatchEntity,
   type SyncLogEntity,
 } from '../entities';
+import type { OrderPageRow } from '../services/order-page';
 import type { BatchItemEvent, BatchProgressEvent, ConnectionEventPayload } from '../pubsub';
 import type { BatchItem, BatchProgress, SyncBatch, SyncLog } from './batch.types';
 import { toSyncError } from './common.types';
@@ -113,7 +113,8 @@ export function toConnectionEventType(event: ConnectionEventPayload): Connection
   return { ...event, at: new Date(event.at) };
 }
 
-export function toOrderType(row: OrderEntity): Order {
+/** A whole order row, or the columns of a page (`OrderPageRow`). */
+export function toOrderType(row: OrderPageRow): Order {
   return {
     id: row.id,
     channel: row.channel,

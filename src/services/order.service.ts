@@ -29,15 +29,8 @@ import {
   sumMoney,
   type DecimalRule,
 } from './money';
-import {
-  containsPattern,
-  decodeCursor,
-  encodeCursor,
-  pageSize,
-  paginate,
-  type Page,
-  type PageArgs,
-} from './pagination';
+import { OrderPageReader, type OrderPageRow } from './order-page';
+import { decodeCursor, encodeCursor, pageSize, type Page, type PageArgs } from './pagination';
 
 export const ORDER_VIEWS = ['ORDERS', 'ERRORS', 'ARCHIVED'] as const;
 export type OrderView = (typeof ORDER_VIEWS)[number];
@@ -185,12 +178,14 @@ export class OrderService {
   private readonly invoices: Repository<InvoiceEntity>;
   private readonly logs: Repository<SyncLogEntity>;
   private readonly lockRows: boolean;
+  private readonly pageReader: OrderPageReader;
 
   constructor(private readonly dataSource: DataSource) {
     this.orders = dataSource.getRepository(OrderEntity);
     this.connections = dataSource.getRepository(ConnectionEntity);
     this.invoices = dataSource.getRepository(InvoiceEntity);
     this.logs = dataSource.getRepository(SyncLogEntity);
+    this.pageReader = new OrderPageReader(dataSource);
     // SQLite has one writer at a time and no row locks; MySQL needs FOR UPDATE to read-then-write safely.
     this.lockRows = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
   }
@@ -370,29 +365,22 @@ export class OrderService {
    * Pages the tenant's orders, newest first (by id, so cursors stay stable while orders arrive). The view picks
    * the statuses, `statuses` narrows them, `search` matches order number, customer name or e-mail.
    */
-  async list(tenantId: string, filter: OrderListFilter, args: PageArgs): Promise<Page<OrderEntity>> {
-    const query = this.orders.createQueryBuilder('o').where('o.tenantId = :tenantId', { tenantId });
+  async list(tenantId: string, filter: OrderListFilter, args: PageArgs): Promise<Page<OrderPageRow>> {
     if (filter.connectionId) {
       const connection = await this.connections.findOneBy({ id: filter.connectionId, tenantId });
       if (!connection) throw notFound('Connection', filter.connectionId);
-      query.andWhere('o.connectionId = :connectionId', { connectionId: filter.connectionId });
     }
-    const statuses = selectedStatuses(filter);
-    if (statuses) {
-      if (statuses.length > 0) query.andWhere('o.status IN (:...statuses)', { statuses });
-      else query.andWhere('1 = 0');
-    }
-    const search = filter.search?.trim();
-    if (search) {
-      const like = containsPattern(search);
-      query.andWhere(
-        "(o.orderNumber LIKE :like ESCAPE '!' OR o.customerName LIKE :like ESCAPE '!' OR o.customerEmail LIKE :like ESCAPE '!')",
-        { like },
-      );
-    }
-    if (filter.orderDateFrom) query.andWhere('o.orderDate >= :from', { from: filter.orderDateFrom });
-    if (filter.orderDateTo) query.andWhere('o.orderDate <= :to', { to: filter.orderDateTo });
-    return paginate(query, args, { defaultSize: 50, descending: true });
+    return this.pageReader.page(
+      {
+        tenantId,
+        connectionId: filter.connectionId,
+        statuses: selectedStatuses(filter),
+        search: filter.search,
+        orderDateFrom: filter.orderDateFrom,
+        orderDateTo: filter.orderDateTo,
+      },
+      args,
+    );
   }
 
   async get(tenantId: string, id: string): Promise<OrderEntity> {
