@@ -12,11 +12,13 @@ import type { ConnectionEvents } from '../services/connection-events';
 import type { Principal } from '../services/api-key.service';
 import type { ReferenceService } from '../services/reference.service';
 import type { SyncLogService } from '../services/sync-log.service';
+import type { PendingService } from '../services/sync/pending.service';
 import { DesktopPostingProducer } from './posting.producer';
 import { QbwcService } from './qbwc.service';
 import { DesktopReferenceProducer } from './reference.producer';
 import { DesktopQueue } from './request-queue';
 import { qbwcRouter } from './soap-endpoint';
+import { DesktopSyncProducer } from './sync.producer';
 import { DesktopUndoProducer } from './undo.producer';
 import { WebConnectorService, type WebConnectorInfo } from './web-connector.service';
 
@@ -46,8 +48,8 @@ export class Desktop {
   constructor(
     private readonly dataSource: DataSource,
     private readonly batches: BatchService,
-    references: ReferenceService,
-    syncLogs: SyncLogService,
+    private readonly references: ReferenceService,
+    private readonly syncLogs: SyncLogService,
     events: ConnectionEvents,
     logger: Logger,
     private readonly options: DesktopOptions,
@@ -73,6 +75,22 @@ export class Desktop {
       new DesktopPostingProducer(dataSource, this.queue, batches, references, syncLogs, logger),
     );
     this.qbwc.register(new DesktopUndoProducer(dataSource, this.queue, batches, syncLogs));
+  }
+
+  /** The sync wizard on Desktop (APPLY_APPROVED and RETRY batches); wired once the wizard's PendingService exists. */
+  attachSync(pending: PendingService): void {
+    for (const kind of ['APPLY_APPROVED', 'RETRY'] as const)
+      this.qbwc.register(
+        new DesktopSyncProducer(
+          kind,
+          this.dataSource,
+          this.queue,
+          this.batches,
+          this.references,
+          this.syncLogs,
+          pending,
+        ),
+      );
   }
 
   /**

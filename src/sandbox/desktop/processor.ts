@@ -75,12 +75,14 @@ const ITERABLE = new Set([
   'InvoiceQueryRq',
 ]);
 const ITEM_ADDS = ['ItemServiceAdd', 'ItemNonInventoryAdd', 'ItemOtherChargeAdd', 'ItemInventoryAdd'];
+const ITEM_MODS = ['ItemServiceMod', 'ItemNonInventoryMod', 'ItemInventoryMod'];
 const OTHER_REQUESTS = new Set([
   'HostQueryRq',
   'CompanyQueryRq',
   'CustomerAddRq',
   'CustomerModRq',
   ...ITEM_ADDS.map((a) => `${a}Rq`),
+  ...ITEM_MODS.map((m) => `${m}Rq`),
   'SalesReceiptAddRq',
   'InvoiceAddRq',
   'SalesReceiptQueryRq',
@@ -171,6 +173,7 @@ export class QbxmlProcessor {
         return this.txnDelete(c, 'void');
       default: {
         const add = request.name.replace(/Rq$/, '');
+        if (add.endsWith('Mod')) return this.itemMod(add.replace(/Mod$/, '') as ListKind, objectOf(c, add));
         return this.itemAdd(add.replace(/Add$/, '') as ListKind, objectOf(c, add));
       }
     }
@@ -428,6 +431,36 @@ export class QbxmlProcessor {
       status: S.OK,
       body: { [`${kind}Ret`]: this.company.addList(kind, fields as XmlObject & { Name: string }) },
     };
+  }
+
+  /** Item…Mod: the current EditSequence (3200), a unique name (3100); SalesOrPurchaseMod / SalesAndPurchaseMod merge. */
+  private itemMod(kind: ListKind, mod: XmlObject | undefined): Outcome {
+    if (!mod) return { status: S.missingElement(`${kind}Mod`) };
+    const listId = textOf(mod, 'ListID');
+    const editSequence = textOf(mod, 'EditSequence');
+    if (!listId) return { status: S.missingElement('ListID') };
+    if (!editSequence) return { status: S.missingElement('EditSequence') };
+    const found = this.company.findList([kind], { ListID: listId });
+    if (!found) return { status: S.notFound(listId) };
+    if (found.ret.EditSequence !== editSequence) return { status: S.staleEditSequence(editSequence) };
+    const name = textOf(mod, 'Name');
+    if (name !== undefined) {
+      if (name.length > NAME_LIMITS[kind]!) return { status: S.tooLong(name, 'name') };
+      const holder = this.company.nameHolder(kind, name);
+      if (holder && holder.ret.ListID !== listId) return { status: S.nameInUse(name) };
+    }
+    const patch: XmlObject = {};
+    for (const [key, value] of Object.entries(mod)) {
+      if (key === 'ListID' || key === 'EditSequence' || value === undefined) continue;
+      if (key === 'SalesOrPurchaseMod' || key === 'SalesAndPurchaseMod') {
+        const target = key.replace(/Mod$/, '');
+        const merged: XmlObject = { ...((found.ret[target] as XmlObject | undefined) ?? {}) };
+        for (const [k, v] of Object.entries(value as XmlObject))
+          merged[k] = k.endsWith('Price') && typeof v === 'string' ? money(v) : v;
+        patch[target] = merged;
+      } else patch[key] = key === 'SalesPrice' && typeof value === 'string' ? money(value) : value;
+    }
+    return { status: S.OK, body: { [`${kind}Ret`]: this.company.modifyList(kind, listId, patch) } };
   }
 
   // ---------------------------------------------------------------------------------------------- transactions
