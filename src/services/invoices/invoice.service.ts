@@ -317,6 +317,7 @@ export class InvoiceService {
   /** Reads the invoices from QuickBooks (100 a query) and stores their balance and e-mail status; updates `rows`. */
   async refreshFromQuickBooks(connection: ConnectionEntity, rows: InvoiceEntity[]): Promise<void> {
     if (connection.status !== 'CONNECTED' || rows.length === 0) return;
+    if (connection.environment === 'DESKTOP') return; // no QuickBooks Online to ask: the stored balances stand
     const client = this.connections.clientFor(connection);
     for (let i = 0; i < rows.length; i += 100) {
       const group = rows.slice(i, i + 100);

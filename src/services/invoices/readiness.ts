@@ -13,6 +13,7 @@ export const AUTHORIZATION_WARNING_MS = 10 * 24 * 3_600_000;
  * a connection-wide readiness check can take its place.
  */
 export function assertInvoicingReady(connection: ConnectionEntity): void {
+  if (connection.environment === 'DESKTOP') throw desktopRefusal(connection);
   // Not connected: CONNECTION_NOT_READY with what to do, as for posting.
   if (connection.status !== 'CONNECTED') assertReady(connection);
   const missing = connection.settings.enabled === false ? ['enabled'] : [];
@@ -28,9 +29,28 @@ export function assertInvoicingReady(connection: ConnectionEntity): void {
   }
 }
 
+/**
+ * QuickBooks Desktop connections (src/desktop) post orders as Invoices through the Web Connector, but the invoicing
+ * services (sendInvoice, Auto Invoice, emailInvoices, recordPayments, exportToQuickBooks) speak QuickBooks Online only.
+ */
+function desktopRefusal(connection: ConnectionEntity): AppError {
+  return new AppError(
+    'NOT_SUPPORTED_ON_DESKTOP',
+    `Connection "${connection.name}" is QuickBooks Desktop: invoices are not sent, e-mailed, paid or exported through the gateway there yet`,
+    {
+      hint: 'post the order instead (postOrders with the postOrdersAs setting INVOICE): it reaches QuickBooks Desktop as an Invoice at the next Web Connector run, and createInvoice afterwards adopts it; e-mail and record payments in QuickBooks Desktop',
+      extensions: { connectionId: connection.id, environment: 'DESKTOP' },
+    },
+  );
+}
+
 /** True when `assertInvoicingReady` would pass. */
 export function invoicingReady(connection: ConnectionEntity): boolean {
-  return connection.status === 'CONNECTED' && connection.settings.enabled !== false;
+  return (
+    connection.environment !== 'DESKTOP' &&
+    connection.status === 'CONNECTED' &&
+    connection.settings.enabled !== false
+  );
 }
 
 /** When the connection's QuickBooks authorization ends (the rolling or the hard refresh-token expiry, whichever is first). */
