@@ -13,11 +13,14 @@ import type { Principal } from '../services/api-key.service';
 import type { ReferenceService } from '../services/reference.service';
 import type { SyncLogService } from '../services/sync-log.service';
 import type { PendingService } from '../services/sync/pending.service';
+import { InvoiceLedger } from '../services/invoices/invoice-ledger';
+import type { WebhookEmitter } from '../services/outbound-webhooks/webhook.service';
 import { DesktopPostingProducer } from './posting.producer';
 import { QbwcService } from './qbwc.service';
 import { DesktopReferenceProducer } from './reference.producer';
 import { DesktopQueue } from './request-queue';
 import { qbwcRouter } from './soap-endpoint';
+import { DesktopInvoiceProducer } from './invoice.producer';
 import { DesktopSyncProducer } from './sync.producer';
 import { DesktopUndoProducer } from './undo.producer';
 import { WebConnectorService, type WebConnectorInfo } from './web-connector.service';
@@ -91,6 +94,34 @@ export class Desktop {
           pending,
         ),
       );
+  }
+
+  /** Sending invoices on Desktop (SEND_INVOICES), recorded through the invoicing's ledger (with partner webhooks). */
+  attachInvoicing(webhooks?: WebhookEmitter): void {
+    const ledger = new InvoiceLedger(this.dataSource, this.batches, this.syncLogs, webhooks);
+    this.qbwc.register(
+      new DesktopInvoiceProducer(
+        this.dataSource,
+        this.queue,
+        this.batches,
+        this.references,
+        this.syncLogs,
+        ledger,
+      ),
+    );
+  }
+
+  /** Plans the batch when its connection is DESKTOP (true), for services whose jobs take only a batch id. */
+  async planIfDesktop(batchId: string): Promise<boolean> {
+    const batch = await this.batches.findById(batchId);
+    if (!batch) return false;
+    const connection = await this.dataSource
+      .getRepository(ConnectionEntity)
+      .findOneBy({ id: batch.connectionId });
+    if (connection?.environment !== 'DESKTOP') return false;
+    if (!['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status))
+      await this.plan(batch, connection);
+    return true;
   }
 
   /**

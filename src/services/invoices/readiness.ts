@@ -12,8 +12,12 @@ export const AUTHORIZATION_WARNING_MS = 10 * 24 * 3_600_000;
  * connected; CONFLICT naming the setting when "Enable Integrations" is off (nothing is ever sent then). One function, so
  * a connection-wide readiness check can take its place.
  */
-export function assertInvoicingReady(connection: ConnectionEntity): void {
-  if (connection.environment === 'DESKTOP') throw desktopRefusal(connection);
+export function assertInvoicingReady(
+  connection: ConnectionEntity,
+  /** Sending invoices on a DESKTOP connection goes through the Web Connector when it is wired (src/desktop). */
+  options: { desktopSending?: boolean } = {},
+): void {
+  if (connection.environment === 'DESKTOP' && !options.desktopSending) throw desktopRefusal(connection);
   // Not connected: CONNECTION_NOT_READY with what to do, as for posting.
   if (connection.status !== 'CONNECTED') assertReady(connection);
   const missing = connection.settings.enabled === false ? ['enabled'] : [];
@@ -30,24 +34,27 @@ export function assertInvoicingReady(connection: ConnectionEntity): void {
 }
 
 /**
- * QuickBooks Desktop connections (src/desktop) post orders as Invoices through the Web Connector, but the invoicing
- * services (sendInvoice, Auto Invoice, emailInvoices, recordPayments, exportToQuickBooks) speak QuickBooks Online only.
+ * QuickBooks Desktop connections (src/desktop) send invoices through the Web Connector (SEND_INVOICES), but e-mail,
+ * payments and the export speak QuickBooks Online only.
  */
 function desktopRefusal(connection: ConnectionEntity): AppError {
   return new AppError(
     'NOT_SUPPORTED_ON_DESKTOP',
-    `Connection "${connection.name}" is QuickBooks Desktop: invoices are not sent, e-mailed, paid or exported through the gateway there yet`,
+    `Connection "${connection.name}" is QuickBooks Desktop: invoices are not e-mailed, paid or exported through the gateway there yet`,
     {
-      hint: 'post the order instead (postOrders with the postOrdersAs setting INVOICE): it reaches QuickBooks Desktop as an Invoice at the next Web Connector run, and createInvoice afterwards adopts it; e-mail and record payments in QuickBooks Desktop',
+      hint: 'send the invoices with sendInvoice (or postOrders); e-mail them and record their payments in QuickBooks Desktop',
       extensions: { connectionId: connection.id, environment: 'DESKTOP' },
     },
   );
 }
 
 /** True when `assertInvoicingReady` would pass. */
-export function invoicingReady(connection: ConnectionEntity): boolean {
+export function invoicingReady(
+  connection: ConnectionEntity,
+  options: { desktopSending?: boolean } = {},
+): boolean {
   return (
-    connection.environment !== 'DESKTOP' &&
+    (connection.environment !== 'DESKTOP' || Boolean(options.desktopSending)) &&
     connection.status === 'CONNECTED' &&
     connection.settings.enabled !== false
   );
