@@ -195,7 +195,16 @@ export class DesktopSyncProducer implements DesktopProducer {
           statusMessage: outcome.request.status === 'PENDING' ? null : answer.response.statusMessage,
           result: outcome.request.result ?? null,
         });
-        if (!settled || !record) return; // a late duplicate of an answer already handled
+        if (!settled) return; // a late duplicate of an answer already handled
+        if (!record) {
+          // The partner record is gone: nothing left to bring to QuickBooks.
+          await this.batches.recordItems(
+            answer.request.batchId!,
+            [{ seq: context.seq, status: 'SKIPPED' }],
+            manager,
+          );
+          return;
+        }
         await this.queue.add(manager, connection, outcome.next);
         await this.write(manager, answer.request.batchId!, record, context.seq, outcome);
       });

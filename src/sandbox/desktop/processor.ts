@@ -7,6 +7,7 @@
  */
 import Decimal from 'decimal.js';
 import { ITEM_KINDS, NAME_LIMITS, type DesktopCompany, type ListKind, type TxnKind } from './company';
+import { listMod } from './list-mods';
 import * as S from './status';
 import {
   asList,
@@ -158,7 +159,7 @@ export class QbxmlProcessor {
       case 'CustomerAddRq':
         return this.customerAdd(objectOf(c, 'CustomerAdd'));
       case 'CustomerModRq':
-        return this.customerMod(objectOf(c, 'CustomerMod'));
+        return listMod(this.company, 'Customer', objectOf(c, 'CustomerMod'));
       case 'SalesReceiptAddRq':
         return this.txnAdd('SalesReceipt', objectOf(c, 'SalesReceiptAdd'));
       case 'InvoiceAddRq':
@@ -173,7 +174,8 @@ export class QbxmlProcessor {
         return this.txnDelete(c, 'void');
       default: {
         const add = request.name.replace(/Rq$/, '');
-        if (add.endsWith('Mod')) return this.itemMod(add.replace(/Mod$/, '') as ListKind, objectOf(c, add));
+        if (add.endsWith('Mod'))
+          return listMod(this.company, add.replace(/Mod$/, '') as ListKind, objectOf(c, add));
         return this.itemAdd(add.replace(/Add$/, '') as ListKind, objectOf(c, add));
       }
     }
@@ -343,27 +345,6 @@ export class QbxmlProcessor {
     return { status: S.OK, body: { CustomerRet: ret } };
   }
 
-  private customerMod(mod: XmlObject | undefined): Outcome {
-    if (!mod) return { status: S.missingElement('CustomerMod') };
-    const listId = textOf(mod, 'ListID');
-    const editSequence = textOf(mod, 'EditSequence');
-    if (!listId) return { status: S.missingElement('ListID') };
-    if (!editSequence) return { status: S.missingElement('EditSequence') };
-    const found = this.company.findList(['Customer'], { ListID: listId });
-    if (!found) return { status: S.notFound(listId) };
-    if (found.ret.EditSequence !== editSequence) return { status: S.staleEditSequence(editSequence) };
-    const name = textOf(mod, 'Name');
-    if (name !== undefined) {
-      if (name.length > NAME_LIMITS.Customer!) return { status: S.tooLong(name, 'name') };
-      const holder = this.company.nameHolder('Customer', name);
-      if (holder && holder.ret.ListID !== listId) return { status: S.nameInUse(name) };
-    }
-    const patch: XmlObject = {};
-    for (const [key, value] of Object.entries(mod))
-      if (key !== 'ListID' && key !== 'EditSequence' && value !== undefined) patch[key] = value;
-    return { status: S.OK, body: { CustomerRet: this.company.modifyList('Customer', listId, patch) } };
-  }
-
   // ---------------------------------------------------------------------------------------------- items
 
   private itemAdd(kind: ListKind, add: XmlObject | undefined): Outcome {
@@ -431,36 +412,6 @@ export class QbxmlProcessor {
       status: S.OK,
       body: { [`${kind}Ret`]: this.company.addList(kind, fields as XmlObject & { Name: string }) },
     };
-  }
-
-  /** Item…Mod: the current EditSequence (3200), a unique name (3100); SalesOrPurchaseMod / SalesAndPurchaseMod merge. */
-  private itemMod(kind: ListKind, mod: XmlObject | undefined): Outcome {
-    if (!mod) return { status: S.missingElement(`${kind}Mod`) };
-    const listId = textOf(mod, 'ListID');
-    const editSequence = textOf(mod, 'EditSequence');
-    if (!listId) return { status: S.missingElement('ListID') };
-    if (!editSequence) return { status: S.missingElement('EditSequence') };
-    const found = this.company.findList([kind], { ListID: listId });
-    if (!found) return { status: S.notFound(listId) };
-    if (found.ret.EditSequence !== editSequence) return { status: S.staleEditSequence(editSequence) };
-    const name = textOf(mod, 'Name');
-    if (name !== undefined) {
-      if (name.length > NAME_LIMITS[kind]!) return { status: S.tooLong(name, 'name') };
-      const holder = this.company.nameHolder(kind, name);
-      if (holder && holder.ret.ListID !== listId) return { status: S.nameInUse(name) };
-    }
-    const patch: XmlObject = {};
-    for (const [key, value] of Object.entries(mod)) {
-      if (key === 'ListID' || key === 'EditSequence' || value === undefined) continue;
-      if (key === 'SalesOrPurchaseMod' || key === 'SalesAndPurchaseMod') {
-        const target = key.replace(/Mod$/, '');
-        const merged: XmlObject = { ...((found.ret[target] as XmlObject | undefined) ?? {}) };
-        for (const [k, v] of Object.entries(value as XmlObject))
-          merged[k] = k.endsWith('Price') && typeof v === 'string' ? money(v) : v;
-        patch[target] = merged;
-      } else patch[key] = key === 'SalesPrice' && typeof value === 'string' ? money(value) : value;
-    }
-    return { status: S.OK, body: { [`${kind}Ret`]: this.company.modifyList(kind, listId, patch) } };
   }
 
   // ---------------------------------------------------------------------------------------------- transactions
