@@ -235,6 +235,7 @@ export async function createCore(
   references.desktop = desktop;
   const pending = new PendingService(dataSource, events);
   pending.attachWebhooks(webhooks);
+  desktop.attachSync(pending);
   const outbound = new OutboundSync(
     dataSource,
     connections,
@@ -316,6 +317,10 @@ export async function createCore(
     }),
   };
   services.posting.desktop = desktop;
+  outbound.desktop = desktop;
+  desktop.attachInvoicing(webhooks);
+  services.invoicing.invoices.desktop = desktop;
+  services.invoicing.sender.desktop = desktop;
   // requireApproval: inbound reference changes wait in the sync wizard instead of reaching the mirror.
   inbound.holder = pendingHolder(services.pending);
   // QuickBooks → gateway (webhooks and change data capture); a restored connection catches up.

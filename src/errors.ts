@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'CONFLICT',
   'CONNECTION_NOT_READY',
+  /** Something QuickBooks Online connections do that QuickBooks Desktop (Web Connector) connections do not yet. */
+  'NOT_SUPPORTED_ON_DESKTOP',
   'QUICKBOOKS_ERROR',
   'RATE_LIMITED',
   'INTERNAL_SERVER_ERROR',

@@ -12,11 +12,16 @@ import type { ConnectionEvents } from '../services/connection-events';
 import type { Principal } from '../services/api-key.service';
 import type { ReferenceService } from '../services/reference.service';
 import type { SyncLogService } from '../services/sync-log.service';
+import type { PendingService } from '../services/sync/pending.service';
+import { InvoiceLedger } from '../services/invoices/invoice-ledger';
+import type { WebhookEmitter } from '../services/outbound-webhooks/webhook.service';
 import { DesktopPostingProducer } from './posting.producer';
 import { QbwcService } from './qbwc.service';
 import { DesktopReferenceProducer } from './reference.producer';
 import { DesktopQueue } from './request-queue';
 import { qbwcRouter } from './soap-endpoint';
+import { DesktopInvoiceProducer } from './invoice.producer';
+import { DesktopSyncProducer } from './sync.producer';
 import { DesktopUndoProducer } from './undo.producer';
 import { WebConnectorService, type WebConnectorInfo } from './web-connector.service';
 
@@ -46,8 +51,8 @@ export class Desktop {
   constructor(
     private readonly dataSource: DataSource,
     private readonly batches: BatchService,
-    references: ReferenceService,
-    syncLogs: SyncLogService,
+    private readonly references: ReferenceService,
+    private readonly syncLogs: SyncLogService,
     events: ConnectionEvents,
     logger: Logger,
     private readonly options: DesktopOptions,
@@ -73,6 +78,50 @@ export class Desktop {
       new DesktopPostingProducer(dataSource, this.queue, batches, references, syncLogs, logger),
     );
     this.qbwc.register(new DesktopUndoProducer(dataSource, this.queue, batches, syncLogs));
+  }
+
+  /** The sync wizard on Desktop (APPLY_APPROVED and RETRY batches); wired once the wizard's PendingService exists. */
+  attachSync(pending: PendingService): void {
+    for (const kind of ['APPLY_APPROVED', 'RETRY'] as const)
+      this.qbwc.register(
+        new DesktopSyncProducer(
+          kind,
+          this.dataSource,
+          this.queue,
+          this.batches,
+          this.references,
+          this.syncLogs,
+          pending,
+        ),
+      );
+  }
+
+  /** Sending invoices on Desktop (SEND_INVOICES), recorded through the invoicing's ledger (with partner webhooks). */
+  attachInvoicing(webhooks?: WebhookEmitter): void {
+    const ledger = new InvoiceLedger(this.dataSource, this.batches, this.syncLogs, webhooks);
+    this.qbwc.register(
+      new DesktopInvoiceProducer(
+        this.dataSource,
+        this.queue,
+        this.batches,
+        this.references,
+        this.syncLogs,
+        ledger,
+      ),
+    );
+  }
+
+  /** Plans the batch when its connection is DESKTOP (true), for services whose jobs take only a batch id. */
+  async planIfDesktop(batchId: string): Promise<boolean> {
+    const batch = await this.batches.findById(batchId);
+    if (!batch) return false;
+    const connection = await this.dataSource
+      .getRepository(ConnectionEntity)
+      .findOneBy({ id: batch.connectionId });
+    if (connection?.environment !== 'DESKTOP') return false;
+    if (!['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status))
+      await this.plan(batch, connection);
+    return true;
   }
 
   /**

@@ -17,29 +17,21 @@ import { toStoredError } from '../services/stored-error';
 import type { SyncLogEntry, SyncLogService } from '../services/sync-log.service';
 import { dialectOf, toDbTime, updateEach, type Dialect } from '../sql';
 import {
-  customerAdd,
   desktopCustomerName,
   desktopItemName,
-  itemAdd,
-  mirrorObject,
   nameKey,
   postedFrom,
   transactionAdd,
-  CUSTOMER_NAME_MAX,
   type DesktopTxn,
 } from './mapper';
 import { isError, statusError, text, type QbObject } from './qbxml';
+import { DesktopListResolver, RESOLVE } from './list-resolver';
 import type { DesktopAnswer, DesktopProducer, DesktopQueue, NewDesktopRequest } from './request-queue';
 
 const PRODUCER = 'POST_ORDERS';
-/** Steps before any transaction is sent: customers and items found or created. */
-const RESOLVE = ['customer', 'customer-match', 'reactivate', 'reactivate-read', 'item', 'item-match'];
 /** QuickBooks' "busy, try again" answers: sent again this many times. */
 const TRANSIENT = new Set([3170, 3175, 3231]);
 const TRANSIENT_ATTEMPTS = 3;
-/** "Fix Edit Sequence": re-read and retry a stale mod this many times. */
-const EDIT_SEQUENCE_FIXES = 3;
-const MAX_NAME_SUFFIX = 9;
 const LOOKUP_SIZE = 50;
 const WINDOW = 500;
 
@@ -49,15 +41,6 @@ interface PostContext {
   generation: number;
   customerId: string;
   itemIds: Record<string, string>;
-}
-
-interface ResolveContext {
-  /** The name the orders asked for, and the suffix being tried ("Name (2)") when a vendor holds it. */
-  base: string;
-  name: string;
-  suffix: number;
-  fixes?: number;
-  listId?: string;
 }
 
 type Recorded = {
@@ -90,16 +73,18 @@ type Failed = {
 export class DesktopPostingProducer implements DesktopProducer {
   readonly name = PRODUCER;
   private readonly dialect: Dialect;
+  private readonly lists: DesktopListResolver;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly queue: DesktopQueue,
     private readonly batches: BatchService,
-    private readonly references: ReferenceService,
+    references: ReferenceService,
     private readonly syncLogs: SyncLogService,
     private readonly logger: Logger,
   ) {
     this.dialect = dialectOf(dataSource);
+    this.lists = new DesktopListResolver(dataSource, queue, references, syncLogs);
   }
 
   // ------------------------------------------------------------------------------------------------ planning
@@ -108,7 +93,7 @@ export class DesktopPostingProducer implements DesktopProducer {
   async plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
     if ((await this.queue.ofBatch(batch.id, [...RESOLVE, 'post', 'lookup'])).length > 0) return;
     const settings = settingsOf(connection);
-    const index = await this.index(connection);
+    const index = await this.lists.index(connection);
     const customers = new Map<string, { name: string; order: OrderEntity }>();
     const items = new Map<string, OrderEntity['lines'][number]>();
     const failures: Failed[] = [];
@@ -130,55 +115,12 @@ export class DesktopPostingProducer implements DesktopProducer {
         }
       }
     }
-    const requests: NewDesktopRequest[] = [];
-    for (const [key, { name, order }] of customers) {
-      requests.push(
-        this.resolveRequest(batch.id, 'customer', 'CustomerAdd', key, customerAdd(name, order), {
-          base: name,
-          name,
-          suffix: 1,
-        }),
-      );
-    }
-    const unbuildable: Array<{ key: string; error: StoredSyncError }> = [];
-    for (const [key, line] of items) {
-      try {
-        const { type, content } = itemAdd(line, settings);
-        requests.push(
-          this.resolveRequest(batch.id, 'item', type, key, content, {
-            base: desktopItemName(line),
-            name: desktopItemName(line),
-            suffix: 1,
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof MappingProblem)) throw error;
-        unbuildable.push({ key, error: toStoredError(error) });
-      }
-    }
-    for (const request of requests) request.dedupeKey = `${batch.id}:${request.purpose}:${request.entityKey}`;
+    const { requests, unbuildable } = this.lists.stageOne(PRODUCER, batch.id, customers, items, settings);
     const inserted = await this.insertOnce(connection, requests);
     if (!inserted) return;
     await this.recordFailures(batch.id, connection, failures);
-    if (unbuildable.length) {
-      // Items that cannot be created as configured: the orders needing them fail in stage two with this reason.
-      await this.dataSource.transaction(async (manager) => {
-        await this.queue.add(
-          manager,
-          connection,
-          unbuildable.map(({ key, error }) => ({
-            producer: PRODUCER,
-            purpose: 'item',
-            type: 'ItemNonInventoryAdd',
-            content: {},
-            batchId: batch.id,
-            entityKey: key,
-            status: 'FAILED',
-            result: { error },
-          })),
-        );
-      });
-    }
+    if (unbuildable.length)
+      await this.dataSource.transaction((manager) => this.queue.add(manager, connection, unbuildable));
     if (requests.length === 0) await this.planPosts(batch.id, connection);
   }
 
@@ -188,23 +130,8 @@ export class DesktopPostingProducer implements DesktopProducer {
     if (!batch) return;
     const settings = settingsOf(connection);
     const entity = entityOf(batch, settings);
-    const index = await this.index(connection);
-    const resolved = await this.queue.ofBatch(batchId, RESOLVE);
-    const problems = new Map<string, StoredSyncError>();
-    for (const row of resolved) {
-      const key = `${row.purpose.startsWith('item') ? 'item' : 'customer'}:${row.entityKey}`;
-      const listId = row.result?.listId;
-      if (row.status === 'DONE' && typeof listId === 'string') {
-        if (key.startsWith('item')) index.items.set(row.entityKey!, listId);
-        else index.customers.set(row.entityKey!, listId);
-      } else if (row.status === 'FAILED') {
-        problems.set(
-          key,
-          (row.result?.error as StoredSyncError | undefined) ??
-            statusError({ statusCode: Number(row.statusCode), statusMessage: row.statusMessage ?? '' }),
-        );
-      }
-    }
+    const index = await this.lists.index(connection);
+    const problems = await this.lists.settled(batchId, index);
     for await (const window of this.windows(batchId)) {
       const waiting = window.filter(({ order }) => order.status === 'QUEUED');
       const keys = waiting.map(({ order }) => postKey(batchId, order));
@@ -304,7 +231,7 @@ export class DesktopPostingProducer implements DesktopProducer {
 
   async handle(connection: ConnectionEntity, answers: DesktopAnswer[]): Promise<void> {
     const resolving = answers.filter((a) => RESOLVE.includes(a.request.purpose));
-    for (const answer of resolving) await this.handleResolve(connection, answer);
+    for (const answer of resolving) await this.lists.handle(connection, answer);
     const posts = answers.filter((a) => a.request.purpose === 'post');
     if (posts.length) await this.handlePosts(connection, posts);
     for (const answer of answers.filter((a) => a.request.purpose === 'lookup'))
@@ -467,157 +394,6 @@ export class DesktopPostingProducer implements DesktopProducer {
     await this.recordPosted(connection, adopted);
   }
 
-  /** Stage one's answers: customers and items added, matched, reactivated (with "Fix Edit Sequence"), or failed. */
-  private async handleResolve(
-    connection: ConnectionEntity,
-    { request, response }: DesktopAnswer,
-  ): Promise<void> {
-    const context = request.context as unknown as ResolveContext;
-    const isItem = request.purpose.startsWith('item');
-    const type = isItem ? 'ITEM' : 'CUSTOMER';
-    const entityType = isItem ? 'Item' : 'Customer';
-    const next: NewDesktopRequest[] = [];
-    const logs: SyncLogEntry[] = [];
-    const log = (entry: Pick<SyncLogEntry, 'action' | 'status'> & Partial<SyncLogEntry>): void => {
-      logs.push({
-        tenantId: connection.tenantId,
-        connectionId: connection.id,
-        batchId: request.batchId,
-        direction: 'TO_QUICKBOOKS',
-        entityType,
-        label: context.name,
-        requestId: request.id,
-        code: String(response.statusCode),
-        ...entry,
-      });
-    };
-    const follow = (
-      purpose: string,
-      qbType: string,
-      content: QbObject,
-      patch: Partial<ResolveContext> = {},
-    ): void => {
-      next.push(
-        this.resolveRequest(request.batchId!, purpose, qbType, request.entityKey!, content, {
-          ...context,
-          ...patch,
-        }),
-      );
-    };
-    let outcome: { status: 'DONE' | 'FAILED'; result?: Record<string, unknown> };
-    const ret = response.rets[0];
-    const adopt = async (
-      found: { name: string; value: QbObject },
-      action: 'CREATE' | 'MATCH' | 'UPDATE',
-      message?: string,
-    ) => {
-      await this.references.upsert(connection, type, [mirrorObject(found.name, found.value)]);
-      log({ action, status: 'SUCCEEDED', quickbooksId: text(found.value.ListID), message: message ?? null });
-      return {
-        status: 'DONE' as const,
-        result: { listId: text(found.value.ListID), fullName: text(found.value.FullName) },
-      };
-    };
-    const failure = (): { status: 'FAILED'; result: Record<string, unknown> } => {
-      const error = statusError(response);
-      log({
-        action:
-          request.purpose.endsWith('match') || request.purpose.endsWith('read')
-            ? 'READ'
-            : request.purpose === 'reactivate'
-              ? 'UPDATE'
-              : 'CREATE',
-        status: 'FAILED',
-        message: error.message,
-      });
-      return { status: 'FAILED', result: { error } };
-    };
-    switch (request.purpose) {
-      case 'customer':
-      case 'item':
-        if (!isError(response) && ret) {
-          const renamed = context.name !== context.base;
-          outcome = await adopt(
-            ret,
-            'CREATE',
-            renamed
-              ? `"${context.base}" is used by a vendor, employee or other name in QuickBooks; created the customer as "${context.name}"`
-              : undefined,
-          );
-        } else if (response.statusCode === 3100) {
-          // The name is taken: by our own earlier add (a lost answer), another customer or item, or another list.
-          outcome = { status: 'DONE' };
-          follow(`${isItem ? 'item' : 'customer'}-match`, isItem ? 'ItemQuery' : 'CustomerQuery', {
-            FullName: context.name,
-          });
-        } else outcome = failure();
-        break;
-      case 'customer-match':
-      case 'item-match':
-        if (!isError(response) && ret) {
-          if (!isItem && text(ret.value.IsActive) === 'false') {
-            outcome = { status: 'DONE' };
-            follow('reactivate', 'CustomerMod', reactivate(ret.value), { listId: text(ret.value.ListID) });
-          } else
-            outcome = await adopt(
-              ret,
-              'MATCH',
-              `matched an existing ${isItem ? 'item' : 'customer'} by name`,
-            );
-        } else if (
-          !isItem &&
-          (response.statusCode === 1 || response.statusCode === 500) &&
-          context.suffix < MAX_NAME_SUFFIX
-        ) {
-          // No customer has it, so a vendor, employee or other name does: "Name (2)", "Name (3)", ...
-          const suffix = context.suffix + 1;
-          const name = `${context.base.slice(0, CUSTOMER_NAME_MAX - 4).trim()} (${suffix})`;
-          outcome = { status: 'DONE' };
-          follow('customer', 'CustomerAdd', { CustomerAdd: { Name: name } }, { name, suffix });
-        } else outcome = failure();
-        break;
-      case 'reactivate':
-        if (!isError(response) && ret)
-          outcome = await adopt(ret, 'UPDATE', 'reactivated an inactive customer with this name');
-        else if (response.statusCode === 3200 && (context.fixes ?? 0) < EDIT_SEQUENCE_FIXES) {
-          // "Fix Edit Sequence": someone changed it in QuickBooks since we read it; read it again and retry.
-          log({
-            action: 'UPDATE',
-            status: 'FAILED',
-            quickbooksId: context.listId ?? null,
-            message: `${response.statusMessage} Fix Edit Sequence: re-reading the customer and retrying.`,
-          });
-          outcome = { status: 'DONE' };
-          follow(
-            'reactivate-read',
-            'CustomerQuery',
-            { ListID: context.listId },
-            { fixes: (context.fixes ?? 0) + 1 },
-          );
-        } else outcome = failure();
-        break;
-      case 'reactivate-read':
-        if (!isError(response) && ret) {
-          if (text(ret.value.IsActive) === 'false') {
-            outcome = { status: 'DONE' };
-            follow('reactivate', 'CustomerMod', reactivate(ret.value));
-          } else outcome = await adopt(ret, 'MATCH', 'the customer was made active in QuickBooks meanwhile');
-        } else outcome = failure();
-        break;
-      default:
-        outcome = failure();
-    }
-    await this.dataSource.transaction(async (manager) => {
-      await this.queue.settle(manager, request, outcome.status, {
-        statusCode: response.statusCode,
-        statusMessage: response.statusMessage,
-        result: outcome.result ?? null,
-      });
-      await this.queue.add(manager, connection, next);
-      await this.syncLogs.recordIn(manager, logs);
-    });
-  }
-
   // ------------------------------------------------------------------------------------------------ recording
 
   /** Orders now in QuickBooks: POSTED (fenced on the batch), batch item SUCCEEDED, a sync log with the status code. */
@@ -741,26 +517,6 @@ export class DesktopPostingProducer implements DesktopProducer {
 
   // ------------------------------------------------------------------------------------------------ helpers
 
-  private resolveRequest(
-    batchId: string,
-    purpose: string,
-    type: string,
-    key: string,
-    content: QbObject,
-    context: ResolveContext,
-  ): NewDesktopRequest {
-    return {
-      producer: PRODUCER,
-      purpose,
-      type,
-      content,
-      batchId,
-      entityKey: key,
-      label: context.name,
-      context: context as unknown as Record<string, unknown>,
-    };
-  }
-
   /** Inserts planned requests once (their ids): a concurrent planner's identical plan is refused by the dedupe keys. */
   private async insertOnce(
     connection: ConnectionEntity,
@@ -772,25 +528,6 @@ export class DesktopPostingProducer implements DesktopProducer {
       if (/duplicate|unique/i.test(String((error as Error).message))) return false;
       throw error;
     }
-  }
-
-  /** The mirror's customers (by name and e-mail) and items (by name), active ones only. */
-  private async index(connection: ConnectionEntity) {
-    const [customers, items] = await Promise.all([
-      this.references.matchIndex(connection.id, 'CUSTOMER'),
-      this.references.matchIndex(connection.id, 'ITEM'),
-    ]);
-    const index = {
-      customers: new Map<string, string>(),
-      emails: new Map<string, string>(),
-      items: new Map<string, string>(),
-    };
-    for (const row of customers.filter((r) => r.active)) {
-      index.customers.set(nameKey(row.name), row.quickbooksId);
-      if (row.email) index.emails.set(row.email.toLowerCase(), row.quickbooksId);
-    }
-    for (const row of items.filter((r) => r.active)) index.items.set(nameKey(row.name), row.quickbooksId);
-    return index;
   }
 
   private async *windows(batchId: string): AsyncGenerator<Array<{ order: OrderEntity; seq: number }>> {
@@ -860,8 +597,3 @@ function lookups(
   }
   return out;
 }
-
-/** CustomerMod that makes a customer active again, on its current EditSequence. */
-const reactivate = (ret: QbObject): QbObject => ({
-  CustomerMod: { ListID: text(ret.ListID), EditSequence: text(ret.EditSequence), IsActive: 'true' },
-});

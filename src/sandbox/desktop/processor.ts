@@ -7,6 +7,7 @@
  */
 import Decimal from 'decimal.js';
 import { ITEM_KINDS, NAME_LIMITS, type DesktopCompany, type ListKind, type TxnKind } from './company';
+import { listMod } from './list-mods';
 import * as S from './status';
 import {
   asList,
@@ -75,12 +76,14 @@ const ITERABLE = new Set([
   'InvoiceQueryRq',
 ]);
 const ITEM_ADDS = ['ItemServiceAdd', 'ItemNonInventoryAdd', 'ItemOtherChargeAdd', 'ItemInventoryAdd'];
+const ITEM_MODS = ['ItemServiceMod', 'ItemNonInventoryMod', 'ItemInventoryMod'];
 const OTHER_REQUESTS = new Set([
   'HostQueryRq',
   'CompanyQueryRq',
   'CustomerAddRq',
   'CustomerModRq',
   ...ITEM_ADDS.map((a) => `${a}Rq`),
+  ...ITEM_MODS.map((m) => `${m}Rq`),
   'SalesReceiptAddRq',
   'InvoiceAddRq',
   'SalesReceiptQueryRq',
@@ -156,7 +159,7 @@ export class QbxmlProcessor {
       case 'CustomerAddRq':
         return this.customerAdd(objectOf(c, 'CustomerAdd'));
       case 'CustomerModRq':
-        return this.customerMod(objectOf(c, 'CustomerMod'));
+        return listMod(this.company, 'Customer', objectOf(c, 'CustomerMod'));
       case 'SalesReceiptAddRq':
         return this.txnAdd('SalesReceipt', objectOf(c, 'SalesReceiptAdd'));
       case 'InvoiceAddRq':
@@ -171,6 +174,8 @@ export class QbxmlProcessor {
         return this.txnDelete(c, 'void');
       default: {
         const add = request.name.replace(/Rq$/, '');
+        if (add.endsWith('Mod'))
+          return listMod(this.company, add.replace(/Mod$/, '') as ListKind, objectOf(c, add));
         return this.itemAdd(add.replace(/Add$/, '') as ListKind, objectOf(c, add));
       }
     }
@@ -338,27 +343,6 @@ export class QbxmlProcessor {
       ...pick(['Notes']),
     });
     return { status: S.OK, body: { CustomerRet: ret } };
-  }
-
-  private customerMod(mod: XmlObject | undefined): Outcome {
-    if (!mod) return { status: S.missingElement('CustomerMod') };
-    const listId = textOf(mod, 'ListID');
-    const editSequence = textOf(mod, 'EditSequence');
-    if (!listId) return { status: S.missingElement('ListID') };
-    if (!editSequence) return { status: S.missingElement('EditSequence') };
-    const found = this.company.findList(['Customer'], { ListID: listId });
-    if (!found) return { status: S.notFound(listId) };
-    if (found.ret.EditSequence !== editSequence) return { status: S.staleEditSequence(editSequence) };
-    const name = textOf(mod, 'Name');
-    if (name !== undefined) {
-      if (name.length > NAME_LIMITS.Customer!) return { status: S.tooLong(name, 'name') };
-      const holder = this.company.nameHolder('Customer', name);
-      if (holder && holder.ret.ListID !== listId) return { status: S.nameInUse(name) };
-    }
-    const patch: XmlObject = {};
-    for (const [key, value] of Object.entries(mod))
-      if (key !== 'ListID' && key !== 'EditSequence' && value !== undefined) patch[key] = value;
-    return { status: S.OK, body: { CustomerRet: this.company.modifyList('Customer', listId, patch) } };
   }
 
   // ---------------------------------------------------------------------------------------------- items

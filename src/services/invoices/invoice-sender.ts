@@ -80,8 +80,12 @@ export class InvoiceSender {
     private readonly logger: Logger,
   ) {}
 
+  /** DESKTOP connections send through the Web Connector's queue instead (src/desktop); wired at start-up. */
+  desktop?: { planIfDesktop(batchId: string): Promise<boolean> };
+
   /** The job of a SEND_INVOICES batch. */
   async runSendBatch(batchId: string, options: RunOptions = {}): Promise<void> {
+    if (await this.desktop?.planIfDesktop(batchId)) return;
     await this.run(batchId, options, (run) => this.sendPending(run));
   }
 

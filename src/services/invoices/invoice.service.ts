@@ -62,6 +62,9 @@ interface InvoiceSummary {
  * invoice reach QuickBooks as one transaction. Every method is scoped to a tenant: another tenant's ids are NOT_FOUND.
  */
 export class InvoiceService {
+  /** DESKTOP connections send invoices through the Web Connector's queue (src/desktop); wired at start-up. */
+  desktop?: unknown;
+
   private readonly invoices: Repository<InvoiceEntity>;
   private readonly orders: Repository<OrderEntity>;
   private readonly dialect: Dialect;
@@ -150,7 +153,10 @@ export class InvoiceService {
       createdAt: new Date(),
       updatedAt: new Date(),
     };
-    const autoSend = !posted && connection.settings.autoInvoice && invoicingReady(connection);
+    const autoSend =
+      !posted &&
+      connection.settings.autoInvoice &&
+      invoicingReady(connection, { desktopSending: Boolean(this.desktop) });
     try {
       await this.dataSource.transaction(async (manager) => {
         await manager.insert(InvoiceEntity, row);
@@ -244,7 +250,7 @@ export class InvoiceService {
       }
     }
     const connection = await this.connections.get(tenantId, [...connectionIds][0]);
-    assertInvoicingReady(connection);
+    assertInvoicingReady(connection, { desktopSending: Boolean(this.desktop) });
     return this.dataSource.transaction((manager) => this.queue(manager, connection, summaries));
   }
 
@@ -317,6 +323,7 @@ export class InvoiceService {
   /** Reads the invoices from QuickBooks (100 a query) and stores their balance and e-mail status; updates `rows`. */
   async refreshFromQuickBooks(connection: ConnectionEntity, rows: InvoiceEntity[]): Promise<void> {
     if (connection.status !== 'CONNECTED' || rows.length === 0) return;
+    if (connection.environment === 'DESKTOP') return; // no QuickBooks Online to ask: the stored balances stand
     const client = this.connections.clientFor(connection);
     for (let i = 0; i < rows.length; i += 100) {
       const group = rows.slice(i, i + 100);

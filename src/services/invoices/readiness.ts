@@ -12,7 +12,12 @@ export const AUTHORIZATION_WARNING_MS = 10 * 24 * 3_600_000;
  * connected; CONFLICT naming the setting when "Enable Integrations" is off (nothing is ever sent then). One function, so
  * a connection-wide readiness check can take its place.
  */
-export function assertInvoicingReady(connection: ConnectionEntity): void {
+export function assertInvoicingReady(
+  connection: ConnectionEntity,
+  /** Sending invoices on a DESKTOP connection goes through the Web Connector when it is wired (src/desktop). */
+  options: { desktopSending?: boolean } = {},
+): void {
+  if (connection.environment === 'DESKTOP' && !options.desktopSending) throw desktopRefusal(connection);
   // Not connected: CONNECTION_NOT_READY with what to do, as for posting.
   if (connection.status !== 'CONNECTED') assertReady(connection);
   const missing = connection.settings.enabled === false ? ['enabled'] : [];
@@ -28,9 +33,31 @@ export function assertInvoicingReady(connection: ConnectionEntity): void {
   }
 }
 
+/**
+ * QuickBooks Desktop connections (src/desktop) send invoices through the Web Connector (SEND_INVOICES), but e-mail,
+ * payments and the export speak QuickBooks Online only.
+ */
+function desktopRefusal(connection: ConnectionEntity): AppError {
+  return new AppError(
+    'NOT_SUPPORTED_ON_DESKTOP',
+    `Connection "${connection.name}" is QuickBooks Desktop: invoices are not e-mailed, paid or exported through the gateway there yet`,
+    {
+      hint: 'send the invoices with sendInvoice (or postOrders); e-mail them and record their payments in QuickBooks Desktop',
+      extensions: { connectionId: connection.id, environment: 'DESKTOP' },
+    },
+  );
+}
+
 /** True when `assertInvoicingReady` would pass. */
-export function invoicingReady(connection: ConnectionEntity): boolean {
-  return connection.status === 'CONNECTED' && connection.settings.enabled !== false;
+export function invoicingReady(
+  connection: ConnectionEntity,
+  options: { desktopSending?: boolean } = {},
+): boolean {
+  return (
+    (connection.environment !== 'DESKTOP' || Boolean(options.desktopSending)) &&
+    connection.status === 'CONNECTED' &&
+    connection.settings.enabled !== false
+  );
 }
 
 /** When the connection's QuickBooks authorization ends (the rolling or the hard refresh-token expiry, whichever is first). */

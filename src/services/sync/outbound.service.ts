@@ -56,6 +56,9 @@ export interface UpsertReferenceResult {
  * or approved pending entities (either direction).
  */
 export class OutboundSync {
+  /** DESKTOP connections apply through the Web Connector's queue instead (src/desktop); wired at start-up. */
+  desktop?: { plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> };
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly connections: ConnectionService,
@@ -124,7 +127,7 @@ export class OutboundSync {
       .getRepository(ConnectionEntity)
       .findOneBy({ id: connectionId, tenantId });
     if (!connection) throw notFound('Connection', connectionId);
-    if (connection.environment === 'DESKTOP')
+    if (connection.environment === 'DESKTOP' && !this.desktop)
       throw new AppError(
         'BAD_USER_INPUT',
         'connectionId: two-way sync of customers and products is for QuickBooks Online connections',
@@ -287,6 +290,7 @@ export class OutboundSync {
     const connection = await this.dataSource
       .getRepository(ConnectionEntity)
       .findOneByOrFail({ id: batch.connectionId });
+    if (connection.environment === 'DESKTOP' && this.desktop) return this.desktop.plan(batch, connection);
     await this.batches.start(batchId);
     const items = await this.batches.pendingItems(batchId);
     const pendingIds = items.filter((i) => i.entityId.startsWith('pen_')).map((i) => i.entityId);
