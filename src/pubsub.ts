@@ -1,5 +1,6 @@
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { setMaxListeners } from 'node:events';
 import { Redis } from 'ioredis';
 import type { BatchKind, BatchStatus, ItemResultStatus, StoredSyncError } from './entities';
 
@@ -72,6 +73,8 @@ export interface PubSubHandle {
 export function createGatewayPubSub(redisUrl?: string): PubSubHandle {
   if (!redisUrl) {
     const eventTarget = new EventTarget();
+    // One listener per subscription of connectionEvents (batchProgress has one per batch): many is normal, no warning.
+    setMaxListeners(0, eventTarget);
     return {
       pubSub: createPubSub<GatewayTopics>({ eventTarget }),
       eventTarget,
