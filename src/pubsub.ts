@@ -93,6 +93,9 @@ export function createGatewayPubSub(redisUrl?: string): PubSubHandle {
   };
 }
 
+/** Mailboxes handed a frame per event-loop turn (see BatchChannel.deliver). */
+const DELIVERY_SLICE = 100;
+
 const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED']);
 
 /** Time and timers, injectable so coalescing can be tested with a fake clock. */
@@ -210,7 +213,24 @@ class BatchChannel {
     this.pending = undefined;
     this.lastFrameAt = this.fanout.clock.now();
     // The same object for every subscriber: its GraphQL result is computed once (src/http/shared-execution.ts).
-    for (const mailbox of this.mailboxes) mailbox.offer(frame);
+    this.delivering = frame;
+    this.deliver(frame, [...this.mailboxes], 0);
+  }
+
+  /** The frame being handed out; a newer one supersedes it (the rest of its slices are dropped, never reordered). */
+  private delivering?: BatchProgressEvent;
+
+  /**
+   * Hands `frame` to `DELIVERY_SLICE` mailboxes, then yields the event loop (setImmediate) before the next slice: what
+   * a mailbox starts (the subscriber's execution and its socket write, in microtasks) runs slice by slice, so 1,000
+   * subscribers never hold the event loop for one long stretch (a worker in the same process keeps its I/O flowing).
+   */
+  private deliver(frame: BatchProgressEvent, mailboxes: Mailbox[], from: number): void {
+    if (this.delivering !== frame) return;
+    const end = Math.min(mailboxes.length, from + DELIVERY_SLICE);
+    for (let i = from; i < end; i++) mailboxes[i]!.offer(frame);
+    if (end < mailboxes.length) setImmediate(() => this.deliver(frame, mailboxes, end));
+    else this.delivering = undefined;
   }
 
   close(): void {
