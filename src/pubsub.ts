@@ -228,7 +228,7 @@ class BatchChannel {
   private deliver(frame: BatchProgressEvent, mailboxes: Mailbox[], from: number): void {
     if (this.delivering !== frame) return;
     const end = Math.min(mailboxes.length, from + DELIVERY_SLICE);
-    for (let i = from; i < end; i++) mailboxes[i]!.offer(frame);
+    for (let i = from; i < end; i++) mailboxes[i].offer(frame);
     if (end < mailboxes.length) setImmediate(() => this.deliver(frame, mailboxes, end));
     else this.delivering = undefined;
   }
