@@ -19,6 +19,7 @@
  */
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { createGateway, type Gateway } from '../src/app';
 import { createLogger } from '../src/logger';
@@ -26,6 +27,7 @@ import type { BatchProgressEvent } from '../src/pubsub';
 import {
   benchConfig,
   connectRealm,
+  cpuSeconds,
   ingest,
   round,
   scratchDatabase,
@@ -66,10 +68,15 @@ interface Run {
   seconds: number;
   status: string;
   framesPerSubscriber?: number;
+  /** CPU of the gateway process (and, in the single topology, of the posting) from the start to the last frame. */
+  gatewayCpuSeconds?: number;
+  subscribersCpuSeconds?: number;
+  gatewayCpuMicrosPerDelivery?: number | null;
   lagMs?: { p50: number; p99: number; max: number };
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg()[0];
   const emulator = await startEmulator();
   const database = await scratchDatabase();
   const gateway = await createGateway(
@@ -144,6 +151,9 @@ async function main(): Promise<void> {
         ...(lagged.length
           ? {
               framesPerSubscriber: median(lagged.map((r) => r.framesPerSubscriber!)),
+              gatewayCpuSeconds: median(lagged.map((r) => r.gatewayCpuSeconds!)),
+              subscribersCpuSeconds: median(lagged.map((r) => r.subscribersCpuSeconds!)),
+              gatewayCpuMicrosPerDelivery: median(lagged.map((r) => r.gatewayCpuMicrosPerDelivery ?? 0)),
               framesPerSecondPerSubscriber: round(
                 Math.max(...lagged.map((r) => r.framesPerSubscriber! / r.seconds)),
                 1,
@@ -183,6 +193,9 @@ async function main(): Promise<void> {
         at: new Date().toISOString(),
         database: database.dialect,
         topology: TOPOLOGY,
+        // The machine's 1-minute load average at the start and the end, against its CPU count: figures from a busy
+        // machine are ratios at best.
+        load: { start: round(loadAtStart, 1), end: round(os.loadavg()[0], 1), cpus: os.cpus().length },
         orders: ORDERS,
         latencyMs: LATENCY_MS,
         rounds: ROUNDS,
@@ -260,6 +273,11 @@ async function postOnce(
     await ready;
   }
 
+  // CPU of this process (the gateway serving the subscribers) and of the subscribers' process, over the posting and
+  // until every subscriber has the terminal event: the fan-out's cost whatever the machine's load.
+  const gatewayCpu = process.cpuUsage();
+  const subscribersCpu = cpuSeconds(child?.pid);
+  let subscribersCpuSeconds = 0;
   const { seconds, committedAt } = await post(batch.id);
   const finished = await gateway.services.batches.findById(batch.id);
   const run: Run = { subscribers, seconds, status: finished!.status };
@@ -276,9 +294,15 @@ async function postOnce(
       }),
     ]).finally(() => {
       clearTimeout(timer);
+      subscribersCpuSeconds = cpuSeconds(child?.pid) - subscribersCpu;
       child?.kill();
     });
-    run.framesPerSubscriber = round(received.reduce((n, f) => n + f.length, 0) / received.length, 1);
+    const deliveries = received.reduce((n, f) => n + f.length, 0);
+    const used = process.cpuUsage(gatewayCpu);
+    run.gatewayCpuSeconds = round((used.user + used.system) / 1e6);
+    run.subscribersCpuSeconds = round(subscribersCpuSeconds);
+    run.gatewayCpuMicrosPerDelivery = deliveries ? Math.round((used.user + used.system) / deliveries) : null;
+    run.framesPerSubscriber = round(deliveries / received.length, 1);
     run.lagMs = lags(received, committedAt, finished!.processed);
   }
   return run;
