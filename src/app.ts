@@ -170,6 +170,8 @@ export async function createGateway(
     },
     wsServer,
   );
+  // After useServer: socket errors (a frame past WS_MAX_MESSAGE_BYTES) become one log line, not console.error.
+  wsGuard.adoptSocketErrors(wsServer);
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,

@@ -1,5 +1,6 @@
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { setMaxListeners } from 'node:events';
 import { Redis } from 'ioredis';
 import type { BatchKind, BatchStatus, ItemResultStatus, StoredSyncError } from './entities';
 
@@ -72,6 +73,8 @@ export interface PubSubHandle {
 export function createGatewayPubSub(redisUrl?: string): PubSubHandle {
   if (!redisUrl) {
     const eventTarget = new EventTarget();
+    // One listener per subscription of connectionEvents (batchProgress has one per batch): many is normal, no warning.
+    setMaxListeners(0, eventTarget);
     return {
       pubSub: createPubSub<GatewayTopics>({ eventTarget }),
       eventTarget,
@@ -89,6 +92,9 @@ export function createGatewayPubSub(redisUrl?: string): PubSubHandle {
     },
   };
 }
+
+/** Mailboxes handed a frame per event-loop turn (see BatchChannel.deliver). */
+const DELIVERY_SLICE = 100;
 
 const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED']);
 
@@ -113,6 +119,11 @@ export interface FanoutOptions {
    * subscribers, frames come less often (1,000 subscribers: every 100 ms) so the subscribers cannot starve the work.
    */
   maxDeliveriesPerSecond?: number;
+  /**
+   * Share of the process's time one batch's deliveries may take (default 0.25): the next frame waits at least four
+   * times as long as handing out the last one took.
+   */
+  maxDutyCycle?: number;
   clock?: FanoutClock;
 }
 
@@ -175,7 +186,11 @@ class BatchChannel {
   };
 
   constructor(
-    private readonly fanout: { clock: FanoutClock; intervalFor(subscribers: number): number },
+    private readonly fanout: {
+      clock: FanoutClock;
+      intervalFor(subscribers: number): number;
+      readonly maxDutyCycle: number;
+    },
     private readonly target: EventTarget,
     private readonly topic: string,
   ) {
@@ -192,7 +207,14 @@ class BatchChannel {
     const now = this.fanout.clock.now();
     const due = TERMINAL_STATUSES.has(event.status)
       ? now
-      : Math.max(now, this.lastFrameAt + this.fanout.intervalFor(this.mailboxes.size));
+      : Math.max(
+          now,
+          this.lastFrameAt +
+            Math.max(
+              this.fanout.intervalFor(this.mailboxes.size),
+              this.lastDeliveryMs / this.fanout.maxDutyCycle,
+            ),
+        );
     if (this.timer !== undefined && this.timerAt <= due) return;
     if (this.timer !== undefined) this.fanout.clock.clearTimeout(this.timer);
     this.timerAt = due;
@@ -207,7 +229,38 @@ class BatchChannel {
     this.pending = undefined;
     this.lastFrameAt = this.fanout.clock.now();
     // The same object for every subscriber: its GraphQL result is computed once (src/http/shared-execution.ts).
-    for (const mailbox of this.mailboxes) mailbox.offer(frame);
+    this.delivering = frame;
+    this.deliver(frame, [...this.mailboxes], 0);
+  }
+
+  /** The frame being handed out; a newer one supersedes it (the rest of its slices are dropped, never reordered). */
+  private delivering?: BatchProgressEvent;
+  /**
+   * How long handing out the last frame took, from its first slice to the turn after its last (the subscribers'
+   * executions and socket writes included): the next frame waits at least that divided by `maxDutyCycle`, so on a
+   * slow or busy machine frames come less often instead of the subscribers taking the process over.
+   */
+  private lastDeliveryMs = 0;
+
+  /**
+   * Hands `frame` to `DELIVERY_SLICE` mailboxes, then yields the event loop (setImmediate) before the next slice: what
+   * a mailbox starts (the subscriber's execution and its socket write, in microtasks) runs slice by slice, so 1,000
+   * subscribers never hold the event loop for one long stretch (a worker in the same process keeps its I/O flowing).
+   */
+  private deliver(frame: BatchProgressEvent, mailboxes: Mailbox[], from: number): void {
+    if (this.delivering !== frame) return;
+    const end = Math.min(mailboxes.length, from + DELIVERY_SLICE);
+    for (let i = from; i < end; i++) mailboxes[i].offer(frame);
+    if (end < mailboxes.length) {
+      setImmediate(() => this.deliver(frame, mailboxes, end));
+      return;
+    }
+    this.delivering = undefined;
+    const startedAt = this.lastFrameAt;
+    // After the microtasks this slice started (the writes): the whole delivery's time.
+    setImmediate(() => {
+      this.lastDeliveryMs = Math.max(0, this.fanout.clock.now() - startedAt);
+    });
   }
 
   close(): void {
@@ -228,6 +281,7 @@ export class ProgressFanout {
   readonly clock: FanoutClock;
   private readonly minIntervalMs: number;
   private readonly maxDeliveriesPerSecond: number;
+  readonly maxDutyCycle: number;
   private readonly channels = new Map<string, BatchChannel>();
 
   constructor(
@@ -238,6 +292,7 @@ export class ProgressFanout {
     this.clock = options.clock ?? REAL_CLOCK;
     this.minIntervalMs = options.minIntervalMs ?? 50;
     this.maxDeliveriesPerSecond = options.maxDeliveriesPerSecond ?? 10_000;
+    this.maxDutyCycle = options.maxDutyCycle ?? 0.25;
   }
 
   intervalFor(subscribers: number): number {

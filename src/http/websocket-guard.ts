@@ -13,9 +13,14 @@ export interface WebSocketLimits {
   keyRecheckMs: number;
 }
 
-/** Close codes: 1008 is the standard "policy violation"; 4403 is graphql-ws's Forbidden. */
+/**
+ * Close codes: 1008 is the standard "policy violation", 1009 "message too big" (sent by `ws` itself); 4403 is
+ * graphql-ws's Forbidden, 4500 its internal error.
+ */
 export const CLOSE_TOO_MANY_MESSAGES = 1008;
+export const CLOSE_MESSAGE_TOO_BIG = 1009;
 export const CLOSE_FORBIDDEN = 4403;
+export const CLOSE_INTERNAL_ERROR = 4500;
 
 /**
  * Per-connection limits of the graphql-ws server that graphql-ws has no option for, and revocation:
@@ -24,7 +29,7 @@ export const CLOSE_FORBIDDEN = 4403;
  *   `maxSubscriptions` without running it;
  * - every `keyRecheckMs`, the API keys of open sockets are looked up again in one query, and the sockets of a key
  *   that was revoked (or deleted) are closed with 4403.
- * Message size is `ws`'s own `maxPayload` (1009 on a larger frame).
+ * Message size is `ws`'s own `maxPayload` (1009 on a larger frame); `adoptSocketErrors` logs it as one line.
  */
 export class WebSocketGuard {
   private readonly keyOf = new Map<WebSocket, string>();
@@ -61,6 +66,38 @@ export class WebSocketGuard {
     });
     this.timer = setInterval(() => void this.recheck(), this.limits.keyRecheckMs);
     this.timer.unref();
+  }
+
+  /**
+   * Socket errors as one structured log line, instead of graphql-ws's `console.error` with a stack. Call AFTER
+   * graphql-ws's `useServer`: it takes over the error listener graphql-ws put on each socket. `ws` emits 'error' for
+   * what a client did wrong (a frame past `maxPayload`, a bad frame) after it has already started closing the socket
+   * with the right code (1009 for a frame too large, 1002 for a protocol error), so the code is kept; anything else
+   * closes with graphql-ws's 4500, as graphql-ws would have.
+   */
+  adoptSocketErrors(server: WebSocketServer): void {
+    server.on('connection', (socket: WebSocket) => {
+      for (const listener of socket.listeners('error')) socket.off('error', listener as never);
+      socket.on('error', (error: Error & { code?: string }) => {
+        const tooBig = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+        const fromClient = typeof error.code === 'string' && error.code.startsWith('WS_ERR_');
+        if (tooBig) {
+          this.logger.warn(
+            { limit: 'WS_MAX_MESSAGE_BYTES', closeCode: CLOSE_MESSAGE_TOO_BIG },
+            'closing a WebSocket that sent a message larger than WS_MAX_MESSAGE_BYTES',
+          );
+        } else if (fromClient) {
+          this.logger.warn(
+            { wsError: error.code, reason: error.message },
+            'closing a WebSocket that broke the protocol',
+          );
+        } else {
+          this.logger.error({ err: error }, 'WebSocket error; closing the socket');
+        }
+        if (!fromClient && socket.readyState === socket.OPEN)
+          socket.close(CLOSE_INTERNAL_ERROR, 'Internal server error');
+      });
+    });
   }
 
   /** Remembers which key a socket authenticated with (onConnect). */

@@ -100,6 +100,42 @@ describe('batchProgress fan-out', () => {
     expect(fanout.intervalFor(500)).toBe(50);
     expect(fanout.intervalFor(1000)).toBe(100);
   });
+
+  it('hands a frame to 250 subscribers slice by slice; a newer frame supersedes the rest, never reordered', async () => {
+    const target = new EventTarget();
+    const pubSub = createPubSub<GatewayTopics>({ eventTarget: target });
+    const clock = new FakeClock();
+    const fanout = new ProgressFanout(target, { clock, minIntervalMs: 50, maxDeliveriesPerSecond: 1e9 });
+    const subscribers = Array.from({ length: 250 }, () => fanout.subscribe('batch_1'));
+    const received: number[][] = subscribers.map(() => []);
+    const readers = subscribers.map(async (subscriber, s) => {
+      for (;;) {
+        const next = await subscriber.next();
+        if (next.done) return;
+        received[s]!.push(next.value.processed);
+        if (next.value.status === 'COMPLETED') return;
+      }
+    });
+
+    pubSub.publish('batchProgress', 'batch_1', event(10));
+    clock.advance(0);
+    // The first slice has it at once; the others get it on later event-loop turns.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(received.filter((r) => r.length === 1)).toHaveLength(100);
+    // Before the remaining slices ran, a newer frame is flushed: nobody gets 10 after 20.
+    pubSub.publish('batchProgress', 'batch_1', event(20));
+    clock.advance(50);
+    pubSub.publish('batchProgress', 'batch_1', event(30, 'COMPLETED'));
+    clock.advance(0);
+    await Promise.all(readers);
+    for (const r of received) {
+      expect(r).toEqual([...r].sort((a, b) => a - b));
+      expect(r.at(-1)).toBe(30);
+    }
+    for (const subscriber of subscribers) await subscriber.return!();
+    expect(fanout.subscribers).toBe(0);
+  });
 });
 
 describe('batchProgress at scale', () => {

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import WebSocket from 'ws';
+import { createLogger } from '../../src/logger';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { connectCompany, wsClient } from '../support/connect';
 import { until } from '../support/wait';
@@ -27,14 +29,26 @@ async function rawSocket(t: TestGateway, key: string) {
  */
 describe('WebSocket limits', () => {
   let t: TestGateway;
+  /** The gateway's log, one JSON object per line. */
+  const logLines: string[] = [];
   beforeAll(async () => {
-    t = await startTestGateway('sqlite', {
-      RUN_WORKER: 'false',
-      WS_MAX_SUBSCRIPTIONS: '50',
-      WS_MAX_MESSAGES_PER_SECOND: '100000',
-      WS_MAX_MESSAGE_BYTES: '16384',
-      WS_KEY_RECHECK_SECONDS: '1',
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
     });
+    t = await startTestGateway(
+      'sqlite',
+      {
+        RUN_WORKER: 'false',
+        WS_MAX_SUBSCRIPTIONS: '50',
+        WS_MAX_MESSAGES_PER_SECOND: '100000',
+        WS_MAX_MESSAGE_BYTES: '16384',
+        WS_KEY_RECHECK_SECONDS: '1',
+      },
+      { gatewayOptions: { logger: createLogger('info', sink) } },
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -76,12 +90,35 @@ describe('WebSocket limits', () => {
     socket.close();
   });
 
-  it('closes a socket that sends a frame larger than WS_MAX_MESSAGE_BYTES', async () => {
-    const { key } = await t.newTenantKey(['READ']);
-    const { socket, closed } = await rawSocket(t, key);
-    socket.send(JSON.stringify({ type: 'ping', payload: { padding: 'x'.repeat(20_000) } }));
-    await until(() => closed() !== undefined);
-    expect(closed()!.code).toBe(1009);
+  it('closes a socket that sends a frame larger than WS_MAX_MESSAGE_BYTES: 1009, one log line, no console noise', async () => {
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const { key } = await t.newTenantKey(['READ']);
+      const { socket, closed } = await rawSocket(t, key);
+      const before = logLines.length;
+      socket.send(JSON.stringify({ type: 'ping', payload: { padding: 'x'.repeat(20_000) } }));
+      await until(() => closed() !== undefined);
+      expect(closed()!.code).toBe(1009);
+      // The server's log line is written as the socket closes: wait for it rather than assume it is there.
+      const logged = () =>
+        logLines
+          .slice(before)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((entry) => entry.limit === 'WS_MAX_MESSAGE_BYTES');
+      await until(() => logged().length > 0);
+      expect(logged()).toEqual([
+        expect.objectContaining({
+          level: 40,
+          transport: 'ws',
+          closeCode: 1009,
+          limit: 'WS_MAX_MESSAGE_BYTES',
+        }),
+      ]);
+      expect(JSON.stringify(logged())).not.toContain('stack');
+      expect(consoleError).not.toHaveBeenCalled();
+    } finally {
+      consoleError.mockRestore();
+    }
   });
 
   it("closes a revoked key's running subscription within seconds", async () => {
