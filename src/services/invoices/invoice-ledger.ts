@@ -6,8 +6,7 @@ import { QuickBooksError, type QuickBooksEntity } from '../../quickbooks';
 import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
 import type { BatchService, ItemOutcome } from '../batch.service';
 import { WINDOW } from '../posting/exactly-once';
-import { itemKey } from '../posting/posting-mapper';
-import { toPosted } from '../posting/posting.service';
+import { postedOrderColumns, toPosted } from '../posting/posting-mapper';
 import { toStoredError } from '../stored-error';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
 import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
@@ -194,20 +193,12 @@ export class InvoiceLedger {
         'id',
         rows,
         (r) => r.entry.order.id,
-        {
-          postedTransaction: (r) => JSON.stringify(r.posted),
-          customer: (r) =>
-            JSON.stringify({ ...r.entry.order.customer, quickbooksId: r.facts.customerQuickbooksId }),
-          lines: (r) =>
-            JSON.stringify(
-              r.references
-                ? r.entry.order.lines.map((line) => ({
-                    ...line,
-                    quickbooksItemId: r.references!.itemIds.get(itemKey(line)) ?? null,
-                  }))
-                : r.entry.order.lines,
-            ),
-        },
+        postedOrderColumns((r: (typeof rows)[number]) => ({
+          order: r.entry.order,
+          posted: r.posted,
+          customerId: r.facts.customerQuickbooksId,
+          itemIds: r.references?.itemIds ?? null,
+        })),
         { status: 'POSTED', postedAt: now, lastError: null, updatedAt: now },
         fence('postingBatchId'),
       );
