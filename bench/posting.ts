@@ -34,6 +34,7 @@ import {
   scratchDatabase,
   setUp,
   startEmulator,
+  ratioAtObservedLatency,
   targets,
   traceCalls,
   waitForBatch,
@@ -146,6 +147,12 @@ async function scenario(name: Scenario, dialect?: 'sqlite' | 'mysql') {
         const callsToMinimum = round(stats.requests.total / ceiling.unavoidableBatchCalls, 3);
         Object.assign(figures, ceiling, {
           ratioToCeiling,
+          ratioAtObservedLatency: ratioAtObservedLatency(
+            shape,
+            result.trace.meanWorkCallMs,
+            name === 'saturated' ? SCALED_WINDOW_MS : 60_000,
+            result.seconds,
+          ),
           callsToMinimum,
           ...targets({
             ratioToCeiling: { value: ratioToCeiling, atLeast: limits.target },

@@ -4,7 +4,6 @@ import {
   ConnectionEntity,
   DEFAULT_CONNECTION_SETTINGS,
   OrderEntity,
-  type OrderLineData,
   type SyncBatchEntity,
 } from '../../entities';
 import { AppError, badInput, notFound } from '../../errors';
@@ -15,16 +14,11 @@ import type { BatchService } from '../batch.service';
 import { assertReady, type ConnectionService } from '../connections/connection.service';
 import { customerNameOf, itemKey, MappingProblem, toPosted, transactionBody } from './posting-mapper';
 import { customerKey, PostingReferences } from './posting-references';
-import {
-  checkCurrency,
-  companyCurrencyOf,
-  currencyFields,
-  ensureCompanyCurrencies,
-  foreignCurrencyOf,
-} from './currency';
-import { PaymentMethodResolver, paymentMethodIdOf } from './payment-methods';
+import { checkCurrency, companyCurrencyOf, currencyFields, foreignCurrencyOf } from './currency';
+import { paymentMethodIdOf } from './payment-methods';
 import { illFormedOrderProblem } from './text';
 import { timed } from './timings';
+import { resolveReferences, scanOrders } from './reference-phase';
 import type { Chunk, PostRunOptions, PreparedOrder, RunContext } from './posting-context';
 import { label, PostingRecorder } from './posting-recorder';
 import { PostingRecovery } from './posting-recovery';
@@ -234,13 +228,25 @@ export class PostingService {
       signal: options.signal,
     };
     try {
-      const [preferences] = await Promise.all([client.preferences(), context.references.load()]);
+      const started = performance.now();
+      // The preferences, the mirror, the scan of the orders and the look-ups they need, all at once.
+      const [preferences, scan] = await Promise.all([
+        client.preferences(),
+        context.references
+          .load()
+          .then(() => scanOrders(this.windows(batchId), context, (order) => this.entityFor(context, order))),
+      ]);
       context.allowShipping =
         (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
       context.currency = companyCurrencyOf(preferences);
       context.references.homeCurrency = context.currency.home;
-      const started = performance.now();
-      await timed('references', () => this.resolveReferences(context));
+      await timed('references', () =>
+        resolveReferences(context, scan, {
+          referenceService: this.referenceService,
+          syncLogs: this.syncLogs,
+          log: (entry) => this.recorder.log(context, null, entry),
+        }),
+      );
       const resolved = performance.now();
       await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) =>
         chunk.kind === 'update'
@@ -302,58 +308,6 @@ export class PostingService {
     } catch (recordError) {
       this.logger.warn({ err: recordError, batchId: context.batch.id }, 'could not show the batch waiting');
     }
-  }
-
-  /**
-   * Phase one: every customer and item the batch needs, found or created in bulk before any transaction is sent. It
-   * reads the orders once here and again while posting: keeping them between the phases would make memory grow with
-   * the batch (100,000 orders are fine as it is).
-   */
-  private async resolveReferences(context: RunContext): Promise<void> {
-    const customers = new Map<string, { name: string; currency: string | null; order: OrderEntity }>();
-    const items = new Map<string, OrderLineData>();
-    const currencies = new Set<string>();
-    const paymentMethods = new Set<string>();
-    for await (const window of this.windows(context.batch.id)) {
-      for (const { order } of window) {
-        if (order.status === 'POSTED') continue;
-        if (illFormedOrderProblem(order)) continue; // fails alone in prepare(), with the field named
-        try {
-          checkCurrency(order, context.currency);
-          const name = customerNameOf(order, context.settings);
-          const currency = foreignCurrencyOf(order, context.currency);
-          if (currency) currencies.add(currency);
-          const key = customerKey(name, currency);
-          if (!customers.has(key)) customers.set(key, { name, currency, order });
-        } catch (problem) {
-          if (!(problem instanceof MappingProblem)) throw problem;
-          continue; // fails in prepare(), with the reason
-        }
-        if (order.paymentMethod && this.entityFor(context, order) === 'SalesReceipt') {
-          paymentMethods.add(order.paymentMethod);
-        }
-        for (const line of order.lines) if (!items.has(itemKey(line))) items.set(itemKey(line), line);
-      }
-    }
-    // QuickBooks takes a customer's currency only from the company's currency list.
-    await ensureCompanyCurrencies(context.client, currencies);
-    const methods = new PaymentMethodResolver(context.connection, context.client, this.referenceService);
-    const [customerIds, itemIds, resolvedMethods] = await Promise.all([
-      context.references.resolveCustomers(customers),
-      context.references.resolveItems(items, context.settings),
-      methods.resolve(paymentMethods, context.settings, (entry) =>
-        this.recorder.log(context, null, {
-          entityType: 'PaymentMethod',
-          entityId: null,
-          status: 'SUCCEEDED',
-          ...entry,
-        }),
-      ),
-    ]);
-    await this.syncLogs.record(...resolvedMethods.logs);
-    context.customers = customerIds;
-    context.items = itemIds;
-    context.paymentMethods = resolvedMethods.ids;
   }
 
   /** The transaction an order becomes: the one it is already in QuickBooks as, else the batch's kind. */
