@@ -4,7 +4,15 @@
  * benchmarks print them beside their ratios; a snapshot is a copy.
  */
 export type PostingPhase =
-  'readOrders' | 'prepare' | 'markSent' | 'recordResults' | 'recordFailures' | 'references';
+  | 'queue'
+  | 'start'
+  | 'readOrders'
+  | 'prepare'
+  | 'markSent'
+  | 'recordResults'
+  | 'recordFailures'
+  | 'references'
+  | 'finish';
 
 const totals = new Map<PostingPhase, { ms: number; count: number }>();
 
