@@ -10,6 +10,7 @@ import { createJobHandlers } from '../src/job-handlers';
 import { JobWorker } from '../src/jobs';
 import { createLogger } from '../src/logger';
 import type { Sandbox } from '../src/sandbox';
+import { postingTimings } from '../src/services/posting/timings';
 
 /** A scratch database for a benchmark: SQLite, or MySQL on BENCH_DATABASE_URL's server (the default when it is set). */
 export async function scratchDatabase(
@@ -273,4 +274,130 @@ export async function profiled<T>(work: () => Promise<T>): Promise<T> {
     (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   }
+}
+
+/** A call seen by the trace, in ms since the trace began. */
+interface TracedCall {
+  label: string;
+  queuedAt: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Labels of the calls that carry the work itself (the transactions, the deletes), as opposed to look-ups. */
+const WORK_CALL = /^batch:(create|update|delete|void) (SalesReceipt|Invoice|Payment)$/;
+
+/**
+ * Where the time of a run goes, from the realm governors' view of every QuickBooks call: time to the first call and
+ * to the first work call (transactions, deletes), calls in flight over the run (mean, share of time at the limit,
+ * idle gaps with none in flight), the tail after the last call, and the posting pipeline's own DB phases.
+ * `trace.stop(totalSeconds)` returns the figures; call it when the run is over.
+ */
+export function traceCalls(core: Core, concurrent = 10) {
+  const origin = performance.now();
+  const calls: TracedCall[] = [];
+  postingTimings.reset();
+  core.governors.observe((call) => {
+    // Calls under way before the run (an import's last look-ups) are not the run's.
+    if (call.startedAt < origin) return;
+    calls.push({
+      label: call.label ?? call.kind,
+      queuedAt: call.queuedAt - origin,
+      startedAt: call.startedAt - origin,
+      endedAt: call.endedAt - origin,
+    });
+  });
+  return {
+    stop(totalSeconds: number) {
+      core.governors.observe(undefined);
+      const totalMs = totalSeconds * 1000;
+      const events = calls
+        .flatMap((c) => [
+          { at: c.startedAt, delta: 1 },
+          { at: c.endedAt, delta: -1 },
+        ])
+        .sort((a, b) => a.at - b.at || a.delta - b.delta);
+      let inFlight = 0;
+      let last = events[0]?.at ?? 0;
+      let weighted = 0;
+      let atLimitMs = 0;
+      let idleMs = 0;
+      const gaps: number[] = [];
+      for (const event of events) {
+        const span = event.at - last;
+        weighted += inFlight * span;
+        if (inFlight >= concurrent) atLimitMs += span;
+        if (inFlight === 0 && span > 0) {
+          idleMs += span;
+          if (span >= 5) gaps.push(round(span, 0));
+        }
+        inFlight += event.delta;
+        last = event.at;
+      }
+      const firstStart = calls.length ? Math.min(...calls.map((c) => c.startedAt)) : 0;
+      const lastEnd = calls.length ? Math.max(...calls.map((c) => c.endedAt)) : 0;
+      const busyMs = lastEnd - firstStart;
+      const work = calls.filter((c) => WORK_CALL.test(c.label));
+      const byLabel: Record<string, number> = {};
+      const durations: Record<string, number> = {};
+      for (const c of calls) {
+        byLabel[c.label] = (byLabel[c.label] ?? 0) + 1;
+        durations[c.label] = (durations[c.label] ?? 0) + c.endedAt - c.startedAt;
+      }
+      const meanCallMs = Object.fromEntries(
+        Object.entries(durations).map(([label, ms]) => [label, round(ms / byLabel[label], 0)]),
+      );
+      const governorWaitMs = calls.reduce((sum, c) => sum + (c.startedAt - c.queuedAt), 0);
+      return {
+        calls: calls.length,
+        callsByLabel: byLabel,
+        meanCallMs,
+        firstCallMs: round(firstStart, 0),
+        /** The round trip the work calls actually took (a busy machine slows the emulator down too). */
+        meanWorkCallMs: work.length
+          ? round(work.reduce((sum, c) => sum + c.endedAt - c.startedAt, 0) / work.length, 0)
+          : null,
+        firstWorkCallMs: work.length ? round(Math.min(...work.map((c) => c.startedAt)), 0) : null,
+        lastCallEndMs: round(lastEnd, 0),
+        tailMs: round(totalMs - lastEnd, 0),
+        meanInFlight: busyMs > 0 ? round(weighted / busyMs, 2) : 0,
+        shareAtLimit: busyMs > 0 ? round(atLimitMs / busyMs, 2) : 0,
+        idleMs: round(idleMs, 0),
+        idleGapsMs: gaps.slice(0, 20),
+        meanGovernorWaitMs: calls.length ? round(governorWaitMs / calls.length, 1) : 0,
+        pipelinePhasesMs: postingTimings.snapshot(),
+      };
+    },
+  };
+}
+
+/**
+ * The ratio against the ceiling recomputed at the round trip the calls really took: on a busy machine the emulator
+ * answers slower than its configured latency, and this separates "the gateway kept the slots busy" from that.
+ */
+export function ratioAtObservedLatency(
+  shape: Shape,
+  observedMs: number | null,
+  windowMs: number,
+  seconds: number,
+): number | null {
+  if (!observedMs) return null;
+  return round(limitedCeiling(shape, observedMs, windowMs).ceilingSeconds / seconds, 2);
+}
+
+/** The targets a bench checks, with `met` flags: ratio ≥ target for each. */
+export function targets(checks: Record<string, { value: number | null; atLeast?: number; atMost?: number }>) {
+  const out: Record<string, { value: number | null; target: string; met: boolean }> = {};
+  for (const [name, { value, atLeast, atMost }] of Object.entries(checks)) {
+    const met =
+      value !== null &&
+      (atLeast === undefined || value >= atLeast) &&
+      (atMost === undefined || value <= atMost);
+    out[name] = {
+      value,
+      target: atLeast !== undefined ? `>= ${atLeast}` : `<= ${atMost}`,
+      met,
+    };
+  }
+  return { targets: out, met: Object.values(out).every((t) => t.met) };
 }

@@ -2,11 +2,14 @@
  * `npm run bench -- undo` — undoBatch throughput, in one JSON line.
  *
  * 300 posted orders (sales receipts) are undone with undoBatch at QuickBooks' default limits (10 in flight, 500/min,
- * 120 batch calls/min) with 50 ms latency per request, as in `posting limited`. The ceiling is computed as there: the
+ * 120 batch calls/min), at 250 ms per request (QuickBooks answers in a few hundred ms) and again at 50 ms, as in
+ * `posting limited`/`limited50` (the orders are posted again between the two). The ceiling is computed as there: the
  * least time the limits allow for the unavoidable calls, here ceil(300 / 30) = 10 batch calls of deletes (ten in
- * flight: one round of 50 ms, well under the per-minute limits). The time runs from the undoBatch call until the
- * batch's terminal progress event (no polling delay). `UNDO_BENCH_LATENCY_MS` changes the latency (Intuit answers in
- * a few hundred ms), `UNDO_BENCH_ORDERS` the count.
+ * flight: one round trip, well under the per-minute limits). The time runs from the undoBatch call until the batch's
+ * terminal progress event (no polling delay). Target ≥ 0.8 at 250 ms; at 50 ms one round trip is shorter than the
+ * fixed cost of queuing a batch and running its job, so that figure is reported, not held to the target.
+ * `UNDO_BENCH_LATENCY_MS` (comma-separated) changes the latencies, `UNDO_BENCH_ORDERS` the count. `trace` says where
+ * the time goes, as in bench/posting.
  */
 import 'reflect-metadata';
 import { createCore, type Core } from '../src/core';
@@ -14,10 +17,20 @@ import { JOB_KINDS } from '../src/job-catalogue';
 import { createJobHandlers } from '../src/job-handlers';
 import { JobWorker } from '../src/jobs';
 import { createLogger } from '../src/logger';
-import { benchConfig, connectRealm, round, scratchDatabase, startEmulator, waitForBatch } from './support';
+import {
+  benchConfig,
+  connectRealm,
+  round,
+  scratchDatabase,
+  startEmulator,
+  targets,
+  traceCalls,
+  waitForBatch,
+} from './support';
 
 const ORDERS = Number(process.env.UNDO_BENCH_ORDERS ?? 300);
-const LATENCY_MS = Number(process.env.UNDO_BENCH_LATENCY_MS ?? 50);
+const LATENCIES_MS = (process.env.UNDO_BENCH_LATENCY_MS ?? '250,50').split(',').map(Number);
+const TARGET = 0.8;
 
 /** Resolves at the batch's terminal progress event (subscribed before the work starts). */
 async function finished(core: Core, tenantId: string, batchId: string): Promise<void> {
@@ -68,40 +81,62 @@ async function main(): Promise<void> {
     const ids = (await core.services.orders.upsert(tenant.id, connectionId, 'bench', orders)).orders.map(
       (o) => o.id,
     );
-    const posting = await core.services.posting.postOrders(tenant.id, ids);
-    await waitForBatch(core, posting.id);
+    const runs: Record<string, unknown>[] = [];
+    for (const latencyMs of LATENCIES_MS) {
+      await emulator.admin('PUT', 'limits', { enabled: false, latencyMs: 0 });
+      const posting = await core.services.posting.postOrders(tenant.id, ids);
+      await waitForBatch(core, posting.id);
 
-    await emulator.admin('PUT', 'limits', { enabled: true, latencyMs: LATENCY_MS });
-    await emulator.admin('DELETE', 'stats');
-    const started = performance.now();
-    const undo = await core.services.undo.undoBatch(tenant.id, posting.id);
-    await finished(core, tenant.id, undo.id);
-    const seconds = (performance.now() - started) / 1000;
-    const batch = await core.services.batches.findById(undo.id);
-    const stats = (await emulator.admin('GET', 'stats')) as {
-      requests: { total: number; byOperation: Record<string, number> };
-      throttled: number;
-    };
+      await emulator.admin('PUT', 'limits', { enabled: true, latencyMs });
+      await emulator.admin('DELETE', 'stats');
+      const started = performance.now();
+      const trace = traceCalls(core);
+      const undo = await core.services.undo.undoBatch(tenant.id, posting.id);
+      const queuedMs = performance.now() - started;
+      await finished(core, tenant.id, undo.id);
+      const seconds = (performance.now() - started) / 1000;
+      const where = trace.stop(seconds);
+      const batch = await core.services.batches.findById(undo.id);
+      const stats = (await emulator.admin('GET', 'stats')) as {
+        requests: { total: number; byOperation: Record<string, number> };
+        throttled: number;
+      };
 
-    const batchCalls = Math.ceil(ORDERS / 30);
-    const concurrencyBoundMs = Math.ceil(batchCalls / 10) * LATENCY_MS;
-    const rateBoundMs = Math.max(0, Math.ceil(batchCalls / 120) - 1) * 60_000 + LATENCY_MS;
-    const ceilingMs = Math.max(concurrencyBoundMs, rateBoundMs);
-    console.log(
-      JSON.stringify({
-        bench: 'undo',
-        database: database.dialect,
-        orders: ORDERS,
-        latencyMs: LATENCY_MS,
+      const batchCalls = Math.ceil(ORDERS / 30);
+      const concurrencyBoundMs = Math.ceil(batchCalls / 10) * latencyMs;
+      const rateBoundMs = Math.max(0, Math.ceil(batchCalls / 120) - 1) * 60_000 + latencyMs;
+      const ceilingMs = Math.max(concurrencyBoundMs, rateBoundMs);
+      const ratioToCeiling = round(ceilingMs / 1000 / seconds, 2);
+      runs.push({
+        latencyMs,
         status: batch!.status,
         succeeded: batch!.succeeded,
         seconds: round(seconds),
+        queuedMs: round(queuedMs, 0),
         quickbooksCalls: stats.requests.total,
         callsByOperation: stats.requests.byOperation,
         throttled: stats.throttled,
         unavoidableBatchCalls: batchCalls,
         ceilingSeconds: round(ceilingMs / 1000),
-        ratioToCeiling: round(ceilingMs / 1000 / seconds, 2),
+        ratioToCeiling,
+        ratioAtObservedLatency:
+          where.meanWorkCallMs !== null ? round(where.meanWorkCallMs / 1000 / seconds, 2) : null,
+        trace: where,
+        ...(latencyMs >= 250
+          ? targets({
+              ratioToCeiling: { value: ratioToCeiling, atLeast: TARGET },
+              allUndone: { value: batch!.succeeded, atLeast: ORDERS },
+            })
+          : {}),
+      });
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'undo',
+        database: database.dialect,
+        orders: ORDERS,
+        runs,
+        met: runs.every((r) => r.met !== false),
       }),
     );
   } finally {

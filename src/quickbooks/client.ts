@@ -273,6 +273,8 @@ interface CallSpec {
   requestId?: string;
   direction: QuickBooksDirection;
   signal?: AbortSignal;
+  /** What the call is, for the governor's observer (e.g. `batch:create SalesReceipt`). */
+  label?: string;
 }
 
 const elapsed = (since: number): number => Math.round((performance.now() - since) * 1000) / 1000;
@@ -570,6 +572,7 @@ export class QuickBooksClient {
       body: JSON.stringify({ BatchItemRequest: wire }),
       requestId,
       direction: writes ? 'TO_QUICKBOOKS' : 'FROM_QUICKBOOKS',
+      label: `batch:${items[0].operation}${items[0].operation === 'query' ? '' : ` ${items[0].entity}`}`,
     });
     const responses = new Map<string, Record<string, unknown>>();
     for (const r of Array.isArray(json.BatchItemResponse) ? json.BatchItemResponse : []) {
@@ -741,25 +744,31 @@ export class QuickBooksClient {
       let response: HttpResponse | undefined;
       let transportError: HttpTransportError | undefined;
       try {
-        response = await this.governor.run(spec.kind, () => {
-          sentAt = performance.now();
-          waitMs = elapsed(waitStart);
-          this.counters.attempts += 1;
-          spec.signal?.throwIfAborted();
-          return this.send({
-            method: spec.method,
-            url,
-            signal: spec.signal,
-            timeoutMs: this.timeoutMs,
-            body: spec.body,
-            headers: {
-              authorization: `Bearer ${token}`,
-              accept: 'application/json',
-              'user-agent': this.userAgent,
-              ...(spec.body === undefined ? {} : { 'content-type': spec.contentType ?? 'application/json' }),
-            },
-          });
-        });
+        response = await this.governor.run(
+          spec.kind,
+          () => {
+            sentAt = performance.now();
+            waitMs = elapsed(waitStart);
+            this.counters.attempts += 1;
+            spec.signal?.throwIfAborted();
+            return this.send({
+              method: spec.method,
+              url,
+              signal: spec.signal,
+              timeoutMs: this.timeoutMs,
+              body: spec.body,
+              headers: {
+                authorization: `Bearer ${token}`,
+                accept: 'application/json',
+                'user-agent': this.userAgent,
+                ...(spec.body === undefined
+                  ? {}
+                  : { 'content-type': spec.contentType ?? 'application/json' }),
+              },
+            });
+          },
+          spec.label ?? `${spec.operation}${spec.entity ? `:${spec.entity}` : ''}`,
+        );
       } catch (err) {
         if (!(err instanceof HttpTransportError)) throw err;
         transportError = err;

@@ -66,6 +66,20 @@ interface Waiter {
   resolve: () => void;
 }
 
+/** One governed call, as an observer sees it when it settles (times on the governor's clock, in ms). */
+export interface GovernedCall {
+  realmId: string;
+  kind: GovernedKind;
+  /** What the call was, e.g. `batch:create SalesReceipt` or `query:Customer` (set by the client). */
+  label?: string;
+  queuedAt: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Sees every governed call of a realm (benchmarks draw calls-in-flight timelines from it); must not throw. */
+export type GovernorObserver = (call: GovernedCall) => void;
+
 /** A FIFO of numbers (start times) with O(1) amortised shift. */
 class TimeQueue {
   private items: number[] = [];
@@ -111,6 +125,8 @@ export class RealmGovernor {
   private pausedUntil = 0;
   private timer: unknown = undefined;
   private timerAt = Infinity;
+  /** Set by the registry: sees each call when it settles. */
+  observer?: GovernorObserver;
 
   constructor(
     readonly realmId: string,
@@ -141,12 +157,22 @@ export class RealmGovernor {
   }
 
   /** Runs `fn` when the realm's limits allow it. */
-  async run<T>(kind: GovernedKind, fn: () => Promise<T>): Promise<T> {
+  async run<T>(kind: GovernedKind, fn: () => Promise<T>, label?: string): Promise<T> {
+    const queuedAt = this.observer ? this.clock.now() : 0;
     await this.acquire(kind);
+    const startedAt = this.observer ? this.clock.now() : 0;
     try {
       return await fn();
     } finally {
       this.release();
+      if (this.observer) {
+        const call = { realmId: this.realmId, kind, label, queuedAt, startedAt, endedAt: this.clock.now() };
+        try {
+          this.observer(call);
+        } catch {
+          // an observer's fault is not the call's
+        }
+      }
     }
   }
 
@@ -305,6 +331,7 @@ export class RealmGovernor {
 export class GovernorRegistry {
   private readonly governors = new Map<string, RealmGovernor>();
   private limits: Partial<GovernorLimits>;
+  private observer?: GovernorObserver;
 
   constructor(
     limits: Partial<GovernorLimits> = {},
@@ -317,9 +344,16 @@ export class GovernorRegistry {
     let governor = this.governors.get(realmId);
     if (!governor) {
       governor = new RealmGovernor(realmId, this.limits, this.clock);
+      governor.observer = this.observer;
       this.governors.set(realmId, governor);
     }
     return governor;
+  }
+
+  /** Sets (or, with undefined, removes) the observer of every realm's calls, present and future. */
+  observe(observer: GovernorObserver | undefined): void {
+    this.observer = observer;
+    for (const governor of this.governors.values()) governor.observer = observer;
   }
 
   /** New limits for every realm, present and future. */

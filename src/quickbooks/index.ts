@@ -25,7 +25,14 @@ export type {
   WriteOptions,
 } from './client';
 export { DEFAULT_GOVERNOR_LIMITS, GovernorRegistry, RealmGovernor, systemClock } from './governor';
-export type { GovernedKind, GovernorClock, GovernorLimits, GovernorStats } from './governor';
+export type {
+  GovernedCall,
+  GovernedKind,
+  GovernorClock,
+  GovernorLimits,
+  GovernorObserver,
+  GovernorStats,
+} from './governor';
 export { createHttpSend, defaultHttpSend, HttpTransportError, sharedAgents } from './http-transport';
 export type { HttpRequest, HttpResponse, HttpSend } from './http-transport';
 export {

@@ -198,3 +198,36 @@ describe('GovernorRegistry', () => {
     expect(Object.keys(registry.stats()).sort()).toEqual(['A', 'B', 'C']);
   });
 });
+
+describe('GovernorRegistry.observe', () => {
+  it('reports each settled call with its label and queue, start and end times, for present and future realms', async () => {
+    const clock = new FakeClock();
+    const registry = new GovernorRegistry({ concurrent: 1 }, clock);
+    const early = registry.forRealm('r1');
+    const seen: Array<{ realmId: string; label?: string; wait: number; took: number }> = [];
+    registry.observe((call) =>
+      seen.push({
+        realmId: call.realmId,
+        label: call.label,
+        wait: call.startedAt - call.queuedAt,
+        took: call.endedAt - call.startedAt,
+      }),
+    );
+    const first = deferred();
+    const a = early.run('batch', () => first.promise, 'batch:create SalesReceipt');
+    const b = early.run('single', async () => undefined, 'query:Customer');
+    await flush();
+    await clock.advance(250);
+    first.resolve();
+    await Promise.all([a, b]);
+    await registry.forRealm('r2').run('single', async () => undefined);
+    expect(seen).toEqual([
+      { realmId: 'r1', label: 'batch:create SalesReceipt', wait: 0, took: 250 },
+      { realmId: 'r1', label: 'query:Customer', wait: 250, took: 0 },
+      { realmId: 'r2', label: undefined, wait: 0, took: 0 },
+    ]);
+    registry.observe(undefined);
+    await early.run('single', async () => undefined, 'after');
+    expect(seen).toHaveLength(3);
+  });
+});

@@ -6,8 +6,8 @@ import { QuickBooksError, type QuickBooksEntity } from '../../quickbooks';
 import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
 import type { BatchService, ItemOutcome } from '../batch.service';
 import { WINDOW } from '../posting/exactly-once';
-import { itemKey } from '../posting/posting-mapper';
-import { toPosted } from '../posting/posting.service';
+import { postedOrderColumns, toPosted } from '../posting/posting-mapper';
+import { timed, type PostingPhase } from '../posting/timings';
 import { toStoredError } from '../stored-error';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
 import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
@@ -93,6 +93,11 @@ export class InvoiceLedger {
   }
 
   /** The batch's pending invoices in item order, WINDOW at a time (other kinds of items are skipped). */
+  /** A transaction of the sending pipeline, its time counted under `phase` (posting/timings.ts, for the benches). */
+  private timedTransaction<T>(phase: PostingPhase, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return timed(phase, () => this.dataSource.transaction(work));
+  }
+
   async *windows(batchId: string): AsyncGenerator<InvoiceEntry[]> {
     let afterSeq = -1;
     for (;;) {
@@ -101,12 +106,15 @@ export class InvoiceLedger {
       afterSeq = items[items.length - 1].seq;
       const wanted = items.filter((item) => item.entityType === 'Invoice');
       if (wanted.length === 0) continue;
-      const invoices = await this.dataSource
-        .getRepository(InvoiceEntity)
-        .findBy({ id: In(wanted.map((i) => i.entityId)) });
-      const orders = await this.dataSource
-        .getRepository(OrderEntity)
-        .findBy({ id: In(invoices.map((i) => i.orderId)) });
+      const [invoices, orders] = await timed('readOrders', async () => {
+        const found = await this.dataSource
+          .getRepository(InvoiceEntity)
+          .findBy({ id: In(wanted.map((i) => i.entityId)) });
+        return [
+          found,
+          await this.dataSource.getRepository(OrderEntity).findBy({ id: In(found.map((i) => i.orderId)) }),
+        ] as const;
+      });
       const invoiceById = new Map(invoices.map((i) => [i.id, i]));
       const orderById = new Map(orders.map((o) => [o.id, o]));
       yield wanted.flatMap((item) => {
@@ -123,7 +131,7 @@ export class InvoiceLedger {
    */
   async markSent(batchId: string, invoiceIds: string[]): Promise<void> {
     const now = toDbTime(this.dialect, new Date());
-    const marked = await this.dataSource.transaction((manager) =>
+    const marked = await this.timedTransaction('markSent', (manager) =>
       execute(
         manager,
         `UPDATE \`invoices\` SET \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(invoiceIds.length)}) AND \`sendBatchId\` = ? AND \`pushStatus\` = 'QUEUED'`,
@@ -170,7 +178,7 @@ export class InvoiceLedger {
       }),
     );
     const fence = (column: string) => ({ sql: `\`${column}\` = ?`, params: [batch.id] });
-    await this.dataSource.transaction(async (manager) => {
+    await this.timedTransaction('recordResults', async (manager) => {
       await updateEach(
         manager,
         'invoices',
@@ -194,20 +202,12 @@ export class InvoiceLedger {
         'id',
         rows,
         (r) => r.entry.order.id,
-        {
-          postedTransaction: (r) => JSON.stringify(r.posted),
-          customer: (r) =>
-            JSON.stringify({ ...r.entry.order.customer, quickbooksId: r.facts.customerQuickbooksId }),
-          lines: (r) =>
-            JSON.stringify(
-              r.references
-                ? r.entry.order.lines.map((line) => ({
-                    ...line,
-                    quickbooksItemId: r.references!.itemIds.get(itemKey(line)) ?? null,
-                  }))
-                : r.entry.order.lines,
-            ),
-        },
+        postedOrderColumns((r: (typeof rows)[number]) => ({
+          order: r.entry.order,
+          posted: r.posted,
+          customerId: r.facts.customerQuickbooksId,
+          itemIds: r.references?.itemIds ?? null,
+        })),
         { status: 'POSTED', postedAt: now, lastError: null, updatedAt: now },
         fence('postingBatchId'),
       );
@@ -259,7 +259,7 @@ export class InvoiceLedger {
       }),
     );
     const now = toDbTime(this.dialect, new Date());
-    await this.dataSource.transaction(async (manager) => {
+    await this.timedTransaction('recordFailures', async (manager) => {
       for (const unknown of [true, false]) {
         await updateEach(
           manager,

@@ -20,7 +20,7 @@ import {
   runPool,
 } from '../posting/exactly-once';
 import { customerNameOf, itemKey, MappingProblem, text } from '../posting/posting-mapper';
-import { customerKey, PostingReferences, type Resolution } from '../posting/posting-references';
+import { currencyName, customerKey, PostingReferences, type Resolution } from '../posting/posting-references';
 import {
   checkCurrency,
   companyCurrencyOf,
@@ -154,8 +154,9 @@ export class InvoiceSender {
   ): AsyncGenerator<InvoiceEntry[]> {
     for await (const window of this.ledger.windows(run.batch.id)) {
       run.signal?.throwIfAborted();
-      // Customers are matched per currency, so the company's currency is known before the first resolution.
-      const prefs = await preferences;
+      // Customers are matched per currency, so the company's currency is known before the first resolution; the
+      // look-ups of what the mirror does not know leave meanwhile, all in one batch call.
+      const [prefs] = await Promise.all([preferences, this.prefetch(run, window)]);
       run.allowShipping =
         (prefs.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
       run.currency = companyCurrencyOf(prefs);
@@ -175,6 +176,25 @@ export class InvoiceSender {
       if (this.referenceTurns.get(connectionId) === tail) this.referenceTurns.delete(connectionId);
     });
     return next;
+  }
+
+  /** Looks up the window's customers and items the mirror does not know (see PostingReferences.prefetch). */
+  private prefetch(run: SendRun, window: InvoiceEntry[]): Promise<void> {
+    const names: string[] = [];
+    const lines: OrderLineData[] = [];
+    for (const { invoice, order } of window) {
+      if (invoice.pushStatus !== 'QUEUED') continue;
+      try {
+        const name = customerNameOf(order, run.settings);
+        names.push(name);
+        // The home currency is not known yet: the last run's guess (resolveCustomers asks for anything missed).
+        if (order.currency !== run.currency.home) names.push(currencyName(name, order.currency));
+      } catch (problem) {
+        if (!(problem instanceof MappingProblem)) throw problem;
+      }
+      lines.push(...invoice.lines);
+    }
+    return run.references.prefetch(names, lines);
   }
 
   /** The customers and items these invoices need and the run does not know yet, found or created in bulk. */

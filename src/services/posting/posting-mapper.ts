@@ -1,5 +1,10 @@
 import Decimal from 'decimal.js';
-import type { ConnectionSettingsData, OrderEntity, OrderLineData } from '../../entities';
+import type {
+  ConnectionSettingsData,
+  OrderEntity,
+  OrderLineData,
+  PostedTransactionData,
+} from '../../entities';
 import type { QuickBooksEntity } from '../../quickbooks';
 
 /** QuickBooks' built-in shipping line item (used for freight when the company allows shipping and no item is set). */
@@ -243,5 +248,58 @@ export function quickbooksAddress(
     ...(a.region ? { CountrySubDivisionCode: a.region } : {}),
     ...(a.postalCode ? { PostalCode: a.postalCode } : {}),
     ...(a.country ? { Country: a.country } : {}),
+  };
+}
+
+/** What QuickBooks answered for a created or found transaction, as the order keeps it. */
+export function toPosted(
+  entity: 'SalesReceipt' | 'Invoice',
+  transaction: QuickBooksEntity,
+): PostedTransactionData {
+  return {
+    kind: entity === 'Invoice' ? 'INVOICE' : 'SALES_RECEIPT',
+    id: String(transaction.Id),
+    docNumber: typeof transaction.DocNumber === 'string' ? transaction.DocNumber : null,
+    syncToken: typeof transaction.SyncToken === 'string' ? transaction.SyncToken : null,
+    totalAmount:
+      typeof transaction.TotalAmt === 'number' || typeof transaction.TotalAmt === 'string'
+        ? new Decimal(transaction.TotalAmt).toFixed(2)
+        : null,
+  };
+}
+
+/** One order now in QuickBooks, as `postedOrderColumns` writes it. */
+export interface PostedOrderFacts {
+  order: Pick<OrderEntity, 'customer' | 'lines'>;
+  posted: PostedTransactionData;
+  /** The QuickBooks customer and item ids the transaction used; absent when they are not known (a match). */
+  customerId?: string | null;
+  itemIds?: ReadonlyMap<string, string> | null;
+}
+
+/**
+ * The posted columns of an order, per row for `updateEach`: the transaction, the customer's and lines' QuickBooks ids.
+ * Every QuickBooks path that marks an order POSTED (posting, the invoice ledger) writes them through here, so a new
+ * posted column is added in one place. Constant columns (status POSTED, postedAt, ...) stay with the caller.
+ */
+export function postedOrderColumns<R>(
+  facts: (row: R) => PostedOrderFacts,
+): Record<string, (row: R) => unknown> {
+  return {
+    postedTransaction: (row) => JSON.stringify(facts(row).posted),
+    customer: (row) => {
+      const { order, customerId } = facts(row);
+      return JSON.stringify(
+        customerId !== undefined ? { ...order.customer, quickbooksId: customerId } : order.customer,
+      );
+    },
+    lines: (row) => {
+      const { order, itemIds } = facts(row);
+      return JSON.stringify(
+        itemIds
+          ? order.lines.map((line) => ({ ...line, quickbooksItemId: itemIds.get(itemKey(line)) ?? null }))
+          : order.lines,
+      );
+    },
   };
 }

@@ -5,7 +5,14 @@ import {
   type QuickBooksClient,
   type QuickBooksEntity,
 } from '../../quickbooks';
-import { cleanDisplayName, MappingProblem, newItemBody, quickbooksAddress, text } from './posting-mapper';
+import {
+  cleanDisplayName,
+  itemKey as itemKeyOf,
+  MappingProblem,
+  newItemBody,
+  quickbooksAddress,
+  text,
+} from './posting-mapper';
 import type { ReferenceService } from '../reference.service';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
 
@@ -37,6 +44,10 @@ export class PostingReferences {
   readonly renamed = new Map<string, string>();
   /** `<entityType>:<id>` of every customer and item this run created (each creation is logged, see `log`). */
   private readonly created = new Set<string>();
+  /** Customer names (`c:`), SKUs (`sku:`) and item names (`name:`), lower-cased, already looked up in this run. */
+  private readonly lookedUp = new Set<string>();
+  /** The same keys, from the moment a prefetch asks for them (a second prefetch does not ask again). */
+  private readonly asked = new Set<string>();
 
   constructor(
     private readonly connection: ConnectionEntity,
@@ -61,6 +72,55 @@ export class PostingReferences {
       this.itemsByKey.set(`name:${row.name.toLowerCase()}`, row.quickbooksId);
     }
     await this.loadPartnerLinks(new Map(customers.map((row) => [row.quickbooksId, row.currency])));
+  }
+
+  /**
+   * Looks up in QuickBooks, all at once in batch calls of up to 30 queries, the customers (by display name) and items
+   * (by SKU and by name) that the mirror does not know: one round trip instead of one per `IN` list, and it can run
+   * before the company's preferences are in. `resolveCustomers` and `resolveItems` then ask only for what this did not
+   * (a query that faulted, a name in another currency).
+   */
+  async prefetch(customerNames: Iterable<string>, lines: Iterable<OrderLineData>): Promise<void> {
+    const fresh = (key: string) => !this.asked.has(key);
+    const names = [...new Set(customerNames)].filter(
+      (name) => !this.customersByName.has(name.toLowerCase()) && fresh(`c:${name.toLowerCase()}`),
+    );
+    const skus = new Set<string>();
+    const itemNames = new Set<string>();
+    for (const line of lines) {
+      if (this.knownItem(itemKeyOf(line), line)) continue;
+      if (line.sku?.trim() && fresh(`sku:${line.sku.trim().toLowerCase()}`)) skus.add(line.sku.trim());
+      if (fresh(`name:${line.name.toLowerCase()}`)) itemNames.add(line.name);
+    }
+    const queries = [
+      ...chunk(names, IN_LIST_SIZE).map((group) => ({
+        type: 'CUSTOMER' as const,
+        keys: group.map((n) => `c:${n.toLowerCase()}`),
+        query: `SELECT * FROM Customer WHERE DisplayName IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
+      })),
+      ...chunk([...skus], IN_LIST_SIZE).map((group) => ({
+        type: 'ITEM' as const,
+        keys: group.map((sku) => `sku:${sku.toLowerCase()}`),
+        query: `SELECT * FROM Item WHERE Sku IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
+      })),
+      ...chunk([...itemNames], IN_LIST_SIZE).map((group) => ({
+        type: 'ITEM' as const,
+        keys: group.map((name) => `name:${name.toLowerCase()}`),
+        query: `SELECT * FROM Item WHERE Name IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
+      })),
+    ];
+    for (const { keys } of queries) for (const key of keys) this.asked.add(key);
+    await Promise.all(
+      chunk(queries, BATCH_SIZE).map(async (group) => {
+        const outcomes = await this.client.batch(group.map(({ query }) => ({ operation: 'query', query })));
+        for (const [index, { type, keys }] of group.entries()) {
+          const outcome = outcomes[index];
+          if (!outcome.ok || !('query' in outcome)) continue; // asked again, alone, by resolve*
+          this.remember(type, outcome.query.items);
+          for (const key of keys) this.lookedUp.add(key);
+        }
+      }),
+    );
   }
 
   /**
@@ -122,9 +182,9 @@ export class PostingReferences {
     if (missing.length === 0) return result;
 
     // Created in QuickBooks since the last import? (look-ups in parallel; the realm's governor paces them)
-    const names = missing.flatMap(({ name, currency }) =>
-      currency ? [name, currencyName(name, currency)] : [name],
-    );
+    const names = missing
+      .flatMap(({ name, currency }) => (currency ? [name, currencyName(name, currency)] : [name]))
+      .filter((name) => !this.lookedUp.has(`c:${name.toLowerCase()}`));
     await Promise.all(
       chunk(names, IN_LIST_SIZE).map(async (group) => {
         const found = await this.client.query(
@@ -199,8 +259,13 @@ export class PostingReferences {
     }
     if (missing.length === 0) return result;
 
-    const skus = missing.filter(([, line]) => line.sku?.trim()).map(([, line]) => line.sku!.trim());
-    const names = missing.map(([, line]) => line.name);
+    const skus = missing
+      .filter(([, line]) => line.sku?.trim())
+      .map(([, line]) => line.sku!.trim())
+      .filter((sku) => !this.lookedUp.has(`sku:${sku.toLowerCase()}`));
+    const names = missing
+      .map(([, line]) => line.name)
+      .filter((name) => !this.lookedUp.has(`name:${name.toLowerCase()}`));
     const lookups = [
       ...chunk(skus, IN_LIST_SIZE).map((group) => `Sku IN (${group.map(quote).join(', ')})`),
       ...chunk(names, IN_LIST_SIZE).map((group) => `Name IN (${group.map(quote).join(', ')})`),
@@ -470,7 +535,7 @@ export const customerKey = (name: string, currency: string | null = null): strin
   `${cleanDisplayName(name).toLowerCase()}${currency ? `|${currency}` : ''}`;
 
 /** The name of a customer whose plain name a customer in another currency holds. */
-const currencyName = (name: string, currency: string): string => `${name.slice(0, 490)} (${currency})`;
+export const currencyName = (name: string, currency: string): string => `${name.slice(0, 490)} (${currency})`;
 
 function customerBody(name: string, order: OrderEntity, currency: string | null): QuickBooksEntity {
   const c = order.customer ?? { name };

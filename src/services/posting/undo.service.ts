@@ -15,6 +15,7 @@ import type { BatchService } from '../batch.service';
 import { assertReady, type ConnectionService } from '../connections/connection.service';
 import { forgetRemovedInvoice } from '../invoices/invoice-ledger';
 import { runPool } from './exactly-once';
+import { timed } from './timings';
 import { label, toStoredError } from './posting.service';
 import { withHint } from '../stored-error';
 import { Coalescer } from '../coalescer';
@@ -182,6 +183,10 @@ export class UndoService {
 
   /** Queues an undo of every posted order of a batch; returns the UNDO_ORDERS batch. */
   async undoBatch(tenantId: string, batchId: string): Promise<SyncBatchEntity> {
+    return timed('queue', () => this.queueUndo(tenantId, batchId));
+  }
+
+  private async queueUndo(tenantId: string, batchId: string): Promise<SyncBatchEntity> {
     const source = await this.batches.get(tenantId, batchId);
     const connection = await this.connections.get(tenantId, source.connectionId);
     assertReady(connection);
@@ -215,15 +220,17 @@ export class UndoService {
     if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
     const connection = await this.connectionRows.findOneByOrFail({ id: batch.connectionId });
     if (connection.environment === 'DESKTOP' && this.desktop) return this.desktop.plan(batch, connection);
-    await this.batches.start(batchId);
-    const items = await this.batches.pendingItems(batchId);
+    await timed('start', () => this.batches.start(batchId));
+    const items = await timed('readOrders', () => this.batches.pendingItems(batchId));
     // Only what undo needs: an order's lines and customer are not read here (300 orders' JSON cost more than the rest).
     const byId = new Map(
       (
-        await this.orders.find({
-          select: UNDO_COLUMNS,
-          where: { id: In(items.map((i) => i.entityId)) },
-        })
+        await timed('readOrders', () =>
+          this.orders.find({
+            select: UNDO_COLUMNS,
+            where: { id: In(items.map((i) => i.entityId)) },
+          }),
+        )
       ).map((o) => [o.id, o]),
     );
     const todo: Removal[] = [];
@@ -259,16 +266,18 @@ export class UndoService {
       assertReady(connection);
       const mode = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings }.undoMode;
       const client = this.connections.clientFor(connection);
-      await this.markUncertain(
-        todo.filter((r) => r.order.status !== 'UNCERTAIN').map((r) => r.order),
-        undefined,
+      await timed('markSent', () =>
+        this.markUncertain(
+          todo.filter((r) => r.order.status !== 'UNCERTAIN').map((r) => r.order),
+          undefined,
+        ),
       );
       const chunks = async function* () {
         for (let i = 0; i < todo.length; i += CHUNK) yield todo.slice(i, i + CHUNK);
       };
       // Chunks answered at about the same time are recorded together: one transaction instead of one each.
       const record = new Coalescer<RemovalOutcome>((outcomes) =>
-        this.recordRemovals(batchId, mode, outcomes),
+        timed('recordResults', () => this.recordRemovals(batchId, mode, outcomes)),
       );
       await runPool(chunks(), CHUNKS_IN_FLIGHT, (chunk) =>
         this.removeChunk(client, batchId, mode, chunk, record),
@@ -294,7 +303,7 @@ export class UndoService {
       await this.batches.abandon(batchId, toStoredError(error));
       return;
     }
-    await this.batches.finish(batchId);
+    await timed('finish', () => this.batches.finish(batchId));
   }
 
   /**

@@ -1,0 +1,42 @@
+import type { ConnectionEntity, ConnectionSettingsData, OrderEntity, SyncBatchEntity } from '../../entities';
+import type { QuickBooksClient, QuickBooksEntity } from '../../quickbooks';
+import type { CompanyCurrency } from './currency';
+import type { PostingReferences, Resolution } from './posting-references';
+
+/** What one run of a posting batch knows and carries between its phases (see posting.service.ts). */
+
+export interface PreparedOrder {
+  order: OrderEntity;
+  seq: number;
+  body: QuickBooksEntity;
+  customerId: string;
+  itemIds: Map<string, string>;
+}
+
+export interface RunContext {
+  batch: SyncBatchEntity;
+  connection: ConnectionEntity;
+  settings: ConnectionSettingsData;
+  client: QuickBooksClient;
+  references: PostingReferences;
+  entity: 'SalesReceipt' | 'Invoice';
+  allowShipping: boolean;
+  customers: Map<string, Resolution>;
+  items: Map<string, Resolution>;
+  /** The company's home currency and whether multicurrency is on (from Preferences). */
+  currency: CompanyCurrency;
+  /** PaymentMethod ids by lower-cased name, for orders that name one. */
+  paymentMethods: Map<string, string>;
+  signal?: AbortSignal;
+}
+
+/** What the job tells a run: its abort signal and which attempt this is. */
+export interface PostRunOptions {
+  signal?: AbortSignal;
+  finalAttempt?: boolean;
+  attempt?: number;
+  maxAttempts?: number;
+}
+
+/** A run of orders to send: new transactions, or updates of posted ones changed since. */
+export type Chunk = { kind: 'create' | 'update'; entries: Array<{ order: OrderEntity; seq: number }> };
