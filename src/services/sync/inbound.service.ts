@@ -26,6 +26,7 @@ import {
   ordersPostedAs,
   repointMerged,
   storedVersions,
+  transactionChangeOf,
   writeMirror,
   type MirrorChange,
   type TransactionChange,
@@ -422,7 +423,7 @@ export class InboundSync {
         outcome.set(event.id, {
           status: 'APPLIED',
           outcome:
-            `merged ${event.deletedId} into ${event.entityId}: ${moved.orders} orders, ${moved.invoices} invoices, ${moved.payments} payments, settings [${moved.settings.join(', ')}] re-pointed`.slice(
+            `merged ${event.deletedId} into ${event.entityId}: ${moved.orders} orders, ${moved.invoices} invoices, ${moved.payments} payments, ${moved.partnerRecords} partner records, settings [${moved.settings.join(', ')}] re-pointed`.slice(
               0,
               200,
             ),
@@ -440,13 +441,7 @@ export class InboundSync {
           let change: TransactionChange['change'] | null = null;
           if (ops.some((e) => e.operation === 'Delete') || (!object && ops.length > 0)) change = 'DELETED';
           else if (ops.some((e) => e.operation === 'Void')) change = 'VOIDED';
-          else if (
-            object &&
-            order.status === 'POSTED' &&
-            order.sentAt === null &&
-            Number(object.SyncToken) > Number(posted.syncToken ?? -1)
-          )
-            change = 'EDITED';
+          else if (object) change = transactionChangeOf(order, object);
           for (const e of ops)
             outcome.set(
               e.id,
