@@ -196,6 +196,7 @@ export class InvoiceLedger {
         (r) => r.entry.order.id,
         {
           postedTransaction: (r) => JSON.stringify(r.posted),
+          postedTransactionId: (r) => r.posted.id,
           customer: (r) =>
             JSON.stringify({ ...r.entry.order.customer, quickbooksId: r.facts.customerQuickbooksId }),
           lines: (r) =>

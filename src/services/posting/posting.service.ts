@@ -852,6 +852,7 @@ export class PostingService {
         (r) => r.order.id,
         {
           postedTransaction: (r) => JSON.stringify(r.posted),
+          postedTransactionId: (r) => r.posted.id,
           customer: (r) =>
             JSON.stringify(
               r.prepared ? { ...r.order.customer, quickbooksId: r.prepared.customerId } : r.order.customer,

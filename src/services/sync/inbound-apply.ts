@@ -371,7 +371,7 @@ export interface TransactionChange {
   object?: QuickBooksEntity;
 }
 
-/** Orders of the connection posted as these transactions. */
+/** Orders of the connection posted as these transactions (by the indexed `postedTransactionId`). */
 export async function ordersPostedAs(
   manager: EntityManager,
   connectionId: string,
@@ -381,9 +381,9 @@ export async function ordersPostedAs(
   const kind = ORDER_TRANSACTIONS[entityName];
   if (!kind || ids.length === 0) return [];
   const out: OrderEntity[] = [];
-  for (let i = 0; i < ids.length; i += 50) {
-    const slice = ids.slice(i, i + 50);
-    const query = manager
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const slice = [...new Set(ids.slice(i, i + CHUNK))];
+    const orders = await manager
       .getRepository(OrderEntity)
       .createQueryBuilder('o')
       .select([
@@ -396,13 +396,13 @@ export async function ordersPostedAs(
         'o.postedAt',
         'o.lastError',
       ])
-      .where('o.connectionId = :connectionId AND o.postedTransaction IS NOT NULL', { connectionId });
-    const likes = slice.map((_, n) => `o.postedTransaction LIKE :p${n}`).join(' OR ');
-    query.andWhere(`(${likes})`, Object.fromEntries(slice.map((id, n) => [`p${n}`, `%"id":"${id}"%`])));
-    const wanted = new Set(slice);
-    for (const order of await query.getMany()) {
-      if (order.postedTransaction?.kind === kind && wanted.has(order.postedTransaction.id)) out.push(order);
-    }
+      .where('o.connectionId = :connectionId AND o.postedTransactionId IN (:...ids)', {
+        connectionId,
+        ids: slice,
+      })
+      .getMany();
+    // SalesReceipt and Invoice ids are separate sequences in QuickBooks: the kind tells them apart.
+    for (const order of orders) if (order.postedTransaction?.kind === kind) out.push(order);
   }
   return out;
 }
