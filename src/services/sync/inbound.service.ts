@@ -50,6 +50,12 @@ const STALE_CLAIM_MS = 5 * 60_000;
  */
 const LOADED_ROUND = 100;
 const LOADED_READ_SPACING_MS = 1000;
+/**
+ * Whether an event an earlier CDC read already returned skips its read. Off: with it on, the duplicate and
+ * out-of-order drill (test/integration/webhooks-drills.test.ts) timed out twice in three runs on SQLite, cause not yet
+ * found; reads still chain on the covered interval, and ids CDC did not return are read by id.
+ */
+const SKIP_COVERED_EVENTS = false;
 
 /** Per connection, in this process: one job at a time, and when it last read from QuickBooks. */
 interface ConnectionRun {
@@ -340,6 +346,7 @@ export class InboundSync {
       }
       if (REFERENCE_TYPE_OF.has(event.entityName)) {
         if (
+          SKIP_COVERED_EVENTS &&
           event.operation !== 'Merge' &&
           this.coverage.covers(connection.id, event.entityName, event.entityId, event.occurredAt)
         ) {
