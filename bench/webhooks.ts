@@ -1,19 +1,28 @@
 /**
  * `npm run bench -- webhooks [--seconds 30] [--rate 1000] [--objects 20000]`: QuickBooks webhooks at 1,000 events a
  * second for 30 s, in deliveries of 1–10 events, half legacy and half CloudEvents, against a real gateway (HTTP, its
- * worker in the same process) on BENCH_DATABASE_URL's MySQL/MariaDB (else SQLite). Every event is a real change made
- * in the emulator just before it is reported (a customer's Notes: a new SyncToken and LastUpdatedTime each time). Prints one JSON line: ack p50/p99, events lost (stored ≠ sent, or the
- * mirror ≠ QuickBooks at the end), time until all are applied, QuickBooks calls used per 100 changed objects.
+ * worker in the same process) on BENCH_DATABASE_URL's MySQL/MariaDB (else SQLite).
+ *
+ * Two processes, as in production: this one is the gateway; a child is QuickBooks (the emulator) and the sender, so
+ * neither the emulator's work nor the load generator's shares the gateway's event loop. Every event is a real change
+ * made in the emulator just before it is reported (a customer's Notes: a new SyncToken and LastUpdatedTime each time).
+ * Prints one JSON line: ack p50/p99, events lost (stored ≠ sent, or the mirror ≠ QuickBooks at the end), time until
+ * all are applied, QuickBooks calls used per 100 changed objects, the gateway's CPU per 1,000 events, the targets and
+ * whether each is met.
  */
 import 'reflect-metadata';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import { createGateway } from '../src/app';
 import { QuickBooksChangeEventEntity, ReferenceEntityRow } from '../src/entities';
 import { createLogger } from '../src/logger';
-import { createSandbox } from '../src/sandbox';
+import { createSandbox, type Sandbox } from '../src/sandbox';
 import { signIntuitBody } from '../src/webhooks/signature';
 import { benchConfig, connectRealm, round, scratchDatabase, waitForBatch } from './support';
+
+const TARGETS = { ackP99Ms: 50, lost: 0, callsPer100ChangedObjects: 1 };
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,11 +53,55 @@ function post(
 const percentile = (sorted: number[], p: number): number =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function main(): Promise<void> {
-  const seconds = arg('seconds', 30);
-  const rate = arg('rate', 1000);
+// ---- messages between the gateway (parent) and QuickBooks + sender (child) ----
+interface Ready {
+  type: 'ready';
+  url: string;
+  realmId: string;
+}
+interface Start {
+  type: 'start';
+  webhookUrl: string;
+  verifier: string;
+  clientId: string;
+  seconds: number;
+  rate: number;
+}
+interface Sent {
+  type: 'sent';
+  acks: number[];
+  failed: number;
+  sent: number;
+  deliveries: number;
+  distinct: number;
+  changed: string[];
+  sendSeconds: number;
+}
+interface State {
+  type: 'state';
+  customers: Array<{ Id: string; SyncToken: string; Notes?: string }>;
+  requests: number;
+}
+type ChildMessage = Ready | Sent | State;
+
+function nextMessage<T extends ChildMessage>(child: ChildProcess, type: T['type']): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ChildMessage) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`bench child exited (${code})`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** The child: the emulator, its customers, and the sender. */
+async function runQuickBooksAndSender(): Promise<void> {
   const objects = arg('objects', 20000);
-  const sandbox = await createSandbox({ limits: { enabled: true } });
+  const sandbox: Sandbox = await createSandbox({ limits: { enabled: true } });
   const realmId = sandbox.createRealm({ companyName: 'Bench Webhooks Co' });
   const ids: string[] = [];
   for (let i = 0; i < objects; i++) {
@@ -59,133 +112,194 @@ async function main(): Promise<void> {
     });
     ids.push(String((created.body as { Customer: { Id: string } }).Customer.Id));
   }
+  const changed = new Set<string>();
+  process.on('message', (message: Start | { type: 'state' } | { type: 'exit' }) => {
+    if (message.type === 'start') {
+      void send(sandbox, realmId, ids, changed, message).then((sent) => process.send!(sent));
+    } else if (message.type === 'state') {
+      const all = sandbox.accounting.adminEntities(realmId, 'Customer') as State['customers'];
+      const state: State = {
+        type: 'state',
+        customers: all
+          .filter((c) => changed.has(c.Id))
+          .map((c) => ({ Id: c.Id, SyncToken: c.SyncToken, Notes: c.Notes })),
+        requests: sandbox.stats().requests.total,
+      };
+      process.send!(state);
+    } else if (message.type === 'exit') {
+      void sandbox.close().then(() => process.exit(0));
+    }
+  });
+  const ready: Ready = { type: 'ready', url: sandbox.url, realmId };
+  process.send!(ready);
+}
+
+async function send(
+  sandbox: Sandbox,
+  realmId: string,
+  ids: string[],
+  changed: Set<string>,
+  start: Start,
+): Promise<Sent> {
+  const { clientId, verifier, seconds, rate } = start;
+  // The bench reports the changes itself (to set the rate); the emulator's own deliveries stay off.
+  sandbox.updateApp(clientId, { webhookUrl: null as never });
+  sandbox.resetStats();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const target = new URL(start.webhookUrl);
+  const acks: number[] = [];
+  let failed = 0;
+  let sent = 0;
+  const inFlight = new Set<Promise<void>>();
+  let seq = 0;
+  const expectedKeys = new Set<string>();
+  let ceCount = 0;
+  const deliver = (legacy: boolean, customerIds: string[]) => {
+    const events = customerIds.map((id) => {
+      const result = sandbox.accounting.adminChange(realmId, {
+        entity: 'Customer',
+        operation: 'update',
+        data: { Id: id, Notes: `change ${++seq}` },
+      });
+      const customer = (result.body as { Customer: { MetaData: { LastUpdatedTime: string } } }).Customer;
+      changed.add(id);
+      return { id, lastUpdated: customer.MetaData.LastUpdatedTime };
+    });
+    const body = legacy
+      ? JSON.stringify({
+          eventNotifications: [
+            {
+              realmId,
+              dataChangeEvent: {
+                entities: events.map((e) => ({
+                  name: 'Customer',
+                  id: e.id,
+                  operation: 'Update',
+                  lastUpdated: e.lastUpdated,
+                })),
+              },
+            },
+          ],
+        })
+      : JSON.stringify(
+          events.map((e) => ({
+            specversion: '1.0',
+            id: randomUUID(),
+            source: `intuit.${clientId}`,
+            type: 'qbo.customer.updated.v1',
+            datacontenttype: 'application/json',
+            time: new Date(Date.parse(e.lastUpdated)).toISOString(),
+            intuitentityid: e.id,
+            intuitaccountid: realmId,
+            data: {},
+          })),
+        );
+    sent += events.length;
+    // Legacy events are told apart by realm, entity, id, operation and lastUpdated (whole seconds): two changes of
+    // one customer within a second are one event there, by design.
+    for (const e of events) expectedKeys.add(legacy ? `${e.id}:${e.lastUpdated}` : `ce:${++ceCount}`);
+    const started = performance.now();
+    const p = post(
+      agent,
+      target,
+      {
+        'content-type': legacy ? 'application/json' : 'application/cloudevents+json',
+        'intuit-signature': signIntuitBody(body, verifier),
+      },
+      body,
+    )
+      .then((status) => {
+        if (status === 200) acks.push(performance.now() - started);
+        else failed++;
+      })
+      .catch(() => {
+        failed++;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+
+  const tickMs = 10;
+  const begun = performance.now();
+  let due = 0;
+  let deliveries = 0;
+  while (performance.now() - begun < seconds * 1000) {
+    const elapsed = performance.now() - begun;
+    const goal = Math.floor((elapsed / 1000) * rate);
+    while (due < goal) {
+      const size = Math.min(goal - due, 1 + Math.floor(Math.random() * 10));
+      const batch = Array.from({ length: size }, () => ids[Math.floor(Math.random() * ids.length)]);
+      deliver(deliveries++ % 2 === 0, batch);
+      due += size;
+    }
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(1, tickMs - ((performance.now() - begun) % tickMs))),
+    );
+  }
+  const sendSeconds = (performance.now() - begun) / 1000;
+  await Promise.all(inFlight);
+  agent.destroy();
+  return {
+    type: 'sent',
+    acks,
+    failed,
+    sent,
+    deliveries,
+    distinct: expectedKeys.size,
+    changed: [...changed],
+    sendSeconds,
+  };
+}
+
+/** The parent: the gateway (HTTP intake and worker) on the bench database. */
+async function main(): Promise<void> {
+  const seconds = arg('seconds', 30);
+  const rate = arg('rate', 1000);
+  const child = fork(__filename, process.argv.slice(2), {
+    env: { ...process.env, BENCH_WEBHOOKS_ROLE: 'quickbooks' },
+  });
+  const { url: sandboxUrl, realmId } = await nextMessage<Ready>(child, 'ready');
   const database = await scratchDatabase();
   const gateway = await createGateway(
-    benchConfig(database.url, database.dataDir, sandbox.url, { QBO_CDC_INTERVAL_MINUTES: '0' }),
+    benchConfig(database.url, database.dataDir, sandboxUrl, { QBO_CDC_INTERVAL_MINUTES: '0' }),
     { logger: createLogger('silent'), collectDefaultMetrics: false, worker: { pollMs: 20 } },
   );
   const url = await gateway.listen();
-  const verifier = gateway.config.quickbooks.webhookVerifierToken;
   try {
     const tenant = await gateway.services.tenants.create('bench');
-    const { connectionId, importBatchId } = await connectRealm(gateway, sandbox, tenant.id, realmId);
+    const { connectionId, importBatchId } = await connectRealm(
+      gateway,
+      undefined as never,
+      tenant.id,
+      realmId,
+    );
     await waitForBatch(gateway, importBatchId);
     // BENCH_NO_WORKER=1: only the intake is measured (nothing is applied).
     if (process.env.BENCH_NO_WORKER) await gateway.worker?.stop({ graceful: true });
-    // The bench reports the changes itself (to set the rate); the emulator's own deliveries stay off.
-    sandbox.updateApp(gateway.config.quickbooks.clientId, { webhookUrl: null as never });
-    const clientId = gateway.config.quickbooks.clientId;
-    sandbox.resetStats();
-
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const target = new URL(`${url}/webhooks/quickbooks`);
-    const acks: number[] = [];
-    let failed = 0;
-    let sent = 0;
-    const changed = new Set<string>();
-    const inFlight = new Set<Promise<void>>();
-    let seq = 0;
-    const expectedKeys = new Set<string>();
-    let ceCount = 0;
-    const deliver = (legacy: boolean, customerIds: string[]) => {
-      const events = customerIds.map((id) => {
-        const result = sandbox.accounting.adminChange(realmId, {
-          entity: 'Customer',
-          operation: 'update',
-          data: { Id: id, Notes: `change ${++seq}` },
-        });
-        const customer = (result.body as { Customer: { MetaData: { LastUpdatedTime: string } } }).Customer;
-        changed.add(id);
-        return { id, lastUpdated: customer.MetaData.LastUpdatedTime };
-      });
-      const body = legacy
-        ? JSON.stringify({
-            eventNotifications: [
-              {
-                realmId,
-                dataChangeEvent: {
-                  entities: events.map((e) => ({
-                    name: 'Customer',
-                    id: e.id,
-                    operation: 'Update',
-                    lastUpdated: e.lastUpdated,
-                  })),
-                },
-              },
-            ],
-          })
-        : JSON.stringify(
-            events.map((e) => ({
-              specversion: '1.0',
-              id: randomUUID(),
-              source: `intuit.${clientId}`,
-              type: 'qbo.customer.updated.v1',
-              datacontenttype: 'application/json',
-              time: new Date(Date.parse(e.lastUpdated)).toISOString(),
-              intuitentityid: e.id,
-              intuitaccountid: realmId,
-              data: {},
-            })),
-          );
-      sent += events.length;
-      // Legacy events are told apart by realm, entity, id, operation and lastUpdated (whole seconds): two changes of
-      // one customer within a second are one event there, by design.
-      for (const e of events) expectedKeys.add(legacy ? `${e.id}:${e.lastUpdated}` : `ce:${++ceCount}`);
-      const started = performance.now();
-      const p = post(
-        agent,
-        target,
-        {
-          'content-type': legacy ? 'application/json' : 'application/cloudevents+json',
-          'intuit-signature': signIntuitBody(body, verifier),
-        },
-        body,
-      )
-        .then((status) => {
-          if (status === 200) acks.push(performance.now() - started);
-          else failed++;
-        })
-        .catch(() => {
-          failed++;
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
+    const callsBefore = gateway.services.inbound.calls;
+    const loadBefore = os.loadavg()[0];
+    const cpuBefore = process.cpuUsage();
+    const start: Start = {
+      type: 'start',
+      webhookUrl: `${url}/webhooks/quickbooks`,
+      verifier: gateway.config.quickbooks.webhookVerifierToken,
+      clientId: gateway.config.quickbooks.clientId,
+      seconds,
+      rate,
     };
-
-    const tickMs = 10;
-    const start = performance.now();
-    let due = 0;
-    let deliveries = 0;
-    while (performance.now() - start < seconds * 1000) {
-      const elapsed = performance.now() - start;
-      const target = Math.floor((elapsed / 1000) * rate);
-      while (due < target) {
-        const size = Math.min(target - due, 1 + Math.floor(Math.random() * 10));
-        const batch = Array.from({ length: size }, () => ids[Math.floor(Math.random() * ids.length)]);
-        deliver(deliveries++ % 2 === 0, batch);
-        due += size;
-      }
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.max(1, tickMs - ((performance.now() - start) % tickMs))),
-      );
-    }
-    const sendSeconds = (performance.now() - start) / 1000;
-    await Promise.all(inFlight);
+    child.send(start);
+    const result = await nextMessage<Sent>(child, 'sent');
+    const cpu = process.cpuUsage(cpuBefore);
+    const loadAfter = os.loadavg()[0];
     const ackedAt = performance.now();
+    child.send({ type: 'state' });
+    const quickbooks = await nextMessage<State>(child, 'state');
+    const current = new Map(quickbooks.customers.map((c) => [c.Id, c]));
 
     // Applied: no event left to process and every changed customer's mirror row at QuickBooks' version.
     const events = gateway.dataSource.getRepository(QuickBooksChangeEventEntity);
     const rows = gateway.dataSource.getRepository(ReferenceEntityRow);
-    const current = new Map(
-      (
-        sandbox.accounting.adminEntities(realmId, 'Customer') as Array<{
-          Id: string;
-          SyncToken: string;
-          Notes?: string;
-        }>
-      ).map((c) => [c.Id, c]),
-    );
-    let mismatched = changed.size;
+    let mismatched = result.changed.length;
     const deadline = Date.now() + (process.env.BENCH_NO_WORKER ? 0 : 600_000);
     for (;;) {
       const open = await events.count({
@@ -200,10 +314,10 @@ async function main(): Promise<void> {
           where: { connectionId, type: 'CUSTOMER' },
         });
         const byId = new Map(mirror.map((r) => [r.quickbooksId, r]));
-        mismatched = [...changed].filter((id) => {
+        mismatched = result.changed.filter((id) => {
           const row = byId.get(id);
-          const qb = current.get(id)!;
-          return !row || row.syncToken !== qb.SyncToken || row.data.Notes !== qb.Notes;
+          const qb = current.get(id);
+          return !row || !qb || row.syncToken !== qb.SyncToken || row.data.Notes !== qb.Notes;
         }).length;
         if (mismatched === 0) break;
       }
@@ -212,41 +326,64 @@ async function main(): Promise<void> {
     }
     const appliedAt = performance.now();
     const stored = await events.countBy({ connectionId });
-    const stats = sandbox.stats();
-    const sorted = [...acks].sort((a, b) => a - b);
+    // Every QuickBooks request the emulator served since the sending began (the gateway's inbound reads and anything
+    // else it did meanwhile).
+    child.send({ type: 'state' });
+    const requests = (await nextMessage<State>(child, 'state')).requests;
+    const sorted = [...result.acks].sort((a, b) => a - b);
+    const changedObjects = result.changed.length;
+    const figures = {
+      ackP50Ms: round(percentile(sorted, 50), 1),
+      ackP99Ms: round(percentile(sorted, 99), 1),
+      lost: result.distinct - stored + mismatched,
+      callsPer100ChangedObjects: round((requests / Math.max(1, changedObjects)) * 100, 2),
+    };
     console.log(
       JSON.stringify({
         bench: 'webhooks',
         database: database.dialect,
-        seconds: round(sendSeconds, 1),
+        seconds: round(result.sendSeconds, 1),
         targetEventsPerSecond: rate,
-        eventsSent: sent,
-        eventsPerSecond: Math.round(sent / sendSeconds),
-        deliveries,
-        ackP50Ms: round(percentile(sorted, 50), 1),
-        ackP99Ms: round(percentile(sorted, 99), 1),
+        eventsSent: result.sent,
+        eventsPerSecond: Math.round(result.sent / result.sendSeconds),
+        deliveries: result.deliveries,
+        ackP50Ms: figures.ackP50Ms,
+        ackP99Ms: figures.ackP99Ms,
         ackMaxMs: round(sorted[sorted.length - 1] ?? 0, 1),
-        failedDeliveries: failed,
+        failedDeliveries: result.failed,
         eventsStored: stored,
-        eventsDistinct: expectedKeys.size,
-        lost: expectedKeys.size - stored + mismatched,
-        changedObjects: changed.size,
+        eventsDistinct: result.distinct,
+        lost: figures.lost,
+        changedObjects,
         secondsUntilAllAppliedAfterLastAck: round((appliedAt - ackedAt) / 1000, 2),
-        quickbooksCalls: stats.requests.total,
-        callsPer100ChangedObjects: round((stats.requests.total / changed.size) * 100, 2),
-        callsPer100Events: round((stats.requests.total / sent) * 100, 2),
-        inboundCalls: gateway.services.inbound.calls,
+        quickbooksCalls: requests,
+        inboundCalls: gateway.services.inbound.calls - callsBefore,
+        callsPer100ChangedObjects: figures.callsPer100ChangedObjects,
+        callsPer100Events: round((requests / Math.max(1, result.sent)) * 100, 2),
+        gatewayCpuMsPer1000Events: round(((cpu.user + cpu.system) / 1000 / result.sent) * 1000, 0),
+        loadAverage: [round(loadBefore, 1), round(loadAfter, 1)],
+        cpus: os.cpus().length,
+        targets: {
+          ackP99Ms: `≤ ${TARGETS.ackP99Ms}`,
+          lost: TARGETS.lost,
+          callsPer100ChangedObjects: `≤ ${TARGETS.callsPer100ChangedObjects}`,
+        },
+        met: {
+          ackP99Ms: figures.ackP99Ms <= TARGETS.ackP99Ms,
+          lost: figures.lost === TARGETS.lost,
+          callsPer100ChangedObjects: figures.callsPer100ChangedObjects <= TARGETS.callsPer100ChangedObjects,
+        },
       }),
     );
-    agent.destroy();
   } finally {
+    child.send({ type: 'exit' });
     await gateway.close();
-    await sandbox.close();
     await database.drop();
   }
 }
 
-void main().catch((error) => {
+const run = process.env.BENCH_WEBHOOKS_ROLE === 'quickbooks' ? runQuickBooksAndSender : main;
+void run().catch((error) => {
   console.error(error);
   process.exit(1);
 });

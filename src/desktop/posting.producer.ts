@@ -411,6 +411,7 @@ export class DesktopPostingProducer implements DesktopProducer {
           (r) => r.order.id,
           {
             postedTransaction: (r) => JSON.stringify(r.posted),
+            postedTransactionId: (r) => r.posted.id,
             customer: (r) =>
               JSON.stringify(
                 r.context ? { ...r.order.customer, quickbooksId: r.context.customerId } : r.order.customer,

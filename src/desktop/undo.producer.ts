@@ -96,6 +96,7 @@ export class DesktopUndoProducer implements DesktopProducer {
             .set({
               status: 'NEW',
               postedTransaction: null,
+              postedTransactionId: null,
               postedAt: null,
               sentAt: null,
               lastError: null,

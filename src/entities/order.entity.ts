@@ -87,6 +87,7 @@ export interface PostedTransactionData {
 @Unique('UQ_orders_connection_channel_external', ['connectionId', 'channel', 'externalId'])
 @Index('IDX_orders_tenant_status', ['tenantId', 'status'])
 @Index('IDX_orders_tenant_date', ['tenantId', 'orderDate'])
+@Index('IDX_orders_connection_posted_id', ['connectionId', 'postedTransactionId'])
 export class OrderEntity {
   @IdColumn() id!: string;
   @RefColumn() tenantId!: string;
@@ -113,6 +114,11 @@ export class OrderEntity {
   @Column({ type: 'varchar', length: 64 }) contentHash!: string;
   @Column({ type: 'varchar', length: 16 }) status!: OrderStatus;
   @JsonColumn({ nullable: true }) postedTransaction!: PostedTransactionData | null;
+  /**
+   * `postedTransaction.id`, indexed: QuickBooks' change notifications find the order by the transaction that changed.
+   * Written wherever `postedTransaction` is.
+   */
+  @Column({ type: 'varchar', length: 32, nullable: true }) postedTransactionId!: string | null;
   @TimeColumn({ nullable: true }) postedAt!: Date | null;
   @Column({ type: 'boolean', default: false }) modifiedAfterPosting!: boolean;
   @JsonColumn({ nullable: true }) lastError!: StoredSyncError | null;

@@ -266,6 +266,7 @@ export class OrderService {
             ...order.content,
             status: 'NEW',
             postedTransaction: null,
+            postedTransactionId: null,
             postedAt: null,
             modifiedAfterPosting: false,
             lastError: null,

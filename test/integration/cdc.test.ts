@@ -102,6 +102,66 @@ describe.each(DIALECTS)('change data capture on %s', (dialect) => {
     }
   });
 
+  it('marks posted transactions edited, voided or deleted in QuickBooks with webhooks off, once', async () => {
+    const company = await connectedCompany(t, 'CDC Edits Co');
+    await configurePosting(t, company.key, company.connectionId);
+    const orders = await upsertOrders(
+      t,
+      company.key,
+      company.connectionId,
+      ['E', 'V', 'D', 'K'].map((tag) => ({
+        externalId: `cdc-${tag}`,
+        orderNumber: `C2${tag}`,
+        orderDate: '2026-11-04T00:00:00.000Z',
+        customer: { name: 'CDC Edit Customer' },
+        lines: [{ name: 'Thing', sku: 'CE-1', quantity: '1', unitPrice: '4.00' }],
+      })),
+    );
+    await postAndFollow(
+      t,
+      company.key,
+      orders.map((o) => o.id),
+    );
+    const repo = t.gateway.dataSource.getRepository(OrderEntity);
+    const [edited, voided, deleted, kept] = await Promise.all(
+      orders.map((o) => repo.findOneByOrFail({ id: o.id })),
+    );
+    // A catch-up first, so the cursor starts after the posting.
+    await t.gateway.services.changeDataCapture.catchUp(company.connectionId);
+    webhooks(false);
+    try {
+      await personChange(t, company.realmId, 'SalesReceipt', 'update', {
+        Id: edited.postedTransaction!.id,
+        CustomerMemo: { value: 'changed by a person' },
+      });
+      await personChange(t, company.realmId, 'SalesReceipt', 'void', { Id: voided.postedTransaction!.id });
+      await personChange(t, company.realmId, 'SalesReceipt', 'delete', { Id: deleted.postedTransaction!.id });
+      const result = await t.gateway.services.changeDataCapture.catchUp(company.connectionId);
+      expect(result.mode).toBe('CDC');
+      expect(result.changed).toBeGreaterThanOrEqual(3);
+      const codes = async () =>
+        Object.fromEntries(
+          await Promise.all(
+            [edited, voided, deleted, kept].map(async (o) => [
+              o.orderNumber,
+              (await repo.findOneByOrFail({ id: o.id })).lastError,
+            ]),
+          ),
+        );
+      const after = await codes();
+      expect(after.C2E).toMatchObject({ code: 'EDITED_IN_QUICKBOOKS', direction: 'FROM_QUICKBOOKS' });
+      expect(after.C2V).toMatchObject({ code: 'VOIDED_IN_QUICKBOOKS', direction: 'FROM_QUICKBOOKS' });
+      expect(after.C2V.hint).toMatch(/voided/);
+      expect(after.C2D).toMatchObject({ code: 'DELETED_IN_QUICKBOOKS', direction: 'FROM_QUICKBOOKS' });
+      expect(after.C2K).toBeNull();
+      // The next catch-up sees the same state and flags nothing again.
+      const again = await t.gateway.services.changeDataCapture.catchUp(company.connectionId);
+      expect(again.changed).toBe(0);
+    } finally {
+      webhooks(true);
+    }
+  });
+
   it('falls back to a full re-import when the last catch-up is older than CDC’s 30 days', async () => {
     const company = await connectedCompany(t, 'Old Gap Co');
     await until(

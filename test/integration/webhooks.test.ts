@@ -5,12 +5,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   OrderEntity,
+  PartnerRecordEntity,
   PendingEntity,
   QuickBooksChangeEventEntity,
   QuickBooksWebhookDeliveryEntity,
   ReferenceEntityRow,
   SyncLogEntity,
 } from '../../src/entities';
+import { newId } from '../../src/ids';
 import { signIntuitBody } from '../../src/webhooks/signature';
 import { DIALECTS } from '../support/database';
 import type { TestGateway } from '../support/gateway';
@@ -290,6 +292,24 @@ describe.each(DIALECTS)('QuickBooks webhooks on %s', (dialect) => {
     const survivor = await personChange(t, company.realmId, 'Customer', 'create', {
       DisplayName: 'Merge Survivor',
     });
+    // A partner's customer linked to the one about to be merged away (as upsertCustomers leaves it).
+    const partners = t.gateway.dataSource.getRepository(PartnerRecordEntity);
+    const partner = await partners.save({
+      id: newId('partnerRecord'),
+      tenantId: company.tenantId,
+      connectionId: company.connectionId,
+      type: 'CUSTOMER' as const,
+      channel: 'shop',
+      externalId: 'merge-customer',
+      name: 'Merge Customer',
+      content: { displayName: 'Merge Customer' },
+      quickbooksId: postedCustomer,
+      syncedContent: null,
+      syncedSyncToken: null,
+      syncState: 'IN_SYNC' as const,
+      lastError: null,
+      sentAt: null,
+    });
 
     await personChange(t, company.realmId, 'Item', 'merge', { Id: keep.Id, MergedId: gone.Id });
     await personChange(t, company.realmId, 'Customer', 'merge', {
@@ -303,6 +323,8 @@ describe.each(DIALECTS)('QuickBooks webhooks on %s', (dialect) => {
     });
     expect((await mirrored(company.connectionId, gone.Id, 'ITEM'))?.active).toBe(false);
     expect((await mirrored(company.connectionId, postedCustomer))?.active).toBe(false);
+    // Re-pointed in the same transaction as the order.
+    expect((await partners.findOneByOrFail({ id: partner.id })).quickbooksId).toBe(survivor.Id);
   });
 
   it('marks an order whose posted sales receipt was deleted in QuickBooks and announces it', async () => {

@@ -287,6 +287,8 @@ export function postedOrderColumns<R>(
 ): Record<string, (row: R) => unknown> {
   return {
     postedTransaction: (row) => JSON.stringify(facts(row).posted),
+    // Indexed: webhooks and CDC find the order a transaction came from by it.
+    postedTransactionId: (row) => facts(row).posted.id,
     customer: (row) => {
       const { order, customerId } = facts(row);
       return JSON.stringify(

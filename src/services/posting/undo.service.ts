@@ -508,6 +508,7 @@ export class UndoService {
         status: 'NEW',
         statusBeforeUndo: null,
         postedTransaction: null,
+        postedTransactionId: null,
         postedAt: null,
         sentAt: null,
         lastError: null,

@@ -16,7 +16,7 @@ import type { Logger } from '../../logger';
 import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
 import type { ReferenceService } from '../reference.service';
 import { syncScope } from '../sync-log.service';
-import { changedInQuickBooks, lockConnection, ordersPostedAs } from './inbound-apply';
+import { changedInQuickBooks, lockConnection, ordersPostedAs, transactionChangeOf } from './inbound-apply';
 import { CDC_SAFE_WINDOW_MS, cdcAll } from './inbound-fetch';
 import { REFERENCE_TYPE_OF, type InboundSync } from './inbound.service';
 
@@ -149,12 +149,25 @@ export class ChangeDataCapture {
     const result = await this.deps.dataSource.transaction(async (manager) => {
       await lockConnection(manager, connection);
       const applied = await this.deps.inbound.applyObjects(manager, connection, objects);
-      // Posted transactions deleted in QuickBooks (CDC reports deletions as `status: "Deleted"`).
+      // Posted transactions deleted, voided or edited in QuickBooks (CDC reports deletions as `status: "Deleted"`).
       for (const [entityName, items] of transactions) {
-        const deleted = items.filter((o) => o.status === 'Deleted').map((o) => String(o.Id));
-        for (const order of await ordersPostedAs(manager, connection.id, entityName, deleted)) {
-          if (order.lastError?.code === 'DELETED_IN_QUICKBOOKS') continue;
-          const change = { entityName, id: order.postedTransaction!.id, change: 'DELETED' as const };
+        const newest = new Map<string, QuickBooksEntity>();
+        for (const item of items) {
+          const current = newest.get(String(item.Id));
+          if (!current || item.status === 'Deleted' || Number(item.SyncToken) > Number(current.SyncToken))
+            newest.set(String(item.Id), item);
+        }
+        for (const order of await ordersPostedAs(manager, connection.id, entityName, [...newest.keys()])) {
+          const object = newest.get(order.postedTransaction!.id)!;
+          const kind = transactionChangeOf(order, object);
+          // Flagged once: a later catch-up sees the same state again.
+          if (!kind || order.lastError?.code === `${kind}_IN_QUICKBOOKS`) continue;
+          const change = {
+            entityName,
+            id: order.postedTransaction!.id,
+            change: kind,
+            object: kind === 'DELETED' ? undefined : object,
+          };
           await manager
             .getRepository(OrderEntity)
             .update({ id: order.id }, { lastError: changedInQuickBooks(order, change) });

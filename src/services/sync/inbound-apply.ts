@@ -10,6 +10,7 @@ import {
   ConnectionEntity,
   InvoiceEntity,
   OrderEntity,
+  PartnerRecordEntity,
   PaymentEntity,
   QuickBooksSyncCursorEntity,
   ReferenceEntityRow,
@@ -245,12 +246,15 @@ export interface RepointResult {
   orders: number;
   invoices: number;
   payments: number;
+  /** Partners' records (upsertCustomers / upsertProducts) linked to the merged-away object. */
+  partnerRecords: number;
   settings: string[];
 }
 
 /**
  * QuickBooks merged `fromId` into `toId`: every local reference to `fromId` now names `toId` — orders' customer and
- * line items, invoices' and payments' customers, the connection's settings.
+ * line items, invoices' and payments' customers, partners' linked customers and products, the connection's settings.
+ * Runs in the caller's transaction.
  */
 export async function repointMerged(
   manager: EntityManager,
@@ -259,7 +263,7 @@ export async function repointMerged(
   fromId: string,
   toId: string,
 ): Promise<RepointResult> {
-  const result: RepointResult = { orders: 0, invoices: 0, payments: 0, settings: [] };
+  const result: RepointResult = { orders: 0, invoices: 0, payments: 0, partnerRecords: 0, settings: [] };
   if (fromId === toId) return result;
   const settingKeys = SETTINGS_BY_ENTITY[entityName] ?? [];
   const fresh = await manager.getRepository(ConnectionEntity).findOneBy({ id: connection.id });
@@ -293,6 +297,17 @@ export async function repointMerged(
     );
   }
   if (entityName === 'Customer' || entityName === 'Item') {
+    const linked = await manager
+      .createQueryBuilder()
+      .update(PartnerRecordEntity)
+      .set({ quickbooksId: toId })
+      .where('connectionId = :connectionId AND type = :type AND quickbooksId = :fromId', {
+        connectionId: connection.id,
+        type: entityName === 'Customer' ? 'CUSTOMER' : 'ITEM',
+        fromId,
+      })
+      .execute();
+    result.partnerRecords = linked.affected ?? 0;
     // Orders keep these ids inside JSON: find candidates by the id's text, then rewrite the ones that really hold it.
     const column = entityName === 'Customer' ? 'customer' : 'lines';
     const field = entityName === 'Customer' ? 'quickbooksId' : 'quickbooksItemId';
@@ -356,7 +371,7 @@ export interface TransactionChange {
   object?: QuickBooksEntity;
 }
 
-/** Orders of the connection posted as these transactions. */
+/** Orders of the connection posted as these transactions (by the indexed `postedTransactionId`). */
 export async function ordersPostedAs(
   manager: EntityManager,
   connectionId: string,
@@ -366,9 +381,9 @@ export async function ordersPostedAs(
   const kind = ORDER_TRANSACTIONS[entityName];
   if (!kind || ids.length === 0) return [];
   const out: OrderEntity[] = [];
-  for (let i = 0; i < ids.length; i += 50) {
-    const slice = ids.slice(i, i + 50);
-    const query = manager
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const slice = [...new Set(ids.slice(i, i + CHUNK))];
+    const orders = await manager
       .getRepository(OrderEntity)
       .createQueryBuilder('o')
       .select([
@@ -379,16 +394,37 @@ export async function ordersPostedAs(
         'o.postedTransaction',
         'o.sentAt',
         'o.postedAt',
+        'o.lastError',
       ])
-      .where('o.connectionId = :connectionId AND o.postedTransaction IS NOT NULL', { connectionId });
-    const likes = slice.map((_, n) => `o.postedTransaction LIKE :p${n}`).join(' OR ');
-    query.andWhere(`(${likes})`, Object.fromEntries(slice.map((id, n) => [`p${n}`, `%"id":"${id}"%`])));
-    const wanted = new Set(slice);
-    for (const order of await query.getMany()) {
-      if (order.postedTransaction?.kind === kind && wanted.has(order.postedTransaction.id)) out.push(order);
-    }
+      .where('o.connectionId = :connectionId AND o.postedTransactionId IN (:...ids)', {
+        connectionId,
+        ids: slice,
+      })
+      .getMany();
+    // SalesReceipt and Invoice ids are separate sequences in QuickBooks: the kind tells them apart.
+    for (const order of orders) if (order.postedTransaction?.kind === kind) out.push(order);
   }
   return out;
+}
+
+/**
+ * How a posted transaction, as QuickBooks now has it, differs from what the gateway posted: deleted (CDC's
+ * `status: "Deleted"`), voided (QuickBooks keeps a voided sales form with zero totals and "Voided" in PrivateNote) or
+ * edited (a SyncToken above the one the gateway stored). Only an order at rest counts: not while it is being sent or
+ * undone (those changes are the gateway's own).
+ */
+export function transactionChangeOf(
+  order: Pick<OrderEntity, 'status' | 'sentAt' | 'postedTransaction'>,
+  object: QuickBooksEntity,
+): TransactionChange['change'] | null {
+  if (object.status === 'Deleted') return 'DELETED';
+  const posted = order.postedTransaction;
+  if (!posted || order.status !== 'POSTED' || order.sentAt !== null) return null;
+  const note = typeof object.PrivateNote === 'string' ? object.PrivateNote : '';
+  const zeroed = Number(object.TotalAmt ?? NaN) === 0 && Number(posted.totalAmount ?? 0) !== 0;
+  if (/^Voided\b/.test(note) || zeroed) return 'VOIDED';
+  if (Number(object.SyncToken) > Number(posted.syncToken ?? -1)) return 'EDITED';
+  return null;
 }
 
 const WORDS: Record<TransactionChange['change'], string> = {

@@ -4,6 +4,7 @@
  * TaxRate, transactions, changes older than CDC's window). Never one GET per change.
  */
 import type { QuickBooksClient, QuickBooksEntity } from '../../quickbooks';
+import type { CoverageRead } from './inbound-coverage';
 
 /** Entities CDC answers for (Intuit's list excludes TaxCode, TaxRate, TaxAgency, JournalCode, TimeActivity). */
 export const CDC_ENTITIES = new Set([
@@ -41,6 +42,8 @@ export interface FetchWant {
   ids: Set<string>;
   /** The oldest change time known for this entity (null: unknown, so no CDC for it). */
   since: Date | null;
+  /** Where a CDC read for it may start instead (ms): the end of what earlier reads covered. */
+  cdcSince?: number;
 }
 
 export interface FetchResult {
@@ -49,6 +52,8 @@ export interface FetchResult {
   calls: number;
   /** Entities whose CDC answer was cut at 1,000 without progress (callers re-import those). */
   truncated: Set<string>;
+  /** What each entity's CDC reads cover (for `CdcCoverage`). */
+  reads: CoverageRead[];
 }
 
 /** CDC for `entities` since `since`, paging each entity on past CDC's 1,000 per answer. */
@@ -59,6 +64,7 @@ export async function cdcAll(
 ): Promise<FetchResult> {
   const objects = new Map<string, QuickBooksEntity[]>(entities.map((e) => [e, []]));
   const truncated = new Set<string>();
+  const answeredAt = new Map<string, number>();
   let calls = 0;
   let round = entities.map((entity) => ({ entity, since }));
   while (round.length > 0) {
@@ -69,19 +75,31 @@ export async function cdcAll(
     const next: typeof round = [];
     for (const [from, group] of groups) {
       calls++;
+      // Without QuickBooks' own time on the answer, our clock a little before the call stands in for it.
+      const asked = Date.now() - 5000;
       const answer = await client.cdc(group, new Date(from));
+      const time = answer.time ? Date.parse(answer.time) : NaN;
       for (const entity of group) {
         const items = answer.entities[entity] ?? [];
         objects.get(entity)!.push(...items);
+        answeredAt.set(entity, Number.isNaN(time) ? asked : time);
         if (items.length < CDC_PAGE) continue;
+        // Oldest first and cut at 1,000: complete only before the last item's second.
         const last = Math.max(...items.map(lastUpdatedMs));
+        answeredAt.set(entity, last);
         if (!(last > from)) truncated.add(entity);
         else next.push({ entity, since: new Date(last) });
       }
     }
     round = next;
   }
-  return { objects, calls, truncated };
+  const reads: CoverageRead[] = entities.map((entity) => ({
+    entity,
+    since: since.getTime(),
+    answeredAt: answeredAt.get(entity) ?? since.getTime(),
+    objects: objects.get(entity)!.map((o) => [String(o.Id), lastUpdatedMs(o)]),
+  }));
+  return { objects, calls, truncated, reads };
 }
 
 const lastUpdatedMs = (object: QuickBooksEntity): number => {
@@ -113,7 +131,8 @@ export async function queryByIds(
 
 /**
  * The current state of every wanted object: CDC for the CDC-capable entities whose oldest change is inside CDC's
- * window (one call for all of them), then `Id IN` queries for wanted ids CDC did not return.
+ * window (one call for all of them, from the earliest `cdcSince`, else a second before the oldest change), then
+ * `Id IN` queries for wanted ids CDC did not return.
  */
 export async function fetchChanged(
   client: QuickBooksClient,
@@ -122,14 +141,17 @@ export async function fetchChanged(
 ): Promise<FetchResult> {
   const objects = new Map<string, QuickBooksEntity[]>();
   const truncated = new Set<string>();
+  const reads: CoverageRead[] = [];
   let calls = 0;
   const viaCdc = [...wants].filter(
     ([entity, want]) =>
       CDC_ENTITIES.has(entity) && want.since !== null && want.since.getTime() > nowMs - CDC_SAFE_WINDOW_MS,
   );
   if (viaCdc.length > 0) {
-    // One second earlier than the oldest change: CDC compares whole seconds.
-    const since = new Date(Math.min(...viaCdc.map(([, want]) => want.since!.getTime())) - 1000);
+    // One second earlier than the oldest change (CDC compares whole seconds), unless a caller chained it on.
+    const since = new Date(
+      Math.min(...viaCdc.map(([, want]) => want.cdcSince ?? want.since!.getTime() - 1000)),
+    );
     const answer = await cdcAll(
       client,
       viaCdc.map(([entity]) => entity),
@@ -138,6 +160,7 @@ export async function fetchChanged(
     calls += answer.calls;
     for (const [entity, items] of answer.objects) objects.set(entity, items);
     for (const entity of answer.truncated) truncated.add(entity);
+    reads.push(...answer.reads);
   }
   for (const [entity, want] of wants) {
     const have = new Set((objects.get(entity) ?? []).map((o) => String(o.Id)));
@@ -147,5 +170,5 @@ export async function fetchChanged(
     calls += answer.calls;
     objects.set(entity, [...(objects.get(entity) ?? []), ...answer.objects]);
   }
-  return { objects, calls, truncated };
+  return { objects, calls, truncated, reads };
 }
