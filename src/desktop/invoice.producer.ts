@@ -21,7 +21,13 @@ import { desktopCustomerName, desktopItemName, nameKey, transactionAdd } from '.
 import { isError, statusError, text, type QbObject } from './qbxml';
 import type { ReferenceService } from '../services/reference.service';
 import type { SyncLogService } from '../services/sync-log.service';
-import type { DesktopAnswer, DesktopProducer, DesktopQueue, NewDesktopRequest } from './request-queue';
+import {
+  insertOnce,
+  type DesktopAnswer,
+  type DesktopProducer,
+  type DesktopQueue,
+  type NewDesktopRequest,
+} from './request-queue';
 
 const PRODUCER = 'SEND_INVOICES';
 const TRANSIENT = new Set([3170, 3175, 3231]);
@@ -62,7 +68,8 @@ export class DesktopInvoiceProducer implements DesktopProducer {
   }
 
   async plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
-    if ((await this.queue.ofBatch(batch.id, [...RESOLVE, 'post', 'lookup'])).length > 0) return;
+    if ((await this.queue.ofBatch(batch.id, [...RESOLVE, 'post', 'lookup'])).length > 0)
+      return this.resume(batch, connection);
     const settings = settingsOf(connection);
     const index = await this.lists.index(connection);
     const customers = new Map<string, { name: string; order: OrderEntity }>();
@@ -88,16 +95,17 @@ export class DesktopInvoiceProducer implements DesktopProducer {
       }
     }
     const { requests, unbuildable } = this.lists.stageOne(PRODUCER, batch.id, customers, items, settings);
-    try {
-      await this.dataSource.transaction((manager) =>
-        this.queue.add(manager, connection, [...requests, ...unbuildable]),
-      );
-    } catch (error) {
-      if (/duplicate|unique/i.test(String((error as Error).message))) return; // a concurrent plan won
-      throw error;
-    }
-    await this.ledger.recordFailed(batch, failures);
-    if (requests.length === 0) await this.planSends(batch.id, connection);
+    const inserted = await insertOnce(this.dataSource, async (manager) => {
+      await this.queue.add(manager, connection, [...requests, ...unbuildable]);
+      await this.ledger.recordFailed(batch, failures, manager);
+    });
+    if (inserted && requests.length === 0) await this.planSends(batch.id, connection);
+  }
+
+  /** A batch planned before: stage two once stage one is settled, the batch finished once every item is (idempotent). */
+  private async resume(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
+    if (await this.queue.open(batch.id, RESOLVE)) return;
+    await this.planSends(batch.id, connection);
   }
 
   /** Stage two: one InvoiceAdd per invoice still waiting (a look-up first for one sent before without an answer). */
@@ -152,20 +160,16 @@ export class DesktopInvoiceProducer implements DesktopProducer {
           failures.push({ entry, error: error as Error });
         }
       }
-      let ids: string[] = [];
-      try {
-        if (requests.length)
-          ids = await this.dataSource.transaction((m) => this.queue.add(m, connection, requests));
-      } catch (error) {
-        if (/duplicate|unique/i.test(String((error as Error).message))) return;
-        throw error;
-      }
-      const unknown = requests.flatMap((r, i) => (r.status === 'LOST' ? [{ ...r, id: ids[i] }] : []));
-      if (unknown.length)
-        await this.dataSource.transaction((m) => this.queue.add(m, connection, lookups(unknown)));
-      await this.ledger.recordFailed(batch, failures);
+      // The requests, the look-ups of those sent before without an answer and the failures: one commit.
+      const inserted = await insertOnce(this.dataSource, async (manager) => {
+        const ids = await this.queue.add(manager, connection, requests);
+        const unknown = requests.flatMap((r, i) => (r.status === 'LOST' ? [{ ...r, id: ids[i] }] : []));
+        await this.queue.add(manager, connection, lookups(unknown));
+        await this.ledger.recordFailed(batch, failures, manager);
+      });
+      if (!inserted) return;
     }
-    await this.finishIfDone(batchId);
+    await this.batches.finishIfDone(batchId);
   }
 
   /** The durable record: invoices whose InvoiceAdd may now happen get `sentAt` in the claim's commit. */
@@ -192,7 +196,7 @@ export class DesktopInvoiceProducer implements DesktopProducer {
     for (const batchId of new Set(answers.map((a) => a.request.batchId!))) {
       if (resolving.some((a) => a.request.batchId === batchId) && !(await this.queue.open(batchId, RESOLVE)))
         await this.planSends(batchId, connection);
-      await this.finishIfDone(batchId);
+      await this.batches.finishIfDone(batchId);
     }
   }
 
@@ -247,6 +251,7 @@ export class DesktopInvoiceProducer implements DesktopProducer {
           failed.push({ entry, error: quickBooksError(statusError(response)), requestId: request.id });
       }
     }
+    // The answers and what they mean for the invoices in one commit: a crash leaves them SENT, to be looked up.
     await this.dataSource.transaction(async (manager) => {
       for (const request of retry) await this.queue.settle(manager, request, 'PENDING');
       for (const s of settled)
@@ -254,9 +259,9 @@ export class DesktopInvoiceProducer implements DesktopProducer {
           statusCode: s.code,
           statusMessage: s.message,
         });
+      await this.ledger.recordSent(batch, sent, 'CREATE', manager);
+      await this.ledger.recordFailed(batch, failed, manager);
     });
-    await this.ledger.recordSent(batch, sent, 'CREATE');
-    await this.ledger.recordFailed(batch, failed);
   }
 
   /** A look-up after lost answers: an invoice found with its number and marker is adopted; the others are sent again. */
@@ -274,19 +279,17 @@ export class DesktopInvoiceProducer implements DesktopProducer {
         return;
       }
       // Still unknown: the invoices fail but keep sentAt (a retryable error), so sending again looks them up first.
-      await this.dataSource.transaction((m) =>
-        this.queue.settle(m, request, 'FAILED', {
+      const failures = lost.flatMap((r) => {
+        const entry = entries.get(r.entityKey!);
+        return entry ? [{ entry, error: quickBooksError(statusError(response), 'RETRYABLE') }] : [];
+      });
+      await this.dataSource.transaction(async (manager) => {
+        await this.queue.settle(manager, request, 'FAILED', {
           statusCode: response.statusCode,
           statusMessage: response.statusMessage,
-        }),
-      );
-      await this.ledger.recordFailed(
-        batch,
-        lost.flatMap((r) => {
-          const entry = entries.get(r.entityKey!);
-          return entry ? [{ entry, error: quickBooksError(statusError(response), 'RETRYABLE') }] : [];
-        }),
-      );
+        });
+        await this.ledger.recordFailed(batch, failures, manager);
+      });
       return;
     }
     const adopted: Parameters<InvoiceLedger['recordSent']>[1] = [];
@@ -314,11 +317,12 @@ export class DesktopInvoiceProducer implements DesktopProducer {
           context: row.context,
         });
     }
+    // Settled, sent again and adopted in one commit: a crash in between would strand the adopted invoices.
     await this.dataSource.transaction(async (manager) => {
       await this.queue.settle(manager, request, 'DONE', { statusCode: response.statusCode });
       await this.queue.add(manager, connection, again);
+      await this.ledger.recordSent(batch, adopted, 'MATCH', manager);
     });
-    await this.ledger.recordSent(batch, adopted, 'MATCH');
   }
 
   /** An InvoiceRet as the ledger records it (QuickBooks Online's field names). */
@@ -357,14 +361,6 @@ export class DesktopInvoiceProducer implements DesktopProducer {
     for await (const window of this.ledger.windows(batchId))
       for (const entry of window) if (wanted.has(entry.invoice.id)) out.set(entry.invoice.id, entry);
     return out;
-  }
-
-  private async finishIfDone(batchId: string): Promise<void> {
-    const batch = await this.batches.findById(batchId);
-    if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
-    if ((await this.batches.pendingItemsAfter(batchId, -1, 1)).length > 0) return;
-    if (batch.status === 'QUEUED') await this.batches.start(batchId);
-    await this.batches.finish(batchId);
   }
 }
 

@@ -26,7 +26,13 @@ import {
 } from './mapper';
 import { isError, statusError, text, type QbObject } from './qbxml';
 import { DesktopListResolver, RESOLVE } from './list-resolver';
-import type { DesktopAnswer, DesktopProducer, DesktopQueue, NewDesktopRequest } from './request-queue';
+import {
+  insertOnce,
+  type DesktopAnswer,
+  type DesktopProducer,
+  type DesktopQueue,
+  type NewDesktopRequest,
+} from './request-queue';
 
 const PRODUCER = 'POST_ORDERS';
 /** QuickBooks' "busy, try again" answers: sent again this many times. */
@@ -91,7 +97,8 @@ export class DesktopPostingProducer implements DesktopProducer {
 
   /** Stage one: adds for the customers and items the mirror does not have (stage two at once if none). */
   async plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
-    if ((await this.queue.ofBatch(batch.id, [...RESOLVE, 'post', 'lookup'])).length > 0) return;
+    if ((await this.queue.ofBatch(batch.id, [...RESOLVE, 'post', 'lookup'])).length > 0)
+      return this.resume(batch, connection);
     const settings = settingsOf(connection);
     const index = await this.lists.index(connection);
     const customers = new Map<string, { name: string; order: OrderEntity }>();
@@ -116,12 +123,20 @@ export class DesktopPostingProducer implements DesktopProducer {
       }
     }
     const { requests, unbuildable } = this.lists.stageOne(PRODUCER, batch.id, customers, items, settings);
-    const inserted = await this.insertOnce(connection, requests);
-    if (!inserted) return;
-    await this.recordFailures(batch.id, connection, failures);
-    if (unbuildable.length)
-      await this.dataSource.transaction((manager) => this.queue.add(manager, connection, unbuildable));
-    if (requests.length === 0) await this.planPosts(batch.id, connection);
+    const inserted = await insertOnce(this.dataSource, async (manager) => {
+      await this.queue.add(manager, connection, [...requests, ...unbuildable]);
+      await this.recordFailures(batch.id, connection, failures, manager);
+    });
+    if (inserted && requests.length === 0) await this.planPosts(batch.id, connection);
+  }
+
+  /**
+   * A batch planned before: whatever a crash between two commits left undone is done now (stage two once stage one
+   * is settled, the batch finished once every item is). Idempotent, so every Web Connector sign-in runs it.
+   */
+  private async resume(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
+    if (await this.queue.open(batch.id, RESOLVE)) return;
+    await this.planPosts(batch.id, connection);
   }
 
   /** Stage two: one transaction request per order still waiting, on the customers and items stage one settled. */
@@ -193,14 +208,16 @@ export class DesktopPostingProducer implements DesktopProducer {
           failures.push({ order, seq, error: stored, unknown: false });
         }
       }
-      const ids = requests.length ? await this.insertOnce(connection, requests) : [];
-      if (!ids) return;
-      const unknown = requests.flatMap((r, i) => (r.status === 'LOST' ? [{ ...r, id: ids[i] }] : []));
-      if (unknown.length)
-        await this.dataSource.transaction((m) => this.queue.add(m, connection, lookups(unknown)));
-      await this.recordFailures(batchId, connection, failures);
+      // The requests, the look-ups of those sent before without an answer and the failures: one commit.
+      const inserted = await insertOnce(this.dataSource, async (manager) => {
+        const ids = await this.queue.add(manager, connection, requests);
+        const unknown = requests.flatMap((r, i) => (r.status === 'LOST' ? [{ ...r, id: ids[i] }] : []));
+        await this.queue.add(manager, connection, lookups(unknown));
+        await this.recordFailures(batchId, connection, failures, manager);
+      });
+      if (!inserted) return;
     }
-    await this.finishIfDone(batchId);
+    await this.batches.finishIfDone(batchId);
   }
 
   // ------------------------------------------------------------------------------------------------ sending
@@ -239,7 +256,7 @@ export class DesktopPostingProducer implements DesktopProducer {
     for (const batchId of new Set(answers.map((a) => a.request.batchId!))) {
       if (resolving.some((a) => a.request.batchId === batchId) && !(await this.queue.open(batchId, RESOLVE)))
         await this.planPosts(batchId, connection);
-      await this.finishIfDone(batchId);
+      await this.batches.finishIfDone(batchId);
     }
   }
 
@@ -290,6 +307,7 @@ export class DesktopPostingProducer implements DesktopProducer {
         });
       }
     }
+    // The answers and what they mean for the orders in one commit: a crash leaves them SENT, to be looked up.
     await this.dataSource.transaction(async (manager) => {
       for (const request of retry) await this.queue.settle(manager, request, 'PENDING');
       for (const r of recorded)
@@ -303,9 +321,9 @@ export class DesktopPostingProducer implements DesktopProducer {
           statusMessage: f.error.message,
           result: { error: f.error },
         });
+      await this.recordPosted(connection, recorded, manager);
+      await this.recordFailures(answers[0].request.batchId!, connection, failed, manager);
     });
-    await this.recordPosted(connection, recorded);
-    await this.recordFailures(answers[0].request.batchId!, connection, failed);
   }
 
   /** A look-up after lost answers: this order's live transaction is adopted; the others are sent again. */
@@ -321,29 +339,18 @@ export class DesktopPostingProducer implements DesktopProducer {
       }
       // Still unknown: the orders fail but keep sentAt, so posting them again looks them up first.
       const orders = await this.orders(lost.map((r) => r.entityKey!));
-      await this.dataSource.transaction((m) =>
-        this.queue.settle(m, request, 'FAILED', {
+      const failures = lost.flatMap((r) => {
+        const order = orders.get(r.entityKey!);
+        const seq = (r.context as unknown as PostContext).seq;
+        return order ? [{ order, seq, error: statusError(response), unknown: true }] : [];
+      });
+      await this.dataSource.transaction(async (manager) => {
+        await this.queue.settle(manager, request, 'FAILED', {
           statusCode: response.statusCode,
           statusMessage: response.statusMessage,
-        }),
-      );
-      await this.recordFailures(
-        request.batchId!,
-        connection,
-        lost.flatMap((r) => {
-          const order = orders.get(r.entityKey!);
-          return order
-            ? [
-                {
-                  order,
-                  seq: (r.context as unknown as PostContext).seq,
-                  error: statusError(response),
-                  unknown: true,
-                },
-              ]
-            : [];
-        }),
-      );
+        });
+        await this.recordFailures(request.batchId!, connection, failures, manager);
+      });
       return;
     }
     const entity = entityName(request.type);
@@ -382,74 +389,77 @@ export class DesktopPostingProducer implements DesktopProducer {
         });
       }
     }
+    // Settled, sent again and adopted in one commit: a crash in between would strand the adopted orders.
     await this.dataSource.transaction(async (manager) => {
       await this.queue.settle(manager, request, 'DONE', { statusCode: response.statusCode });
       await this.queue.add(manager, connection, again);
+      await this.recordPosted(connection, adopted, manager);
     });
     if (adopted.length)
       this.logger.info(
         { connectionId: connection.id, adopted: adopted.length },
         'found transactions already in QuickBooks Desktop',
       );
-    await this.recordPosted(connection, adopted);
   }
 
   // ------------------------------------------------------------------------------------------------ recording
 
   /** Orders now in QuickBooks: POSTED (fenced on the batch), batch item SUCCEEDED, a sync log with the status code. */
-  private async recordPosted(connection: ConnectionEntity, results: Recorded[]): Promise<void> {
+  private async recordPosted(
+    connection: ConnectionEntity,
+    results: Recorded[],
+    manager: EntityManager,
+  ): Promise<void> {
     for (const batchId of new Set(results.map((r) => r.request.batchId!))) {
       const group = results.filter((r) => r.request.batchId === batchId && r.order.status !== 'POSTED');
       if (group.length === 0) continue;
       const now = toDbTime(this.dialect, new Date());
-      await this.dataSource.transaction(async (manager) => {
-        await updateEach(
-          manager,
-          'orders',
-          'id',
-          group,
-          (r) => r.order.id,
-          {
-            postedTransaction: (r) => JSON.stringify(r.posted),
-            postedTransactionId: (r) => r.posted.id,
-            customer: (r) =>
-              JSON.stringify(
-                r.context ? { ...r.order.customer, quickbooksId: r.context.customerId } : r.order.customer,
-              ),
-            lines: (r) =>
-              JSON.stringify(
-                r.context
-                  ? r.order.lines.map((line) => ({
-                      ...line,
-                      quickbooksItemId: r.context!.itemIds[nameKey(desktopItemName(line))] ?? null,
-                    }))
-                  : r.order.lines,
-              ),
-          },
-          { status: 'POSTED', sentAt: null, lastError: null, postedAt: now, updatedAt: now },
-          { sql: '`postingBatchId` = ?', params: [batchId] },
-        );
-        await this.batches.recordItems(
-          batchId,
-          group.map((r) => ({ seq: r.seq, status: 'SUCCEEDED' as const, quickbooksId: r.posted.id })),
-          manager,
-        );
-        await this.syncLogs.recordIn(
-          manager,
-          group.map((r) => ({
-            ...this.orderLog(connection, batchId, r.order),
-            action: r.action,
-            status: 'SUCCEEDED' as const,
-            quickbooksId: r.posted.id,
-            code: '0',
-            requestId: r.request.id,
-            message:
-              r.action === 'MATCH'
-                ? `found ${r.posted.kind === 'INVOICE' ? 'Invoice' : 'SalesReceipt'} ${r.posted.docNumber ?? r.posted.id} already in QuickBooks; not sent again`
-                : (r.message ?? null),
-          })),
-        );
-      });
+      await updateEach(
+        manager,
+        'orders',
+        'id',
+        group,
+        (r) => r.order.id,
+        {
+          postedTransaction: (r) => JSON.stringify(r.posted),
+          postedTransactionId: (r) => r.posted.id,
+          customer: (r) =>
+            JSON.stringify(
+              r.context ? { ...r.order.customer, quickbooksId: r.context.customerId } : r.order.customer,
+            ),
+          lines: (r) =>
+            JSON.stringify(
+              r.context
+                ? r.order.lines.map((line) => ({
+                    ...line,
+                    quickbooksItemId: r.context!.itemIds[nameKey(desktopItemName(line))] ?? null,
+                  }))
+                : r.order.lines,
+            ),
+        },
+        { status: 'POSTED', sentAt: null, lastError: null, postedAt: now, updatedAt: now },
+        { sql: '`postingBatchId` = ?', params: [batchId] },
+      );
+      await this.batches.recordItems(
+        batchId,
+        group.map((r) => ({ seq: r.seq, status: 'SUCCEEDED' as const, quickbooksId: r.posted.id })),
+        manager,
+      );
+      await this.syncLogs.recordIn(
+        manager,
+        group.map((r) => ({
+          ...this.orderLog(connection, batchId, r.order),
+          action: r.action,
+          status: 'SUCCEEDED' as const,
+          quickbooksId: r.posted.id,
+          code: '0',
+          requestId: r.request.id,
+          message:
+            r.action === 'MATCH'
+              ? `found ${r.posted.kind === 'INVOICE' ? 'Invoice' : 'SalesReceipt'} ${r.posted.docNumber ?? r.posted.id} already in QuickBooks; not sent again`
+              : (r.message ?? null),
+        })),
+      );
     }
   }
 
@@ -458,39 +468,38 @@ export class DesktopPostingProducer implements DesktopProducer {
     batchId: string,
     connection: ConnectionEntity,
     failures: Failed[],
+    manager: EntityManager,
   ): Promise<void> {
     if (failures.length === 0) return;
     const now = toDbTime(this.dialect, new Date());
-    await this.dataSource.transaction(async (manager) => {
-      for (const unknown of [true, false]) {
-        await updateEach(
-          manager,
-          'orders',
-          'id',
-          failures.filter((f) => f.unknown === unknown),
-          (f) => f.order.id,
-          { lastError: (f) => JSON.stringify(f.error) },
-          { status: 'FAILED', updatedAt: now, ...(unknown ? {} : { sentAt: null }) },
-          { sql: '`postingBatchId` = ?', params: [batchId] },
-        );
-      }
-      await this.batches.recordItems(
-        batchId,
-        failures.map((f) => ({ seq: f.seq, status: 'FAILED' as const, error: f.error })),
+    for (const unknown of [true, false]) {
+      await updateEach(
         manager,
+        'orders',
+        'id',
+        failures.filter((f) => f.unknown === unknown),
+        (f) => f.order.id,
+        { lastError: (f) => JSON.stringify(f.error) },
+        { status: 'FAILED', updatedAt: now, ...(unknown ? {} : { sentAt: null }) },
+        { sql: '`postingBatchId` = ?', params: [batchId] },
       );
-      await this.syncLogs.recordIn(
-        manager,
-        failures.map((f) => ({
-          ...this.orderLog(connection, batchId, f.order),
-          action: 'CREATE' as const,
-          status: 'FAILED' as const,
-          code: f.error.code,
-          message: f.error.message,
-          requestId: f.requestId ?? null,
-        })),
-      );
-    });
+    }
+    await this.batches.recordItems(
+      batchId,
+      failures.map((f) => ({ seq: f.seq, status: 'FAILED' as const, error: f.error })),
+      manager,
+    );
+    await this.syncLogs.recordIn(
+      manager,
+      failures.map((f) => ({
+        ...this.orderLog(connection, batchId, f.order),
+        action: 'CREATE' as const,
+        status: 'FAILED' as const,
+        code: f.error.code,
+        message: f.error.message,
+        requestId: f.requestId ?? null,
+      })),
+    );
   }
 
   private orderLog(
@@ -509,27 +518,7 @@ export class DesktopPostingProducer implements DesktopProducer {
     };
   }
 
-  private async finishIfDone(batchId: string): Promise<void> {
-    const batch = await this.batches.findById(batchId);
-    if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
-    if ((await this.batches.pendingItemsAfter(batchId, -1, 1)).length === 0)
-      await this.batches.finish(batchId);
-  }
-
   // ------------------------------------------------------------------------------------------------ helpers
-
-  /** Inserts planned requests once (their ids): a concurrent planner's identical plan is refused by the dedupe keys. */
-  private async insertOnce(
-    connection: ConnectionEntity,
-    requests: NewDesktopRequest[],
-  ): Promise<string[] | false> {
-    try {
-      return await this.dataSource.transaction((manager) => this.queue.add(manager, connection, requests));
-    } catch (error) {
-      if (/duplicate|unique/i.test(String((error as Error).message))) return false;
-      throw error;
-    }
-  }
 
   private async *windows(batchId: string): AsyncGenerator<Array<{ order: OrderEntity; seq: number }>> {
     let afterSeq = -1;

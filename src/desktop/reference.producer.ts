@@ -57,7 +57,9 @@ export class DesktopReferenceProducer implements DesktopProducer {
   ) {}
 
   async plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
-    if ((await this.queue.ofBatch(batch.id, ['import'])).length > 0) return;
+    // Planned before: only the finish a crash may have cut off is left to do here.
+    if ((await this.queue.ofBatch(batch.id, ['import'])).length > 0)
+      return this.finishIfDone(batch.id, connection);
     const requests: NewDesktopRequest[] = [];
     for (const item of await this.batches.pendingItems(batch.id)) {
       const type = item.entityId as ReferenceType;
@@ -196,10 +198,8 @@ export class DesktopReferenceProducer implements DesktopProducer {
   }
 
   private async finishIfDone(batchId: string, connection: ConnectionEntity): Promise<void> {
-    const batch = await this.batches.findById(batchId);
-    if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
-    if ((await this.batches.pendingItemsAfter(batchId, -1, 1)).length > 0) return;
-    const finished = await this.batches.finish(batchId);
+    const finished = await this.batches.finishIfDone(batchId);
+    if (!finished) return;
     if (finished.succeeded > 0) {
       await this.dataSource
         .getRepository(ConnectionEntity)

@@ -78,6 +78,23 @@ const COLUMNS = [
 ] as const;
 const INSERT_CHUNK = 200;
 
+/**
+ * Commits planned requests and what goes with them once: a concurrent planner's identical plan is refused by the
+ * dedupe keys (false, nothing written).
+ */
+export async function insertOnce(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<void>,
+): Promise<boolean> {
+  try {
+    await dataSource.transaction(work);
+    return true;
+  } catch (error) {
+    if (/duplicate|unique/i.test(String((error as Error).message))) return false;
+    throw error;
+  }
+}
+
 /** The durable request queue of DESKTOP connections (`desktop_requests`). */
 export class DesktopQueue {
   private readonly dialect: Dialect;

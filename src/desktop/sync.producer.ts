@@ -77,7 +77,11 @@ export class DesktopSyncProducer implements DesktopProducer {
   // ------------------------------------------------------------------------------------------------ planning
 
   async plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
-    if ((await this.queue.ofBatch(batch.id, PURPOSES)).length > 0) return;
+    // Planned before: only the finish a crash may have cut off is left to do here.
+    if ((await this.queue.ofBatch(batch.id, PURPOSES)).length > 0) {
+      await this.batches.finishIfDone(batch.id);
+      return;
+    }
     const items = await this.batches.pendingItems(batch.id);
     const pendingIds = items.filter((i) => i.entityId.startsWith('pen_')).map((i) => i.entityId);
     const pendings = new Map(
@@ -163,7 +167,7 @@ export class DesktopSyncProducer implements DesktopProducer {
       if (/duplicate|unique/i.test(String((error as Error).message))) return;
       throw error;
     }
-    if (requests.length === 0) await this.finishIfDone(batch.id);
+    if (requests.length === 0) await this.batches.finishIfDone(batch.id);
   }
 
   /** Mods and reads are sent again as they are (a second add answers 3100 and is adopted; a stale mod 3200). */
@@ -213,7 +217,8 @@ export class DesktopSyncProducer implements DesktopProducer {
           mirrorObject(outcome.mirror.retName, outcome.mirror.ret),
         ]);
     }
-    for (const batchId of new Set(answers.map((a) => a.request.batchId!))) await this.finishIfDone(batchId);
+    for (const batchId of new Set(answers.map((a) => a.request.batchId!)))
+      await this.batches.finishIfDone(batchId);
   }
 
   private decide(
@@ -577,13 +582,5 @@ export class DesktopSyncProducer implements DesktopProducer {
         manager,
       );
     });
-  }
-
-  private async finishIfDone(batchId: string): Promise<void> {
-    const batch = await this.batches.findById(batchId);
-    if (!batch || ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'].includes(batch.status)) return;
-    if ((await this.batches.pendingItemsAfter(batchId, -1, 1)).length > 0) return;
-    if (batch.status === 'QUEUED') await this.batches.start(batchId);
-    await this.batches.finish(batchId);
   }
 }

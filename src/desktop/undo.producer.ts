@@ -38,7 +38,11 @@ export class DesktopUndoProducer implements DesktopProducer {
   ) {}
 
   async plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> {
-    if ((await this.queue.ofBatch(batch.id, ['undo'])).length > 0) return;
+    // Planned before: only the finish a crash may have cut off is left to do here.
+    if ((await this.queue.ofBatch(batch.id, ['undo'])).length > 0) {
+      await this.batches.finishIfDone(batch.id);
+      return;
+    }
     const mode = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings }.undoMode;
     const items = await this.batches.pendingItems(batch.id);
     const orders = await this.dataSource
@@ -138,10 +142,8 @@ export class DesktopUndoProducer implements DesktopProducer {
         ]);
       });
     }
-    for (const batchId of new Set(answers.map((a) => a.request.batchId!))) {
-      if ((await this.batches.pendingItemsAfter(batchId, -1, 1)).length === 0)
-        await this.batches.finish(batchId);
-    }
+    for (const batchId of new Set(answers.map((a) => a.request.batchId!)))
+      await this.batches.finishIfDone(batchId);
   }
 
   /** A delete or void sent again is harmless (3120 when already deleted; voiding twice changes nothing). */

@@ -320,6 +320,15 @@ export class BatchService {
     await this.finish(batchId, error);
   }
 
+  /** Closes the batch once no item is pending (started first if it never was); the closed batch, or undefined. */
+  async finishIfDone(batchId: string): Promise<SyncBatchEntity | undefined> {
+    const batch = await this.findById(batchId);
+    if (!batch || isTerminal(batch.status)) return undefined;
+    if ((await this.pendingItemsAfter(batchId, -1, 1)).length > 0) return undefined;
+    if (batch.status === 'QUEUED') await this.start(batchId);
+    return this.finish(batchId);
+  }
+
   /** Closes the batch: COMPLETED, COMPLETED_WITH_ERRORS when some item failed, or FAILED with an error. */
   async finish(batchId: string, failure?: StoredSyncError): Promise<SyncBatchEntity> {
     return this.inOrder(batchId, async () => {

@@ -1,4 +1,6 @@
+import { DesktopQueue } from '../../src/desktop';
 import { SyncBatchEntity } from '../../src/entities';
+import { BatchService } from '../../src/services/batch.service';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { collect, wsClient } from '../support/connect';
@@ -241,6 +243,64 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
       { b: second },
     );
     expect(logs.data!.syncLogs.edges.map((e) => e.node.action)).toEqual(['MATCH']);
+  }, 120_000);
+
+  it('finishes a batch the gateway died in between two commits, posting each order once', async () => {
+    const desktop = await connectDesktop(t, key, 'Crashy');
+    const { company, connector } = desktopWebConnector(t.url, desktop, { companyName: 'Crash Co' });
+    await connector.runUntilIdle();
+    await desktopSettings(t, key, desktop.connectionId);
+    const orders = await upsertOrders(
+      t,
+      key,
+      desktop.connectionId,
+      buildOrders(12, { prefix: 'CR', customers: 3, skus: 2 }),
+    );
+    const batchId = await post(orders.map((o) => o.id));
+    await until(async () => (await pending(desktop.connectionId)) > 0);
+
+    // 1. The gateway dies after recording the new customers and items, just before it queues the receipts.
+    const original = DesktopQueue.prototype.open;
+    let died = false;
+    const open = jest.spyOn(DesktopQueue.prototype, 'open').mockImplementation(async function (
+      this: DesktopQueue,
+      ...args: Parameters<DesktopQueue['open']>
+    ) {
+      const stillOpen = await original.apply(this, args);
+      if (stillOpen || died) return stillOpen;
+      died = true;
+      throw new Error('the gateway died here');
+    });
+    try {
+      expect((await connector.run()).outcome).toBe('error');
+    } finally {
+      open.mockRestore();
+    }
+    expect(died).toBe(true);
+    expect(await pending(desktop.connectionId)).toBe(0);
+    // 2. The receipts' answer is lost (QuickBooks created them) ...
+    connector.setFaults({ loseResponses: 1 });
+    expect((await connector.run()).outcome).toBe('lost-response');
+    expect(company.transactions('SalesReceipt')).toHaveLength(12);
+    // 3. ... and the gateway dies again while it records what the look-up found.
+    const record = jest
+      .spyOn(BatchService.prototype, 'recordItems')
+      .mockRejectedValueOnce(new Error('the gateway died here'));
+    try {
+      expect((await connector.run()).outcome).toBe('error');
+    } finally {
+      record.mockRestore();
+    }
+
+    await connector.runUntilIdle();
+    expect(await batch(batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 12, failed: 0 });
+    expect(company.transactions('SalesReceipt')).toHaveLength(12);
+    const statuses = await t.graphql<{ orders: { edges: Array<{ node: { status: string } }> } }>(
+      key,
+      'query($c: ID!) { orders(filter: { connectionId: $c }, first: 20) { edges { node { status } } } }',
+      { c: desktop.connectionId },
+    );
+    expect(statuses.data!.orders.edges.map((e) => e.node.status)).toEqual(Array(12).fill('POSTED'));
   }, 120_000);
 
   it('fixes a stale EditSequence by itself when QuickBooks changes a customer between the query and the mod', async () => {

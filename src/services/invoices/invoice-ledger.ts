@@ -93,9 +93,16 @@ export class InvoiceLedger {
   }
 
   /** The batch's pending invoices in item order, WINDOW at a time (other kinds of items are skipped). */
-  /** A transaction of the sending pipeline, its time counted under `phase` (posting/timings.ts, for the benches). */
-  private timedTransaction<T>(phase: PostingPhase, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return timed(phase, () => this.dataSource.transaction(work));
+  /**
+   * A transaction of the sending pipeline, its time counted under `phase` (posting/timings.ts, for the benches); or
+   * part of the caller's transaction (`within`), when the record must commit with the caller's own writes.
+   */
+  private timedTransaction<T>(
+    phase: PostingPhase,
+    within: EntityManager | undefined,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return within ? work(within) : timed(phase, () => this.dataSource.transaction(work));
   }
 
   async *windows(batchId: string): AsyncGenerator<InvoiceEntry[]> {
@@ -131,7 +138,7 @@ export class InvoiceLedger {
    */
   async markSent(batchId: string, invoiceIds: string[]): Promise<void> {
     const now = toDbTime(this.dialect, new Date());
-    const marked = await this.timedTransaction('markSent', (manager) =>
+    const marked = await this.timedTransaction('markSent', undefined, (manager) =>
       execute(
         manager,
         `UPDATE \`invoices\` SET \`sentAt\` = ?, \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(invoiceIds.length)}) AND \`sendBatchId\` = ? AND \`pushStatus\` = 'QUEUED'`,
@@ -154,6 +161,7 @@ export class InvoiceLedger {
     batch: SyncBatchEntity,
     results: SentInvoice[],
     action: 'CREATE' | 'MATCH',
+    within?: EntityManager,
   ): Promise<void> {
     if (results.length === 0) return;
     const now = toDbTime(this.dialect, new Date());
@@ -178,7 +186,7 @@ export class InvoiceLedger {
       }),
     );
     const fence = (column: string) => ({ sql: `\`${column}\` = ?`, params: [batch.id] });
-    await this.timedTransaction('recordResults', async (manager) => {
+    await this.timedTransaction('recordResults', within, async (manager) => {
       await updateEach(
         manager,
         'invoices',
@@ -242,7 +250,11 @@ export class InvoiceLedger {
    * it, the batch items FAILED. A retryable fault after the retries leaves the outcome unknown: `sentAt` stays, so the
    * next sending looks for the invoice in QuickBooks first.
    */
-  async recordFailed(batch: SyncBatchEntity, failures: FailedInvoice[]): Promise<void> {
+  async recordFailed(
+    batch: SyncBatchEntity,
+    failures: FailedInvoice[],
+    within?: EntityManager,
+  ): Promise<void> {
     if (failures.length === 0) return;
     const stored = failures.map((f) => ({
       ...f,
@@ -259,7 +271,7 @@ export class InvoiceLedger {
       }),
     );
     const now = toDbTime(this.dialect, new Date());
-    await this.timedTransaction('recordFailures', async (manager) => {
+    await this.timedTransaction('recordFailures', within, async (manager) => {
       for (const unknown of [true, false]) {
         await updateEach(
           manager,
