@@ -1,10 +1,12 @@
 /**
  * `npm run bench -- webhooks [--seconds 30] [--rate 1000] [--objects 20000]`: QuickBooks webhooks at 1,000 events a
- * second for 30 s, in deliveries of 1–10 events, half legacy and half CloudEvents, against a real gateway (HTTP, its
- * worker in the same process) on BENCH_DATABASE_URL's MySQL/MariaDB (else SQLite).
+ * second for 30 s, in deliveries of 1–10 events, half legacy and half CloudEvents, against a real gateway on
+ * BENCH_DATABASE_URL's MySQL/MariaDB (else SQLite).
  *
- * Two processes, as in production: this one is the gateway; a child is QuickBooks (the emulator) and the sender, so
- * neither the emulator's work nor the load generator's shares the gateway's event loop. Every event is a real change
+ * Processes as in production: this one is the gateway's HTTP intake; a child is QuickBooks (the emulator) and the
+ * sender, so neither the emulator's work nor the load generator's shares the gateway's event loop; and on MySQL/MariaDB
+ * the worker that applies the changes runs in a process of its own (bench/job-worker.ts; README, "Scaling out").
+ * WEBHOOKS_BENCH_TOPOLOGY=single (and always on SQLite, one process's file) runs the worker in the gateway's process. Every event is a real change
  * made in the emulator just before it is reported (a customer's Notes: a new SyncToken and LastUpdatedTime each time).
  * Prints one JSON line: ack p50/p99, events lost (stored ≠ sent, or the mirror ≠ QuickBooks at the end), time until
  * all are applied, QuickBooks calls used per 100 changed objects, the gateway's CPU per 1,000 events, the targets and
@@ -15,11 +17,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 import { createGateway } from '../src/app';
 import { QuickBooksChangeEventEntity, ReferenceEntityRow } from '../src/entities';
 import { createLogger } from '../src/logger';
 import { createSandbox, type Sandbox } from '../src/sandbox';
 import { signIntuitBody } from '../src/webhooks/signature';
+import type { JobWorkerMessage } from './job-worker';
 import { benchConfig, connectRealm, round, scratchDatabase, waitForBatch } from './support';
 
 const TARGETS = { ackP99Ms: 50, lost: 0, callsPer100ChangedObjects: 1 };
@@ -82,11 +86,10 @@ interface State {
   customers: Array<{ Id: string; SyncToken: string; Notes?: string }>;
   requests: number;
 }
-type ChildMessage = Ready | Sent | State;
 
-function nextMessage<T extends ChildMessage>(child: ChildProcess, type: T['type']): Promise<T> {
+function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onMessage = (message: ChildMessage) => {
+    const onMessage = (message: { type: string }) => {
       if (message.type !== type) return;
       child.off('message', onMessage);
       child.off('exit', onExit);
@@ -260,11 +263,35 @@ async function main(): Promise<void> {
   });
   const { url: sandboxUrl, realmId } = await nextMessage<Ready>(child, 'ready');
   const database = await scratchDatabase();
-  const gateway = await createGateway(
-    benchConfig(database.url, database.dataDir, sandboxUrl, { QBO_CDC_INTERVAL_MINUTES: '0' }),
-    { logger: createLogger('silent'), collectDefaultMetrics: false, worker: { pollMs: 20 } },
-  );
+  const env = { QBO_CDC_INTERVAL_MINUTES: '0' };
+  const split = process.env.WEBHOOKS_BENCH_TOPOLOGY !== 'single' && database.dialect !== 'sqlite';
+  const worker = split
+    ? fork(path.join(__dirname, 'job-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    : undefined;
+  const gateway = await createGateway(benchConfig(database.url, database.dataDir, sandboxUrl, env), {
+    logger: createLogger('silent'),
+    collectDefaultMetrics: false,
+    runWorker: !split,
+    worker: { pollMs: 20 },
+  });
   const url = await gateway.listen();
+  if (worker) {
+    const start: JobWorkerMessage = {
+      type: 'start',
+      databaseUrl: database.url,
+      dataDir: database.dataDir,
+      emulatorUrl: sandboxUrl,
+      env,
+    };
+    worker.send(start);
+    await nextMessage<{ type: 'ready' }>(worker, 'ready');
+  }
+  /** QuickBooks calls of the inbound sync so far, wherever it runs. */
+  const inboundCalls = async (): Promise<number> => {
+    if (!worker) return gateway.services.inbound.calls;
+    worker.send({ type: 'stats' } satisfies JobWorkerMessage);
+    return (await nextMessage<{ type: 'stats'; inboundCalls: number }>(worker, 'stats')).inboundCalls;
+  };
   try {
     const tenant = await gateway.services.tenants.create('bench');
     const { connectionId, importBatchId } = await connectRealm(
@@ -275,8 +302,11 @@ async function main(): Promise<void> {
     );
     await waitForBatch(gateway, importBatchId);
     // BENCH_NO_WORKER=1: only the intake is measured (nothing is applied).
-    if (process.env.BENCH_NO_WORKER) await gateway.worker?.stop({ graceful: true });
-    const callsBefore = gateway.services.inbound.calls;
+    if (process.env.BENCH_NO_WORKER) {
+      await gateway.worker?.stop({ graceful: true });
+      worker?.send({ type: 'stop' } satisfies JobWorkerMessage);
+    }
+    const callsBefore = process.env.BENCH_NO_WORKER ? 0 : await inboundCalls();
     const loadBefore = os.loadavg()[0];
     const cpuBefore = process.cpuUsage();
     const start: Start = {
@@ -357,7 +387,8 @@ async function main(): Promise<void> {
         changedObjects,
         secondsUntilAllAppliedAfterLastAck: round((appliedAt - ackedAt) / 1000, 2),
         quickbooksCalls: requests,
-        inboundCalls: gateway.services.inbound.calls - callsBefore,
+        topology: split ? 'split' : 'single',
+        inboundCalls: process.env.BENCH_NO_WORKER ? 0 : (await inboundCalls()) - callsBefore,
         callsPer100ChangedObjects: figures.callsPer100ChangedObjects,
         callsPer100Events: round((requests / Math.max(1, result.sent)) * 100, 2),
         gatewayCpuMsPer1000Events: round(((cpu.user + cpu.system) / 1000 / result.sent) * 1000, 0),
@@ -377,6 +408,7 @@ async function main(): Promise<void> {
     );
   } finally {
     child.send({ type: 'exit' });
+    if (worker?.connected) worker.send({ type: 'stop' } satisfies JobWorkerMessage);
     await gateway.close();
     await database.drop();
   }
