@@ -17,7 +17,10 @@ export interface LimitSettings {
   perMinute: number;
   concurrent: number;
   batchPerMinute: number;
-  /** Added to every accounting request while it counts as in flight. */
+  /**
+   * How long every accounting request takes to answer (in flight all the while), the emulator's own work included:
+   * concurrent requests all answer after it, as QuickBooks' do.
+   */
   latencyMs: number;
   /** Sends `Retry-After` on 429 when set (Intuit documents none). */
   retryAfterSeconds?: number;

@@ -50,7 +50,7 @@ export interface PlatformOptions {
   dataFile?: string;
   /** Throttles: `{enabled, perMinute: 500, concurrent: 10, batchPerMinute: 120, latencyMs: 0, retryAfterSeconds?, format: 'json'}`. */
   limits?: Partial<LimitSettings>;
-  /** Latency added to every accounting request while it counts as in flight (same as `limits.latencyMs`). */
+  /** How long every accounting request takes to answer, the emulator's work included (same as `limits.latencyMs`). */
   latencyMs?: number;
   /** How long a superseded refresh token keeps working, in seconds (default 86400). */
   refreshTokenGraceSeconds?: number;

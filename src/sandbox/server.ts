@@ -212,15 +212,24 @@ async function api(
     }
     let rule: ActiveRule | undefined;
     if (p.faults.active) rule = p.faults.pick({ method, url: req.url ?? path, realmId, description: desc });
-    const delay = settings.latencyMs + (rule?.latencyMs ?? 0);
-    if (delay > 0) await sleep(delay);
+    // A fault's slowdown comes first (QuickBooks slow to start on it); then the request takes `latencyMs` to answer,
+    // the emulator's own work inside it, as QuickBooks' is: ten calls at once all answer after `latencyMs`, not one
+    // after another as this one thread works through them.
+    if (rule?.latencyMs) await sleep(rule.latencyMs);
+    const started = performance.now();
+    const answerAfterLatency = async (): Promise<void> => {
+      const left = settings.latencyMs - (performance.now() - started);
+      if (left > 0) await sleep(left);
+    };
 
     if (rule?.respond) {
+      await answerAfterLatency();
       p.stats.faultInjected(false);
       p.stats.request(rule.respond.status, realmId, opKey);
       return writeReply(res, faultReply(rule.respond, p.clock.now()));
     }
     if (parsed.error !== undefined) {
+      await answerAfterLatency();
       p.stats.request(400, realmId, opKey);
       return writeReply(
         res,
@@ -235,6 +244,7 @@ async function api(
       );
     }
     const result = p.accounting.handle(areq);
+    await answerAfterLatency();
     if (rule?.dropResponseAfterCommit) {
       // The change is committed (webhooks fire as usual); the client just never hears back.
       p.stats.faultInjected(true);
