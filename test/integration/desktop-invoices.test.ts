@@ -1,4 +1,5 @@
 import { SyncBatchEntity } from '../../src/entities';
+import { BatchService } from '../../src/services/batch.service';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { upsertOrders } from '../support/orders';
@@ -84,7 +85,8 @@ describe.each(DIALECTS)('Invoices on QuickBooks Desktop on %s', (dialect) => {
     await until(async () => (await pendingRequests()) > 0);
     expect(company.transactions('Invoice')).toHaveLength(0);
     // The first run stops after stage one (customer and item added); the next one's answer to the InvoiceAdd is
-    // lost: the invoice is looked up by RefNumber and marker at the run after, and adopted, never added twice.
+    // lost: the invoice is looked up by RefNumber and marker at the run after, and adopted, never added twice — also
+    // when the gateway dies while recording the adoption.
     connector.setFaults({ interruptAfter: 1 });
     expect((await connector.run()).outcome).toBe('interrupted');
     expect(company.transactions('Invoice')).toHaveLength(0);
@@ -92,6 +94,16 @@ describe.each(DIALECTS)('Invoices on QuickBooks Desktop on %s', (dialect) => {
     connector.setFaults({ loseResponses: 1 });
     expect((await connector.run()).outcome).toBe('lost-response');
     expect(company.transactions('Invoice')).toHaveLength(1);
+    // The gateway dies while it records what the look-up found: none of it is kept, and the look-up runs again.
+    const record = jest
+      .spyOn(BatchService.prototype, 'recordItems')
+      .mockRejectedValueOnce(new Error('the gateway died here'));
+    try {
+      expect((await connector.run()).outcome).toBe('error');
+    } finally {
+      record.mockRestore();
+    }
+    expect((await invoiceOf(autoId)).pushStatus).toBe('QUEUED');
     connector.setFaults({});
     await connector.runUntilIdle();
     await until(async () => (await invoiceOf(autoId)).pushStatus === 'SENT');
