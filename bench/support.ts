@@ -347,11 +347,20 @@ export function traceCalls(core: Core, concurrent = 10) {
       const meanCallMs = Object.fromEntries(
         Object.entries(durations).map(([label, ms]) => [label, round(ms / byLabel[label], 0)]),
       );
+      // When each kind of call ran: the first one's start and the last one's end (the run's phases, in ms).
+      const spanMs: Record<string, [number, number]> = {};
+      for (const c of calls) {
+        const span = spanMs[c.label];
+        spanMs[c.label] = span
+          ? [Math.min(span[0], round(c.startedAt, 0)), Math.max(span[1], round(c.endedAt, 0))]
+          : [round(c.startedAt, 0), round(c.endedAt, 0)];
+      }
       const governorWaitMs = calls.reduce((sum, c) => sum + (c.startedAt - c.queuedAt), 0);
       return {
         calls: calls.length,
         callsByLabel: byLabel,
         meanCallMs,
+        spanMs,
         firstCallMs: round(firstStart, 0),
         /** The round trip the work calls actually took (a busy machine slows the emulator down too). */
         meanWorkCallMs: work.length
