@@ -237,12 +237,19 @@ export class InboundSync {
     newest: Date,
   ): Promise<void> {
     if (entities.length === 0 || Date.now() - newest.getTime() > 3000) return;
-    const slot = Math.floor(newest.getTime() / 2000);
-    await this.deps.jobs.enqueue(
-      'quickbooks.changes',
-      { connectionId: connection.id, recheck: { entities, since: newest.toISOString() } },
-      { dedupeKey: `qbo-recheck:${connection.id}:${slot}`, runAt: new Date((slot + 1) * 2000 + 1000) },
-    );
+    // One re-read per entity and second, a second after that second is over. (Keyed by a coarser slot alone, a
+    // second round's re-read of another entity or a later second was taken for the first one's and dropped.)
+    const second = Math.floor(newest.getTime() / 1000);
+    for (const entity of entities) {
+      await this.deps.jobs.enqueue(
+        'quickbooks.changes',
+        { connectionId: connection.id, recheck: { entities: [entity], since: newest.toISOString() } },
+        {
+          dedupeKey: `qbo-recheck:${connection.id}:${entity}:${second}`,
+          runAt: new Date((second + 2) * 1000),
+        },
+      );
+    }
   }
 
   private async recheck(
@@ -492,6 +499,20 @@ export class InboundSync {
     fetched: Map<string, QuickBooksEntity[]>,
   ): Promise<ApplyOutcome> {
     const result: ApplyOutcome = { applied: new Map(), held: 0, stale: 0, transactions: [], merges: 0 };
+    // The setting as it is now, under the connection's lock: a job that started before someone turned approval on
+    // must not write the mirror behind the wizard's back (its connection row is as old as the job).
+    let holding: boolean | undefined;
+    const requiresApproval = async (): Promise<boolean> => {
+      if (!this.holder) return false;
+      holding ??= Boolean(
+        (
+          await manager
+            .getRepository(ConnectionEntity)
+            .findOne({ select: { id: true, settings: true }, where: { id: connection.id } })
+        )?.settings.requireApproval,
+      );
+      return holding;
+    };
     for (const [entityName, objects] of fetched) {
       const type = REFERENCE_TYPE_OF.get(entityName);
       if (!type || objects.length === 0) continue;
@@ -501,7 +522,7 @@ export class InboundSync {
       const { changes, stale } = newerThanMirror(objects, stored);
       result.stale += stale;
       if (changes.length === 0) continue;
-      if (connection.settings.requireApproval && this.holder) {
+      if (this.holder && (await requiresApproval())) {
         for (const change of changes) await this.holder.holdInbound(manager, connection, type, change);
         result.held += changes.length;
         continue;
