@@ -1,9 +1,14 @@
 import { SyncBatchEntity } from '../../src/entities';
-import { BatchService } from '../../src/services/batch.service';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { upsertOrders } from '../support/orders';
-import { connectDesktop, desktopSettings, desktopWebConnector, until } from '../support/desktop';
+import {
+  connectDesktop,
+  desktopSettings,
+  desktopWebConnector,
+  runDyingWhileRecording,
+  until,
+} from '../support/desktop';
 
 type Refusal = { errors?: Array<{ extensions?: Record<string, unknown> }> };
 
@@ -95,14 +100,7 @@ describe.each(DIALECTS)('Invoices on QuickBooks Desktop on %s', (dialect) => {
     expect((await connector.run()).outcome).toBe('lost-response');
     expect(company.transactions('Invoice')).toHaveLength(1);
     // The gateway dies while it records what the look-up found: none of it is kept, and the look-up runs again.
-    const record = jest
-      .spyOn(BatchService.prototype, 'recordItems')
-      .mockRejectedValueOnce(new Error('the gateway died here'));
-    try {
-      expect((await connector.run()).outcome).toBe('error');
-    } finally {
-      record.mockRestore();
-    }
+    expect(await runDyingWhileRecording(connector)).toBe('error');
     expect((await invoiceOf(autoId)).pushStatus).toBe('QUEUED');
     connector.setFaults({});
     await connector.runUntilIdle();

@@ -1,11 +1,16 @@
 import { DesktopQueue } from '../../src/desktop';
 import { SyncBatchEntity } from '../../src/entities';
-import { BatchService } from '../../src/services/batch.service';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { collect, wsClient } from '../support/connect';
 import { buildOrders, expectedTotal, upsertOrders, type ProgressEvent } from '../support/orders';
-import { connectDesktop, desktopSettings, desktopWebConnector, until } from '../support/desktop';
+import {
+  connectDesktop,
+  desktopSettings,
+  desktopWebConnector,
+  runDyingWhileRecording,
+  until,
+} from '../support/desktop';
 
 type Receipt = {
   TxnID: string;
@@ -283,14 +288,7 @@ describe.each(DIALECTS)('QuickBooks Desktop through the Web Connector on %s', (d
     expect((await connector.run()).outcome).toBe('lost-response');
     expect(company.transactions('SalesReceipt')).toHaveLength(12);
     // 3. ... and the gateway dies again while it records what the look-up found.
-    const record = jest
-      .spyOn(BatchService.prototype, 'recordItems')
-      .mockRejectedValueOnce(new Error('the gateway died here'));
-    try {
-      expect((await connector.run()).outcome).toBe('error');
-    } finally {
-      record.mockRestore();
-    }
+    expect(await runDyingWhileRecording(connector)).toBe('error');
 
     await connector.runUntilIdle();
     expect(await batch(batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 12, failed: 0 });

@@ -8,6 +8,7 @@ import {
   type StatusRule,
   type WebConnectorFaults,
 } from '../../src/sandbox/desktop';
+import { BatchService } from '../../src/services/batch.service';
 import type { TestGateway } from './gateway';
 
 export interface DesktopConnection {
@@ -119,5 +120,20 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 120_000):
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * One Web Connector run during which the gateway "dies" while recording batch results (the next
+ * `BatchService.recordItems` throws, so that commit is rolled back as a crash would leave it); returns the run's outcome.
+ */
+export async function runDyingWhileRecording(connector: WebConnector): Promise<string> {
+  const record = jest
+    .spyOn(BatchService.prototype, 'recordItems')
+    .mockRejectedValueOnce(new Error('the gateway died here'));
+  try {
+    return (await connector.run()).outcome;
+  } finally {
+    record.mockRestore();
   }
 }
