@@ -84,7 +84,7 @@ const INSERT_CHUNK = 200;
  */
 export async function insertOnce(
   dataSource: DataSource,
-  work: (manager: EntityManager) => Promise<void>,
+  work: (manager: EntityManager) => Promise<unknown>,
 ): Promise<boolean> {
   try {
     await dataSource.transaction(work);

@@ -18,7 +18,13 @@ import { labelOf, type Content, type PartnerType } from '../services/sync/outbou
 import { mirrorObject, nameKey } from './mapper';
 import { desktopNameOf, desktopView, differing, partnerAdd, partnerMod, wantedView } from './partner-lists';
 import { isError, statusError, text, type QbObject, type QbxmlResponse } from './qbxml';
-import type { DesktopAnswer, DesktopProducer, DesktopQueue, NewDesktopRequest } from './request-queue';
+import {
+  insertOnce,
+  type DesktopAnswer,
+  type DesktopProducer,
+  type DesktopQueue,
+  type NewDesktopRequest,
+} from './request-queue';
 
 const PURPOSES = ['sync-read', 'sync-add', 'sync-mod'];
 /** QuickBooks' "busy, try again" answers: sent again this many times. */
@@ -150,23 +156,19 @@ export class DesktopSyncProducer implements DesktopProducer {
       request.dedupeKey = `${batch.id}:sync:${record.id}`;
       requests.push(request);
     }
-    try {
-      await this.dataSource.transaction(async (manager) => {
-        await this.queue.add(manager, connection, requests);
-        for (const { record, seq, error } of failures)
-          await this.write(
-            manager,
-            batch.id,
-            record,
-            seq,
-            this.failed(connection, batch.id, record, 'CREATE', error),
-          );
-      });
-    } catch (error) {
-      // A concurrent planner's identical plan won (dedupe keys): it records the failures too.
-      if (/duplicate|unique/i.test(String((error as Error).message))) return;
-      throw error;
-    }
+    // A concurrent planner's identical plan wins (dedupe keys): it records the failures too.
+    const inserted = await insertOnce(this.dataSource, async (manager) => {
+      await this.queue.add(manager, connection, requests);
+      for (const { record, seq, error } of failures)
+        await this.write(
+          manager,
+          batch.id,
+          record,
+          seq,
+          this.failed(connection, batch.id, record, 'CREATE', error),
+        );
+    });
+    if (!inserted) return;
     if (requests.length === 0) await this.batches.finishIfDone(batch.id);
   }
 

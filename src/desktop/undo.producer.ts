@@ -10,7 +10,13 @@ import {
 import type { BatchService } from '../services/batch.service';
 import type { SyncLogService } from '../services/sync-log.service';
 import { statusError, isError } from './qbxml';
-import type { DesktopAnswer, DesktopProducer, DesktopQueue, NewDesktopRequest } from './request-queue';
+import {
+  insertOnce,
+  type DesktopAnswer,
+  type DesktopProducer,
+  type DesktopQueue,
+  type NewDesktopRequest,
+} from './request-queue';
 
 const PRODUCER = 'UNDO_ORDERS';
 
@@ -78,11 +84,7 @@ export class DesktopUndoProducer implements DesktopProducer {
         context: context as unknown as Record<string, unknown>,
       });
     }
-    try {
-      await this.dataSource.transaction((manager) => this.queue.add(manager, connection, requests));
-    } catch (error) {
-      if (!/duplicate|unique/i.test(String((error as Error).message))) throw error;
-    }
+    await insertOnce(this.dataSource, (manager) => this.queue.add(manager, connection, requests));
   }
 
   async handle(connection: ConnectionEntity, answers: DesktopAnswer[]): Promise<void> {

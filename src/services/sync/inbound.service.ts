@@ -499,20 +499,8 @@ export class InboundSync {
     fetched: Map<string, QuickBooksEntity[]>,
   ): Promise<ApplyOutcome> {
     const result: ApplyOutcome = { applied: new Map(), held: 0, stale: 0, transactions: [], merges: 0 };
-    // The setting as it is now, under the connection's lock: a job that started before someone turned approval on
-    // must not write the mirror behind the wizard's back (its connection row is as old as the job).
+    // Read once, lazily, under the caller's lock on the connection (see requiresApproval).
     let holding: boolean | undefined;
-    const requiresApproval = async (): Promise<boolean> => {
-      if (!this.holder) return false;
-      holding ??= Boolean(
-        (
-          await manager
-            .getRepository(ConnectionEntity)
-            .findOne({ select: { id: true, settings: true }, where: { id: connection.id } })
-        )?.settings.requireApproval,
-      );
-      return holding;
-    };
     for (const [entityName, objects] of fetched) {
       const type = REFERENCE_TYPE_OF.get(entityName);
       if (!type || objects.length === 0) continue;
@@ -522,7 +510,7 @@ export class InboundSync {
       const { changes, stale } = newerThanMirror(objects, stored);
       result.stale += stale;
       if (changes.length === 0) continue;
-      if (this.holder && (await requiresApproval())) {
+      if (this.holder && (holding ??= await requiresApproval(manager, connection.id))) {
         for (const change of changes) await this.holder.holdInbound(manager, connection, type, change);
         result.held += changes.length;
         continue;
@@ -639,4 +627,15 @@ export class InboundSync {
       });
     }
   }
+}
+
+/**
+ * `requireApproval` as it is now: a job that started before someone turned approval on must not write the mirror
+ * behind the wizard's back (its connection row is as old as the job).
+ */
+async function requiresApproval(manager: EntityManager, connectionId: string): Promise<boolean> {
+  const row = await manager
+    .getRepository(ConnectionEntity)
+    .findOne({ select: { id: true, settings: true }, where: { id: connectionId } });
+  return row?.settings.requireApproval === true;
 }
