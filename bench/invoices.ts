@@ -22,6 +22,7 @@ import {
   targets,
   traceCalls,
   waitForBatch,
+  waitForQuietJobs,
   type Shape,
 } from './support';
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       const invoices = core.services.invoicing.invoices;
       const invoiceIds: string[] = [];
       for (const orderId of orderIds) invoiceIds.push((await invoices.create(tenantId, orderId)).id);
+      await waitForQuietJobs(core);
       await emulator.admin('DELETE', 'stats');
       const emulatorCpuBefore = cpuSeconds(emulator.process.pid);
       const processCpuBefore = process.cpuUsage();

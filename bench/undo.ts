@@ -26,6 +26,7 @@ import {
   targets,
   traceCalls,
   waitForBatch,
+  waitForQuietJobs,
 } from './support';
 
 const ORDERS = Number(process.env.UNDO_BENCH_ORDERS ?? 300);
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     kinds: JOB_KINDS,
     handlers: createJobHandlers(core.services),
     logger,
-    pollMs: 20,
+    // The default poll: jobs queued in this process wake the worker at once, and a fast poll is CPU taken from the run.
   });
   await worker.start();
   try {
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     const tenant = await core.services.tenants.create('bench');
     const { connectionId, importBatchId } = await connectRealm(core, undefined as never, tenant.id, realmId);
     await waitForBatch(core, importBatchId);
+    await waitForQuietJobs(core);
     const accounts = await core.services.references.list(
       tenant.id,
       connectionId,

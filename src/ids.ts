@@ -31,6 +31,17 @@ export type IdKind = keyof typeof ID_PREFIXES;
 
 let lastMs = 0;
 let counter = 0;
+/** Random bytes drawn 4 KiB at a time: one call into the system's generator per ~680 ids instead of one per id. */
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+const randomHex = (bytes: number): string => {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  poolOffset += bytes;
+  return pool.toString('hex', poolOffset - bytes, poolOffset);
+};
 
 export function newId(kind: IdKind): string {
   const now = Date.now();
@@ -39,7 +50,7 @@ export function newId(kind: IdKind): string {
   // 12 hex digits of milliseconds, 4 of a per-millisecond counter, 12 random: sortable within one process.
   const time = now.toString(16).padStart(12, '0');
   const seq = (counter & 0xffff).toString(16).padStart(4, '0');
-  return `${ID_PREFIXES[kind]}_${time}${seq}${randomBytes(6).toString('hex')}`;
+  return `${ID_PREFIXES[kind]}_${time}${seq}${randomHex(6)}`;
 }
 
 export function idKind(id: string): IdKind | undefined {

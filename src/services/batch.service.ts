@@ -208,13 +208,15 @@ export class BatchService {
       const run = async (tx: EntityManager) => {
         // Only items still open are recorded (and counted): a re-run after a crash cannot count an item twice. On
         // MySQL the rows are locked until commit, so two runs of one batch cannot both count an item.
+        // By (batchId, seq) alone, status checked here: with the status in the statement SQLite would rather walk
+        // every open item of the batch by (batchId, status) for each chunk.
         const seqs = outcomes.map((o) => o.seq);
-        const open = await tx.query<
-          Array<Pick<BatchItemEntity, 'seq' | 'entityType' | 'entityId' | 'label'>>
-        >(
-          `SELECT \`seq\`, \`entityType\`, \`entityId\`, \`label\` FROM \`batch_items\` WHERE \`batchId\` = ? AND \`seq\` IN (${placeholders(seqs.length)}) AND \`status\` IN ('PENDING', 'RUNNING')${this.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
-          [batchId, ...seqs],
-        );
+        const open = (
+          await tx.query<Array<Pick<BatchItemEntity, 'seq' | 'entityType' | 'entityId' | 'label' | 'status'>>>(
+            `SELECT \`seq\`, \`entityType\`, \`entityId\`, \`label\`, \`status\` FROM \`batch_items\` WHERE \`batchId\` = ? AND \`seq\` IN (${placeholders(seqs.length)})${this.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
+            [batchId, ...seqs],
+          )
+        ).filter((item) => item.status === 'PENDING' || item.status === 'RUNNING');
         if (open.length === 0) return undefined;
         const bySeq = new Map(outcomes.map((o) => [o.seq, o]));
         const recorded = open

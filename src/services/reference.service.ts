@@ -258,6 +258,7 @@ export class ReferenceService {
           ],
           ['connectionId', 'type', 'quickbooksId'],
         )
+        .updateEntity(false) // nothing reads the generated columns back: no SELECT per row
         .execute();
     }
   }

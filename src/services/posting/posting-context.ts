@@ -1,7 +1,8 @@
 import type { ConnectionEntity, ConnectionSettingsData, OrderEntity, SyncBatchEntity } from '../../entities';
 import type { QuickBooksClient, QuickBooksEntity } from '../../quickbooks';
 import type { CompanyCurrency } from './currency';
-import type { PostingReferences, Resolution } from './posting-references';
+import type { PostingReferences } from './posting-references';
+import type { Resolutions } from './resolutions';
 
 /** What one run of a posting batch knows and carries between its phases (see posting.service.ts). */
 
@@ -21,12 +22,15 @@ export interface RunContext {
   references: PostingReferences;
   entity: 'SalesReceipt' | 'Invoice';
   allowShipping: boolean;
-  customers: Map<string, Resolution>;
-  items: Map<string, Resolution>;
+  /** By customerKey and itemKey, as they are found or created (a transaction waits for its own). */
+  customers: Resolutions;
+  items: Resolutions;
   /** The company's home currency and whether multicurrency is on (from Preferences). */
   currency: CompanyCurrency;
   /** PaymentMethod ids by lower-cased name, for orders that name one. */
   paymentMethods: Map<string, string>;
+  /** Settles once `paymentMethods` is complete (they are resolved alongside the customers and items). */
+  paymentMethodsKnown: Promise<void>;
   signal?: AbortSignal;
 }
 

@@ -19,6 +19,10 @@ import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
 /** Why a customer or item could not be had; the orders needing it fail with it. */
 export type Unresolved = MappingProblem | QuickBooksError;
 export type Resolution = { id: string } | { problem: Unresolved };
+/** Where resolutions go as they are settled: a Map, or a run's Resolutions that transactions wait on. */
+export interface ResolutionSink {
+  set(key: string, resolution: Resolution): unknown;
+}
 
 const BATCH_SIZE = 30;
 /** Names per `IN (...)` look-up: long statements go by POST, so the list can be long. */
@@ -169,10 +173,11 @@ export class PostingReferences {
    * QuickBooks fixes a customer's currency, so an order only matches a customer in its own currency; when the name is
    * taken by a customer in another currency, the customer is "Name (EUR)".
    */
-  async resolveCustomers(
+  async resolveCustomers<S extends ResolutionSink = Map<string, Resolution>>(
     wanted: Map<string, { name: string; currency: string | null; order: OrderEntity }>,
-  ): Promise<Map<string, Resolution>> {
-    const result = new Map<string, Resolution>();
+    into?: S,
+  ): Promise<S> {
+    const result = into ?? (new Map<string, Resolution>() as unknown as S);
     const missing: Array<{ key: string; name: string; currency: string | null; order: OrderEntity }> = [];
     for (const [key, { name, currency, order }] of wanted) {
       const id = this.findCustomer(name, currency, order);
@@ -246,11 +251,12 @@ export class PostingReferences {
   }
 
   /** Item ids by itemKey for the given lines. */
-  async resolveItems(
+  async resolveItems<S extends ResolutionSink = Map<string, Resolution>>(
     wanted: Map<string, OrderLineData>,
     settings: ConnectionSettingsData,
-  ): Promise<Map<string, Resolution>> {
-    const result = new Map<string, Resolution>();
+    into?: S,
+  ): Promise<S> {
+    const result = into ?? (new Map<string, Resolution>() as unknown as S);
     const missing: Array<[string, OrderLineData]> = [];
     for (const [key, line] of wanted) {
       const id = this.knownItem(key, line);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as turn } from 'node:timers/promises';
 import { In, IsNull, Not, type DataSource, type Repository } from 'typeorm';
 import {
   ConnectionEntity,
@@ -23,6 +24,7 @@ import type { Chunk, PostRunOptions, PreparedOrder, RunContext } from './posting
 import { PostingRecorder } from './posting-recorder';
 import { PostingRecovery } from './posting-recovery';
 import { PostingIntake } from './posting-intake';
+import { Resolutions } from './resolutions';
 import { classifyJobFailure, waitingProblem } from './failure';
 import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './updates';
 import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
@@ -38,6 +40,15 @@ export { toPosted } from './posting-mapper';
 export { toStoredError };
 
 export { POSTABLE_STATUSES } from './posting-intake';
+
+/** Pending orders a run keeps in memory between its scan and its second pass (larger batches are read twice). */
+const KEEP_SCANNED_ORDERS = 5_000;
+type OrderWindow = Array<{ order: OrderEntity; seq: number }>;
+/** The scan's windows, and whether they are all of the batch's pending orders. */
+interface ScannedWindows {
+  windows: OrderWindow[];
+  complete: boolean;
+}
 
 /**
  * Posting orders to QuickBooks, exactly once.
@@ -124,12 +135,14 @@ export class PostingService {
       references: new PostingReferences(connection, client, this.referenceService, this.syncLogs, batchId),
       entity: postAs === 'INVOICE' ? 'Invoice' : 'SalesReceipt',
       allowShipping: false,
-      customers: new Map(),
-      items: new Map(),
+      customers: new Resolutions(),
+      items: new Resolutions(),
       currency: { home: 'USD', multicurrency: false },
       paymentMethods: new Map(),
+      paymentMethodsKnown: Promise.resolve(),
       signal: options.signal,
     };
+    const scanned: ScannedWindows = { windows: [], complete: false };
     try {
       const started = performance.now();
       // The preferences, the mirror, the scan of the orders and the look-ups they need, all at once.
@@ -137,31 +150,32 @@ export class PostingService {
         client.preferences(),
         context.references
           .load()
-          .then(() => scanOrders(this.windows(batchId), context, (order) => this.entityFor(context, order))),
+          .then(() =>
+            scanOrders(this.windows(batchId, scanned), context, (order) => this.entityFor(context, order)),
+          ),
       ]);
       context.allowShipping =
         (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
       context.currency = companyCurrencyOf(preferences);
       context.references.homeCurrency = context.currency.home;
-      await timed('references', () =>
-        resolveReferences(context, scan, {
-          referenceService: this.referenceService,
-          syncLogs: this.syncLogs,
-          log: (entry) => this.recorder.log(context, null, entry),
-        }),
-      );
-      const resolved = performance.now();
-      await runPool(this.chunks(context), CHUNKS_IN_FLIGHT, (chunk) =>
-        chunk.kind === 'update'
-          ? this.postUpdateChunk(context, chunk.entries)
-          : this.postChunk(context, chunk.entries),
-      );
+      // Phase two starts at once: each chunk waits only for its own customers and items (see Resolutions).
+      let referencesMs = 0;
+      await Promise.all([
+        timed('references', () =>
+          resolveReferences(context, scan, {
+            referenceService: this.referenceService,
+            syncLogs: this.syncLogs,
+            log: (entry) => this.recorder.log(context, null, entry),
+          }),
+        ).then(() => (referencesMs = Math.round(performance.now() - started))),
+        runPool(this.chunks(context, scanned), CHUNKS_IN_FLIGHT, (chunk) =>
+          chunk.kind === 'update'
+            ? this.postUpdateChunk(context, chunk.entries)
+            : this.postChunk(context, chunk.entries),
+        ),
+      ]);
       this.logger.info(
-        {
-          batchId,
-          referencesMs: Math.round(resolved - started),
-          postingMs: Math.round(performance.now() - resolved),
-        },
+        { batchId, referencesMs, totalMs: Math.round(performance.now() - started) },
         'posting batch finished its pass',
       );
       await context.references.flush().catch((error: unknown) => {
@@ -218,21 +232,42 @@ export class PostingService {
     return order.postedTransaction ? entityOf(order.postedTransaction) : context.entity;
   }
 
-  /** Streams the batch's pending orders in item order, WINDOW at a time. */
-  private async *windows(batchId: string): AsyncGenerator<Array<{ order: OrderEntity; seq: number }>> {
+  /**
+   * Streams the batch's pending orders in item order, WINDOW at a time. Each window first lets the event loop turn:
+   * SQLite answers synchronously, so a scan of many windows would otherwise hold back every socket write and answer
+   * (the calls already sent would wait for the whole scan). With `keep`, the windows read are kept for the run's
+   * second pass when the batch has at most KEEP_SCANNED_ORDERS pending orders (hydrating orders is most of the
+   * gateway's own cost of a posting); a larger batch is read again, so memory stays bounded.
+   */
+  private async *windows(batchId: string, keep?: ScannedWindows): AsyncGenerator<OrderWindow> {
+    if (keep?.complete) {
+      // Read once already in this run, by the scan: each order is changed only by its own chunk, and a change from
+      // outside since then is flagged on the order (modifiedAfterPosting), as after any read.
+      yield* keep.windows;
+      return;
+    }
     let afterSeq = -1;
+    let read = 0;
     for (;;) {
+      await turn();
       const items = await this.batches.pendingItemsAfter(batchId, afterSeq, WINDOW);
-      if (items.length === 0) return;
+      if (items.length === 0) break;
       afterSeq = items[items.length - 1].seq;
       const orders = await timed('readOrders', () =>
         this.orders.findBy({ id: In(items.map((i) => i.entityId)) }),
       );
       const byId = new Map(orders.map((o) => [o.id, o]));
-      yield items.flatMap((item) => {
+      const window = items.flatMap((item) => {
         const order = byId.get(item.entityId);
         return order ? [{ order, seq: item.seq }] : [];
       });
+      read += window.length;
+      if (keep && read <= KEEP_SCANNED_ORDERS) keep.windows.push(window);
+      yield window;
+    }
+    if (keep) {
+      keep.complete = read <= KEEP_SCANNED_ORDERS;
+      if (!keep.complete) keep.windows = [];
     }
   }
 
@@ -240,8 +275,8 @@ export class PostingService {
    * Phase two, as chunks of at most 30 orders, after recovering orders whose earlier sending has no recorded outcome:
    * new transactions, and updates of orders already in QuickBooks.
    */
-  private async *chunks(context: RunContext): AsyncGenerator<Chunk> {
-    for await (const window of this.windows(context.batch.id)) {
+  private async *chunks(context: RunContext, scanned: ScannedWindows): AsyncGenerator<Chunk> {
+    for await (const window of this.windows(context.batch.id, scanned)) {
       context.signal?.throwIfAborted();
       const todo: Array<{ order: OrderEntity; seq: number }> = [];
       const done: Array<{ order: OrderEntity; seq: number }> = [];
@@ -400,11 +435,37 @@ export class PostingService {
     }
   }
 
+  /** Waits until the customers and items these orders need are found or created (or known to be missing). */
+  private async referencesOf(
+    context: RunContext,
+    chunk: Array<{ order: OrderEntity; seq: number }>,
+  ): Promise<void> {
+    const customers: string[] = [];
+    const items: string[] = [];
+    for (const { order } of chunk) {
+      if (illFormedOrderProblem(order)) continue;
+      try {
+        customers.push(
+          customerKey(customerNameOf(order, context.settings), foreignCurrencyOf(order, context.currency)),
+        );
+      } catch (problem) {
+        if (!(problem instanceof MappingProblem)) throw problem;
+      }
+      for (const line of order.lines) items.push(itemKey(line));
+    }
+    await Promise.all([
+      context.paymentMethodsKnown,
+      context.customers.whenSettled(customers),
+      context.items.whenSettled(items),
+    ]);
+  }
+
   /** Builds the transaction bodies; orders that cannot be mapped fail now with the setting to change. */
   private async prepare(
     context: RunContext,
     chunk: Array<{ order: OrderEntity; seq: number }>,
   ): Promise<PreparedOrder[]> {
+    await this.referencesOf(context, chunk);
     const prepared: PreparedOrder[] = [];
     const failures: Array<{ order: OrderEntity; seq: number; error: Error }> = [];
     for (const { order, seq } of chunk) {

@@ -91,7 +91,12 @@ async function prefetch(context: RunContext, scan: ReferenceScan): Promise<void>
   await context.references.prefetch(names, lines);
 }
 
-/** Resolves the customers, items and payment methods once the company's currency is known (context.currency). */
+/**
+ * Resolves the customers, items and payment methods once the company's currency is known (context.currency), into
+ * the run's `customers` and `items` as each is settled (transactions wait only for their own, see Resolutions), and
+ * `paymentMethods` (`paymentMethodsKnown` settles with them). Items are asked for first: an order needs several, and
+ * a customer is one order's of many. Ends with both closed, or failed with the error the run fails with.
+ */
 export async function resolveReferences(
   context: RunContext,
   scan: ReferenceScan,
@@ -122,18 +127,31 @@ export async function resolveReferences(
     for (const [key, line] of group.items) if (!items.has(key)) items.set(key, line);
     for (const method of group.paymentMethods) paymentMethods.add(method);
   }
-  // QuickBooks takes a customer's currency only from the company's currency list.
-  await ensureCompanyCurrencies(context.client, currencies);
   const methods = new PaymentMethodResolver(context.connection, context.client, services.referenceService);
-  const [customerIds, itemIds, resolvedMethods] = await Promise.all([
-    context.references.resolveCustomers(customers),
-    context.references.resolveItems(items, context.settings),
-    methods.resolve(paymentMethods, context.settings, (entry) =>
+  const methodsResolved = methods
+    .resolve(paymentMethods, context.settings, (entry) =>
       services.log({ entityType: 'PaymentMethod', entityId: null, status: 'SUCCEEDED', ...entry }),
-    ),
-  ]);
-  await services.syncLogs.record(...resolvedMethods.logs);
-  context.customers = customerIds;
-  context.items = itemIds;
-  context.paymentMethods = resolvedMethods.ids;
+    )
+    .then(async (resolved) => {
+      context.paymentMethods = resolved.ids;
+      await services.syncLogs.record(...resolved.logs);
+    });
+  context.paymentMethodsKnown = methodsResolved;
+  methodsResolved.catch(() => undefined); // whoever waits on it gets the error; so does this run, below
+  try {
+    // QuickBooks takes a customer's currency only from the company's currency list.
+    await ensureCompanyCurrencies(context.client, currencies);
+    await Promise.all([
+      context.references.resolveItems(items, context.settings, context.items),
+      context.references.resolveCustomers(customers, context.customers),
+      methodsResolved,
+    ]);
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    context.customers.fail(failure);
+    context.items.fail(failure);
+    throw failure;
+  }
+  context.customers.close();
+  context.items.close();
 }

@@ -23,6 +23,16 @@ const SENT_FIELDS = [
  * batch's look-ups would fail with it.
  */
 export function illFormedOrderProblem(order: OrderEntity): AppError | undefined {
+  // Asked several times a run for each order (scan, look-ups, bodies): the walk over its text is done once.
+  if (checked.has(order)) return checked.get(order);
+  const problem = findIllFormed(order);
+  checked.set(order, problem);
+  return problem;
+}
+
+const checked = new WeakMap<OrderEntity, AppError | undefined>();
+
+function findIllFormed(order: OrderEntity): AppError | undefined {
   const record = order as unknown as Record<string, unknown>;
   const paths = SENT_FIELDS.flatMap((field) => illFormedPaths(record[field], field));
   if (paths.length === 0) return undefined;
