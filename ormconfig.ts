@@ -11,6 +11,7 @@ import type { DatabaseConfig } from './src/config';
 import { ENTITIES } from './src/entities';
 import { MYSQL_MIGRATIONS } from './src/migrations/mysql';
 import { SQLITE_MIGRATIONS } from './src/migrations/sqlite';
+import { BACKSTOP_PAGES, startCheckpointer } from './src/sqlite-checkpointer';
 
 /** MySQL or MariaDB: TypeORM needs to know which, or it misreads MariaDB's column defaults. */
 export type MysqlFlavor = 'mysql' | 'mariadb';
@@ -45,8 +46,19 @@ export async function initializeDataSource(db: DatabaseConfig, logger?: TypeOrmL
   if (db.type === 'sqlite') {
     serializeTransactions(dataSource);
     beginImmediate(dataSource);
+    if (db.url !== ':memory:') checkpointOffThread(dataSource, db.url);
   }
   return dataSource;
+}
+
+/** Checkpoints of the SQLite file run on a thread of their own (see sqlite-checkpointer.ts) until destroy(). */
+function checkpointOffThread(dataSource: DataSource, file: string): void {
+  const checkpointer = startCheckpointer(file);
+  const destroy = dataSource.destroy.bind(dataSource);
+  dataSource.destroy = async () => {
+    await checkpointer.stop();
+    return destroy();
+  };
 }
 
 /**
@@ -125,6 +137,7 @@ export function createDataSource(
       conn.pragma('busy_timeout = 5000');
       conn.pragma('foreign_keys = ON');
       conn.pragma('synchronous = NORMAL');
+      conn.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     },
   });
 }
