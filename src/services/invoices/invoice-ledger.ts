@@ -1,3 +1,4 @@
+import { setImmediate as turn } from 'node:timers/promises';
 import Decimal from 'decimal.js';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { InvoiceEntity, OrderEntity, type StoredSyncError, type SyncBatchEntity } from '../../entities';
@@ -108,6 +109,8 @@ export class InvoiceLedger {
   async *windows(batchId: string): AsyncGenerator<InvoiceEntry[]> {
     let afterSeq = -1;
     for (;;) {
+      // SQLite answers synchronously: the event loop turns between windows, so calls under way are not held back.
+      await turn();
       const items = await this.batches.pendingItemsAfter(batchId, afterSeq, WINDOW);
       if (items.length === 0) return;
       afterSeq = items[items.length - 1].seq;

@@ -20,7 +20,8 @@ import {
   runPool,
 } from '../posting/exactly-once';
 import { customerNameOf, itemKey, MappingProblem, text } from '../posting/posting-mapper';
-import { currencyName, customerKey, PostingReferences, type Resolution } from '../posting/posting-references';
+import { currencyName, customerKey, PostingReferences } from '../posting/posting-references';
+import { Resolutions } from '../posting/resolutions';
 import {
   checkCurrency,
   companyCurrencyOf,
@@ -42,13 +43,19 @@ export interface SendRun {
   settings: ConnectionSettingsData;
   client: QuickBooksClient;
   references: PostingReferences;
-  /** Customers and items resolved so far in this run, by customerKey / itemKey. */
-  customers: Map<string, Resolution>;
-  items: Map<string, Resolution>;
+  /** Customers and items of this run by customerKey / itemKey, as they are found or created. */
+  customers: Resolutions;
+  items: Resolutions;
   allowShipping: boolean;
   /** The company's home currency and multicurrency preference (posting/currency.ts), read once per run. */
   currency: CompanyCurrency;
   signal?: AbortSignal;
+}
+
+/** Up to 30 invoices to send, and the resolution of their window's customers and items. */
+interface InvoiceChunk {
+  entries: InvoiceEntry[];
+  references: Promise<void>;
 }
 
 interface PreparedInvoice extends InvoiceEntry {
@@ -111,14 +118,20 @@ export class InvoiceSender {
             this.syncLogs,
             batchId,
           ),
-          customers: new Map(),
-          items: new Map(),
+          customers: new Resolutions(),
+          items: new Resolutions(),
           allowShipping: false,
           currency: { home: 'USD', multicurrency: false },
           signal: options.signal,
         };
         await run.references.load();
-        await work(run);
+        try {
+          await work(run);
+        } finally {
+          // Nothing waits past the run (a key no window settled is missing, as it would be after the run).
+          run.customers.close();
+          run.items.close();
+        }
         await run.references.flush().catch((error: unknown) => {
           this.logger.warn(
             { err: error, batchId },
@@ -132,8 +145,9 @@ export class InvoiceSender {
 
   /**
    * Sends the batch's pending invoices, a window (300) at a time: the customers and items a window needs that the run
-   * does not know yet are found or created in bulk, then its invoices go in chunks of 30 while the next window is read
-   * and resolved (so sending starts before a large batch has been read, and nothing is read twice).
+   * does not know yet are found or created in bulk, and each chunk of 30 of its invoices leaves as soon as its own are
+   * (items first: an invoice needs several), while the next window is read and resolved (so sending starts before a
+   * large batch has been read, and nothing is read twice).
    */
   async sendPending(run: SendRun): Promise<void> {
     const started = performance.now();
@@ -147,11 +161,11 @@ export class InvoiceSender {
     );
   }
 
-  /** Window by window: the references the window needs, then its chunks. */
+  /** Window by window: the references the window needs, and its chunks, each waiting for its own references. */
   private async *pipeline(
     run: SendRun,
     preferences: Promise<QuickBooksEntity>,
-  ): AsyncGenerator<InvoiceEntry[]> {
+  ): AsyncGenerator<InvoiceChunk> {
     for await (const window of this.ledger.windows(run.batch.id)) {
       run.signal?.throwIfAborted();
       // Customers are matched per currency, so the company's currency is known before the first resolution; the
@@ -161,8 +175,9 @@ export class InvoiceSender {
         (prefs.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
       run.currency = companyCurrencyOf(prefs);
       run.references.homeCurrency = run.currency.home;
-      await this.inTurn(run.connection.id, () => this.resolveReferences(run, window));
-      yield* this.chunksOf(run, window);
+      const references = this.inTurn(run.connection.id, () => this.resolveReferences(run, window));
+      references.catch(() => undefined); // each of the window's chunks waits on it, and fails with its error
+      for await (const entries of this.chunksOf(run, window)) yield { entries, references };
     }
   }
 
@@ -221,12 +236,10 @@ export class InvoiceSender {
     }
     // QuickBooks takes a customer's currency only from the company's currency list.
     await ensureCompanyCurrencies(run.client, currencies);
-    const [customerIds, itemIds] = await Promise.all([
-      run.references.resolveCustomers(customers),
-      run.references.resolveItems(items, run.settings),
+    await Promise.all([
+      run.references.resolveItems(items, run.settings, run.items),
+      run.references.resolveCustomers(customers, run.customers),
     ]);
-    for (const [key, resolution] of customerIds) run.customers.set(key, resolution);
-    for (const [key, resolution] of itemIds) run.items.set(key, resolution);
   }
 
   /** A window's chunks of at most 30 invoices to send, after recovering those sent without a recorded outcome. */
@@ -292,8 +305,9 @@ export class InvoiceSender {
     return found.items;
   }
 
-  private async sendChunk(run: SendRun, chunk: InvoiceEntry[]): Promise<void> {
-    let pending = await this.prepare(run, chunk);
+  private async sendChunk(run: SendRun, chunk: InvoiceChunk): Promise<void> {
+    await Promise.race([chunk.references, this.ownReferences(run, chunk.entries)]);
+    let pending = await this.prepare(run, chunk.entries);
     for (let pass = 0; pending.length > 0; pass++) {
       run.signal?.throwIfAborted();
       // Same invoices, same pass: same requestid, so a re-send after a lost answer is replayed, never re-executed.
@@ -400,6 +414,21 @@ export class InvoiceSender {
         await this.ledger.recordFailed(run.batch, [{ entry: prepared, error, requestId }]);
       }
     }
+  }
+
+  /** Settles once these invoices' customers and items are found or created (their window's resolution may go on). */
+  private async ownReferences(run: SendRun, entries: InvoiceEntry[]): Promise<void> {
+    const customers: string[] = [];
+    const items: string[] = [];
+    for (const { invoice, order } of entries) {
+      try {
+        customers.push(customerKey(customerNameOf(order, run.settings), foreignCurrencyOf(order, run.currency)));
+      } catch (problem) {
+        if (!(problem instanceof MappingProblem)) throw problem;
+      }
+      for (const line of invoice.lines) items.push(itemKey(line));
+    }
+    await Promise.all([run.customers.whenSettled(customers), run.items.whenSettled(items)]);
   }
 
   /** Builds the Invoice bodies; invoices that cannot be mapped fail now with the setting to change. */
