@@ -76,6 +76,32 @@ export async function insertRows(
   );
 }
 
+/**
+ * A multi-row INSERT that updates `update` of the rows whose `conflict` key exists already (values converted, as for
+ * insertRows). MySQL's ON DUPLICATE KEY and SQLite's ON CONFLICT say the same thing here: the only unique keys
+ * besides `conflict` are new ids.
+ */
+export async function upsertRows(
+  manager: EntityManager,
+  dialect: Dialect,
+  table: string,
+  columns: readonly string[],
+  rows: ReadonlyArray<readonly unknown[]>,
+  conflict: readonly string[],
+  update: readonly string[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const row = `(${placeholders(columns.length)})`;
+  const onConflict =
+    dialect === 'mysql'
+      ? `ON DUPLICATE KEY UPDATE ${update.map((c) => `${id(c)} = VALUES(${id(c)})`).join(', ')}`
+      : `ON CONFLICT (${conflict.map(id).join(', ')}) DO UPDATE SET ${update.map((c) => `${id(c)} = excluded.${id(c)}`).join(', ')}`;
+  await manager.query(
+    `INSERT INTO ${id(table)} (${columns.map(id).join(', ')}) VALUES ${rows.map(() => row).join(', ')} ${onConflict}`,
+    rows.flat(),
+  );
+}
+
 /** Runs a write inside the caller's transaction and returns how many rows it changed. */
 export async function execute(manager: EntityManager, sql: string, params: unknown[]): Promise<number> {
   const runner = manager.queryRunner;

@@ -157,6 +157,10 @@ async function api(
   path: string,
   search: string,
 ): Promise<void> {
+  // The answer's clock starts when the request arrives: QuickBooks works on concurrent requests side by side, so one
+  // request's work in this single thread must not delay the start of another's (ten batch calls arriving together
+  // all answer `latencyMs` after they arrived, not one after another).
+  const arrived = performance.now();
   const raw = await readBody(req);
   const rest = path.slice(API_PREFIX.length);
   const slash = rest.indexOf('/');
@@ -213,10 +217,9 @@ async function api(
     let rule: ActiveRule | undefined;
     if (p.faults.active) rule = p.faults.pick({ method, url: req.url ?? path, realmId, description: desc });
     // A fault's slowdown comes first (QuickBooks slow to start on it); then the request takes `latencyMs` to answer,
-    // the emulator's own work inside it, as QuickBooks' is: ten calls at once all answer after `latencyMs`, not one
-    // after another as this one thread works through them.
+    // counted from its arrival, the emulator's own work inside it, as QuickBooks' is.
     if (rule?.latencyMs) await sleep(rule.latencyMs);
-    const started = performance.now();
+    const started = rule?.latencyMs ? performance.now() : arrived;
     const answerAfterLatency = async (): Promise<void> => {
       const left = settings.latencyMs - (performance.now() - started);
       if (left > 0) await sleep(left);

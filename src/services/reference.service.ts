@@ -17,6 +17,7 @@ import type { ConnectionEvents } from './connection-events';
 import { containsPattern, paginate, type Page, type PageArgs } from './pagination';
 import { syncScope } from './sync-log.service';
 import { toStoredError } from './stored-error';
+import { dialectOf, toDbTime, upsertRows } from '../sql';
 
 /** QuickBooks' entity name for each reference type (a "Location" is a Department in the API). */
 export const QUICKBOOKS_ENTITY: Record<ReferenceType, string> = {
@@ -44,6 +45,24 @@ const LABEL: Record<ReferenceType, string> = {
 };
 
 const UPSERT_CHUNK = 500;
+/** The mirror's columns in the order `upsert` writes them; those after the key (from `name` on) are updated. */
+const MIRROR_COLUMNS = [
+  'id',
+  'tenantId',
+  'connectionId',
+  'type',
+  'quickbooksId',
+  'name',
+  'kind',
+  'sku',
+  'email',
+  'currency',
+  'active',
+  'syncToken',
+  'quickbooksUpdatedAt',
+  'data',
+  'updatedAt',
+] as const;
 
 export interface ReferenceFilter {
   type: ReferenceType;
@@ -234,32 +253,39 @@ export class ReferenceService {
     type: ReferenceType,
     objects: QuickBooksEntity[],
   ): Promise<void> {
+    const dialect = dialectOf(this.dataSource);
     for (let start = 0; start < objects.length; start += UPSERT_CHUNK) {
-      const rows = objects
-        .slice(start, start + UPSERT_CHUNK)
-        .map((object) => toRow(connection, type, object));
-      // Insert or update by (connection, type, QuickBooks id), keeping the row's id: ids are exposed and must stay stable.
-      await this.rows
-        .createQueryBuilder()
-        .insert()
-        .values(rows as never)
-        .orUpdate(
-          [
-            'name',
-            'kind',
-            'sku',
-            'email',
-            'currency',
-            'active',
-            'syncToken',
-            'quickbooksUpdatedAt',
-            'data',
-            'updatedAt',
-          ],
-          ['connectionId', 'type', 'quickbooksId'],
-        )
-        .updateEntity(false) // nothing reads the generated columns back: no SELECT per row
-        .execute();
+      // Insert or update by (connection, type, QuickBooks id), keeping the row's id: ids are exposed and must stay
+      // stable. Raw SQL: TypeORM's builder wrote one statement per row here.
+      const rows = objects.slice(start, start + UPSERT_CHUNK).map((object) => {
+        const row = toRow(connection, type, object);
+        return [
+          row.id,
+          row.tenantId,
+          row.connectionId,
+          row.type,
+          row.quickbooksId,
+          row.name,
+          row.kind,
+          row.sku,
+          row.email,
+          row.currency,
+          row.active ? 1 : 0,
+          row.syncToken,
+          row.quickbooksUpdatedAt ? toDbTime(dialect, row.quickbooksUpdatedAt) : null,
+          JSON.stringify(row.data),
+          toDbTime(dialect, row.updatedAt),
+        ];
+      });
+      await upsertRows(
+        this.dataSource.manager,
+        dialect,
+        'reference_entities',
+        MIRROR_COLUMNS,
+        rows,
+        ['connectionId', 'type', 'quickbooksId'],
+        MIRROR_COLUMNS.slice(5),
+      );
     }
   }
 

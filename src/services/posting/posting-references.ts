@@ -490,13 +490,23 @@ export class PostingReferences {
         this.itemsByKey.set(`name:${text(object.Name).toLowerCase()}`, id);
       }
     }
-    // The mirror is a cache of QuickBooks: it is written behind the posting (see `flush`), not in its way.
+    // The mirror is a cache of QuickBooks: it is written behind the posting (see `flush`), not in its way, and what
+    // is remembered meanwhile (a batch call's thirty creations, one by one) is written in one statement.
+    const waiting = this.unwritten[type];
+    waiting.push(...objects);
+    if (waiting.length > objects.length) return; // a write already queued takes these too
     this.mirrorWrites = this.mirrorWrites
-      .then(() => this.references.upsert(this.connection, type, objects))
+      .then(() => {
+        const batch = this.unwritten[type].splice(0);
+        return this.references.upsert(this.connection, type, batch);
+      })
       .catch((error: unknown) => {
         this.mirrorError ??= error instanceof Error ? error : new Error(String(error));
       });
   }
+
+  /** Objects remembered and not yet written to the mirror, per list. */
+  private readonly unwritten: Record<'CUSTOMER' | 'ITEM', QuickBooksEntity[]> = { CUSTOMER: [], ITEM: [] };
 
   /** Waits for the mirror writes; a failed one only means the next import refreshes those objects. */
   async flush(): Promise<void> {

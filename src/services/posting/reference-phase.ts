@@ -41,13 +41,6 @@ export async function scanOrders(
   const groups: ReferenceScan = new Map();
   let early: Promise<Error | undefined> | undefined;
   for await (const window of windows) {
-    // The first window's look-ups leave now; a failure is the run's, after the scan (never left unhandled).
-    if (early === undefined && groups.size > 0) {
-      early = prefetch(context, groups).then(
-        () => undefined,
-        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-      );
-    }
     for (const { order } of window) {
       if (order.status === 'POSTED') continue;
       if (illFormedOrderProblem(order)) continue; // fails alone in prepare(), with the field named
@@ -68,6 +61,14 @@ export async function scanOrders(
         group.paymentMethods.add(order.paymentMethod);
       for (const line of order.lines)
         if (!group.items.has(itemKey(line))) group.items.set(itemKey(line), line);
+    }
+    // The first window's look-ups leave now, before the next window is read; a failure is the run's, after the scan
+    // (never left unhandled).
+    if (early === undefined && groups.size > 0) {
+      early = prefetch(context, groups).then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
     }
   }
   const failure = await early;
