@@ -120,6 +120,48 @@ describe.each(DIALECTS)('posting books on %s', (dialect) => {
     expect(live(c.realmId, 'SalesReceipt')).toHaveLength(0);
   });
 
+  it('resolves references window by window: customers, items and payment methods new in later windows are created once', async () => {
+    const c = await company('Windows Co', { settings: { createMissingPaymentMethods: true } });
+    // 700 orders read 300 at a time: the second window brings new customers and a new payment method, the third new
+    // customers and new items; each window also shares customers and items with the one before.
+    const inputs = buildOrders(700, { prefix: 'W', customers: 700, skus: 700 }).map((order, i) => {
+      const window = Math.floor(i / 300);
+      return {
+        ...order,
+        customer: { name: `W Customer ${(i % 50) + window * 30}`, email: null },
+        lines: order.lines.map((line, j) => {
+          const sku = window === 2 ? 40 + ((i + j) % 20) : (i + j) % 40;
+          return { ...line, sku: `W-SKU-${sku}`, name: `W Product ${sku}` };
+        }),
+        paymentMethod: window === 1 && i % 2 === 0 ? 'Store Credit' : window === 0 ? 'Cash' : undefined,
+      };
+    });
+    const orders = await upsertOrders(t, c.key, c.connectionId, inputs);
+    const { events } = await postAndFollow(
+      t,
+      c.key,
+      orders.map((o) => o.id),
+    );
+    expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 700, failed: 0 });
+
+    const receipts = live(c.realmId, 'SalesReceipt');
+    expect(receipts).toHaveLength(700);
+    const customers = live(c.realmId, 'Customer').filter((x) => String(x.DisplayName).startsWith('W Customer'));
+    expect(customers).toHaveLength(110); // 0–49, 30–79, 60–109: each once
+    expect(new Set(customers.map((x) => x.DisplayName)).size).toBe(110);
+    const items = live(c.realmId, 'Item').filter((x) => String(x.Sku ?? '').startsWith('W-SKU-'));
+    expect(items).toHaveLength(60);
+    const customerIds = new Map(customers.map((x) => [x.DisplayName, x.Id]));
+    const methods = new Map(live(c.realmId, 'PaymentMethod').map((m) => [m.Name, m.Id]));
+    expect(methods.has('Store Credit')).toBe(true);
+    const byNumber = new Map(receipts.map((r) => [r.DocNumber, r]));
+    for (const input of inputs) {
+      const receipt = byNumber.get(input.orderNumber);
+      expect(receipt.CustomerRef.value).toBe(customerIds.get(input.customer.name));
+      if (input.paymentMethod) expect(receipt.PaymentMethodRef?.value).toBe(methods.get(input.paymentMethod));
+    }
+  });
+
   it("maps an order's payment method by name, creates a missing one when asked, else uses the default", async () => {
     const c = await company('Payment Method Co');
     const methods = () => new Map(live(c.realmId, 'PaymentMethod').map((m) => [m.Name, m.Id]));

@@ -2,6 +2,7 @@ import type { ConnectionEntity, ConnectionSettingsData, OrderEntity, SyncBatchEn
 import type { QuickBooksClient, QuickBooksEntity } from '../../quickbooks';
 import type { CompanyCurrency } from './currency';
 import type { PostingReferences } from './posting-references';
+import type { WindowReferences } from './reference-phase';
 import type { Resolutions } from './resolutions';
 
 /** What one run of a posting batch knows and carries between its phases (see posting.service.ts). */
@@ -27,10 +28,8 @@ export interface RunContext {
   items: Resolutions;
   /** The company's home currency and whether multicurrency is on (from Preferences). */
   currency: CompanyCurrency;
-  /** PaymentMethod ids by lower-cased name, for orders that name one. */
+  /** PaymentMethod ids by lower-cased name, for orders that name one (filled window by window). */
   paymentMethods: Map<string, string>;
-  /** Settles once `paymentMethods` is complete (they are resolved alongside the customers and items). */
-  paymentMethodsKnown: Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -42,5 +41,9 @@ export interface PostRunOptions {
   maxAttempts?: number;
 }
 
-/** A run of orders to send: new transactions, or updates of posted ones changed since. */
-export type Chunk = { kind: 'create' | 'update'; entries: Array<{ order: OrderEntity; seq: number }> };
+/** A run of orders to send: new transactions, or updates of posted ones changed since, and their window's references. */
+export interface Chunk {
+  kind: 'create' | 'update';
+  entries: Array<{ order: OrderEntity; seq: number }>;
+  references: WindowReferences;
+}

@@ -15,11 +15,11 @@ import type { BatchService } from '../batch.service';
 import { assertReady, type ConnectionService } from '../connections/connection.service';
 import { customerNameOf, itemKey, MappingProblem, toPosted, transactionBody } from './posting-mapper';
 import { customerKey, PostingReferences } from './posting-references';
-import { checkCurrency, companyCurrencyOf, currencyFields, foreignCurrencyOf } from './currency';
+import { checkCurrency, currencyFields, foreignCurrencyOf } from './currency';
 import { paymentMethodIdOf } from './payment-methods';
 import { illFormedOrderProblem } from './text';
 import { timed } from './timings';
-import { resolveReferences, scanOrders } from './reference-phase';
+import { ReferencePhase } from './reference-phase';
 import type { Chunk, PostRunOptions, PreparedOrder, RunContext } from './posting-context';
 import { PostingRecorder } from './posting-recorder';
 import { PostingRecovery } from './posting-recovery';
@@ -41,14 +41,7 @@ export { toStoredError };
 
 export { POSTABLE_STATUSES } from './posting-intake';
 
-/** Pending orders a run keeps in memory between its scan and its second pass (larger batches are read twice). */
-const KEEP_SCANNED_ORDERS = 5_000;
 type OrderWindow = Array<{ order: OrderEntity; seq: number }>;
-/** The scan's windows, and whether they are all of the batch's pending orders. */
-interface ScannedWindows {
-  windows: OrderWindow[];
-  complete: boolean;
-}
 
 /**
  * Posting orders to QuickBooks, exactly once.
@@ -139,43 +132,36 @@ export class PostingService {
       items: new Resolutions(),
       currency: { home: 'USD', multicurrency: false },
       paymentMethods: new Map(),
-      paymentMethodsKnown: Promise.resolve(),
       signal: options.signal,
     };
-    const scanned: ScannedWindows = { windows: [], complete: false };
     try {
       const started = performance.now();
-      // The preferences, the mirror, the scan of the orders and the look-ups they need, all at once.
-      const [preferences, scan] = await Promise.all([
-        client.preferences(),
-        context.references
-          .load()
-          .then(() =>
-            scanOrders(this.windows(batchId, scanned), context, (order) => this.entityFor(context, order)),
-          ),
-      ]);
-      context.allowShipping =
-        (preferences.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
-      context.currency = companyCurrencyOf(preferences);
-      context.references.homeCurrency = context.currency.home;
-      // Phase two starts at once: each chunk waits only for its own customers and items (see Resolutions).
-      let referencesMs = 0;
-      await Promise.all([
-        timed('references', () =>
-          resolveReferences(context, scan, {
-            referenceService: this.referenceService,
-            syncLogs: this.syncLogs,
-            log: (entry) => this.recorder.log(context, null, entry),
-          }),
-        ).then(() => (referencesMs = Math.round(performance.now() - started))),
-        runPool(this.chunks(context, scanned), CHUNKS_IN_FLIGHT, (chunk) =>
-          chunk.kind === 'update'
-            ? this.postUpdateChunk(context, chunk.entries)
-            : this.postChunk(context, chunk.entries),
-        ),
-      ]);
+      // The preferences and the mirror at once; then the orders window by window, each window's look-ups leaving as
+      // soon as it is read, and its transactions as soon as their own customers and items exist (ReferencePhase).
+      const preferences = client.preferences();
+      preferences.catch(() => undefined); // awaited by the reference phase
+      await context.references.load();
+      const references = new ReferencePhase(
+        context,
+        preferences,
+        {
+          referenceService: this.referenceService,
+          syncLogs: this.syncLogs,
+          log: (entry) => this.recorder.log(context, null, entry),
+        },
+        (order) => this.entityFor(context, order),
+      );
+      try {
+        await runPool(this.chunks(context, references), CHUNKS_IN_FLIGHT, (chunk) =>
+          chunk.kind === 'update' ? this.postUpdateChunk(context, chunk) : this.postChunk(context, chunk),
+        );
+      } finally {
+        // Nothing waits past the run (a key no window settled is missing, as it would be after the run).
+        context.customers.close();
+        context.items.close();
+      }
       this.logger.info(
-        { batchId, referencesMs, totalMs: Math.round(performance.now() - started) },
+        { batchId, totalMs: Math.round(performance.now() - started) },
         'posting batch finished its pass',
       );
       await context.references.flush().catch((error: unknown) => {
@@ -234,50 +220,36 @@ export class PostingService {
 
   /**
    * Streams the batch's pending orders in item order, WINDOW at a time. Each window first lets the event loop turn:
-   * SQLite answers synchronously, so a scan of many windows would otherwise hold back every socket write and answer
-   * (the calls already sent would wait for the whole scan). With `keep`, the windows read are kept for the run's
-   * second pass when the batch has at most KEEP_SCANNED_ORDERS pending orders (hydrating orders is most of the
-   * gateway's own cost of a posting); a larger batch is read again, so memory stays bounded.
+   * SQLite answers synchronously, so reading many windows would otherwise hold back every socket write and answer
+   * (the calls already sent would wait for the reading).
    */
-  private async *windows(batchId: string, keep?: ScannedWindows): AsyncGenerator<OrderWindow> {
-    if (keep?.complete) {
-      // Read once already in this run, by the scan: each order is changed only by its own chunk, and a change from
-      // outside since then is flagged on the order (modifiedAfterPosting), as after any read.
-      yield* keep.windows;
-      return;
-    }
+  private async *windows(batchId: string): AsyncGenerator<OrderWindow> {
     let afterSeq = -1;
-    let read = 0;
     for (;;) {
       await turn();
       const items = await this.batches.pendingItemsAfter(batchId, afterSeq, WINDOW);
-      if (items.length === 0) break;
+      if (items.length === 0) return;
       afterSeq = items[items.length - 1].seq;
       const orders = await timed('readOrders', () =>
         this.orders.findBy({ id: In(items.map((i) => i.entityId)) }),
       );
       const byId = new Map(orders.map((o) => [o.id, o]));
-      const window = items.flatMap((item) => {
+      yield items.flatMap((item) => {
         const order = byId.get(item.entityId);
         return order ? [{ order, seq: item.seq }] : [];
       });
-      read += window.length;
-      if (keep && read <= KEEP_SCANNED_ORDERS) keep.windows.push(window);
-      yield window;
-    }
-    if (keep) {
-      keep.complete = read <= KEEP_SCANNED_ORDERS;
-      if (!keep.complete) keep.windows = [];
     }
   }
 
   /**
-   * Phase two, as chunks of at most 30 orders, after recovering orders whose earlier sending has no recorded outcome:
-   * new transactions, and updates of orders already in QuickBooks.
+   * The run, window by window: the window's references start resolving (its look-ups leave at once), then its chunks
+   * of at most 30 orders, after recovering orders whose earlier sending has no recorded outcome: new transactions,
+   * and updates of orders already in QuickBooks. Each chunk carries its window's references to wait on.
    */
-  private async *chunks(context: RunContext, scanned: ScannedWindows): AsyncGenerator<Chunk> {
-    for await (const window of this.windows(context.batch.id, scanned)) {
+  private async *chunks(context: RunContext, phase: ReferencePhase): AsyncGenerator<Chunk> {
+    for await (const window of this.windows(context.batch.id)) {
       context.signal?.throwIfAborted();
+      const references = phase.resolve(window);
       const todo: Array<{ order: OrderEntity; seq: number }> = [];
       const done: Array<{ order: OrderEntity; seq: number }> = [];
       for (const entry of window) (entry.order.status === 'POSTED' ? done : todo).push(entry);
@@ -294,18 +266,15 @@ export class PostingService {
       );
       const rest = creates.filter(({ order }) => !adopted.has(order.id));
       for (let i = 0; i < rest.length; i += CHUNK)
-        yield { kind: 'create', entries: rest.slice(i, i + CHUNK) };
+        yield { kind: 'create', entries: rest.slice(i, i + CHUNK), references };
       for (let i = 0; i < updates.length; i += CHUNK) {
-        yield { kind: 'update', entries: updates.slice(i, i + CHUNK) };
+        yield { kind: 'update', entries: updates.slice(i, i + CHUNK), references };
       }
     }
   }
 
   /** Updates of posted orders changed since (see posting/updates.ts), after recovering those sent before. */
-  private async postUpdateChunk(
-    context: RunContext,
-    chunk: Array<{ order: OrderEntity; seq: number }>,
-  ): Promise<void> {
+  private async postUpdateChunk(context: RunContext, chunk: Chunk): Promise<void> {
     const prepared = await this.prepare(context, chunk);
     const host = this.updateHost(context);
     const settled = await recoverUpdates(
@@ -361,10 +330,7 @@ export class PostingService {
     };
   }
 
-  private async postChunk(
-    context: RunContext,
-    chunk: Array<{ order: OrderEntity; seq: number }>,
-  ): Promise<void> {
+  private async postChunk(context: RunContext, chunk: Chunk): Promise<void> {
     let pending = await this.prepare(context, chunk);
     for (let pass = 0; pending.length > 0; pass++) {
       context.signal?.throwIfAborted();
@@ -435,14 +401,16 @@ export class PostingService {
     }
   }
 
-  /** Waits until the customers and items these orders need are found or created (or known to be missing). */
-  private async referencesOf(
-    context: RunContext,
-    chunk: Array<{ order: OrderEntity; seq: number }>,
-  ): Promise<void> {
+  /**
+   * Waits until the customers and items these orders need are found or created (or known to be missing): its own,
+   * or its whole window's, whichever comes first. The window's payment methods (and the company's currency, which the
+   * customers' keys depend on) come first.
+   */
+  private async referencesOf(context: RunContext, chunk: Chunk): Promise<void> {
+    await chunk.references.methods;
     const customers: string[] = [];
     const items: string[] = [];
-    for (const { order } of chunk) {
+    for (const { order } of chunk.entries) {
       if (illFormedOrderProblem(order)) continue;
       try {
         customers.push(
@@ -453,22 +421,18 @@ export class PostingService {
       }
       for (const line of order.lines) items.push(itemKey(line));
     }
-    await Promise.all([
-      context.paymentMethodsKnown,
-      context.customers.whenSettled(customers),
-      context.items.whenSettled(items),
+    await Promise.race([
+      chunk.references.all,
+      Promise.all([context.customers.whenSettled(customers), context.items.whenSettled(items)]),
     ]);
   }
 
   /** Builds the transaction bodies; orders that cannot be mapped fail now with the setting to change. */
-  private async prepare(
-    context: RunContext,
-    chunk: Array<{ order: OrderEntity; seq: number }>,
-  ): Promise<PreparedOrder[]> {
+  private async prepare(context: RunContext, chunk: Chunk): Promise<PreparedOrder[]> {
     await this.referencesOf(context, chunk);
     const prepared: PreparedOrder[] = [];
     const failures: Array<{ order: OrderEntity; seq: number; error: Error }> = [];
-    for (const { order, seq } of chunk) {
+    for (const { order, seq } of chunk.entries) {
       try {
         const illFormed = illFormedOrderProblem(order);
         if (illFormed) throw illFormed;

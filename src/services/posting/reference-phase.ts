@@ -1,7 +1,8 @@
 import type { OrderEntity, OrderLineData } from '../../entities';
+import type { QuickBooksEntity } from '../../quickbooks';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
 import type { ReferenceService } from '../reference.service';
-import { checkCurrency, ensureCompanyCurrencies, foreignCurrencyOf } from './currency';
+import { checkCurrency, companyCurrencyOf, ensureCompanyCurrencies, foreignCurrencyOf } from './currency';
 import type { RunContext } from './posting-context';
 import { customerNameOf, itemKey, MappingProblem } from './posting-mapper';
 import { currencyName, customerKey } from './posting-references';
@@ -9,10 +10,11 @@ import { PaymentMethodResolver } from './payment-methods';
 import { illFormedOrderProblem } from './text';
 
 /**
- * Phase one of a posting run: every customer and item the batch needs, found or created in bulk before the
- * transactions that need them. The orders are scanned while the company's preferences are being read, and the
- * look-ups of what the mirror does not know leave at once, in one batch call, without waiting for them: only
- * the checks that depend on the home currency wait.
+ * The customers, items and payment methods a posting run needs, found or created in bulk, window by window as the
+ * orders are read: a window's look-ups of what the mirror and the run do not know leave as soon as it is read (the
+ * first before the company's preferences are in), its creations follow in turn after the previous window's (so a
+ * customer two windows share is created once), and each of its chunks of transactions waits only for its own
+ * customers and items (see Resolutions), so the first transactions leave while later orders are still being read.
  */
 
 /** What the orders of one currency need (the currency check and the customer's currency depend on it). */
@@ -24,29 +26,75 @@ interface CurrencyGroup {
   paymentMethods: Set<string>;
 }
 
-export type ReferenceScan = Map<string, CurrencyGroup>;
+type WindowNeeds = Map<string, CurrencyGroup>;
+
+/** A window's references: `methods` settles once its payment methods are known, `all` once everything is. */
+export interface WindowReferences {
+  methods: Promise<void>;
+  all: Promise<void>;
+}
+
+export interface ReferenceServices {
+  referenceService: ReferenceService;
+  syncLogs: SyncLogService;
+  log: (entry: Pick<SyncLogEntry, 'action' | 'status'> & Partial<SyncLogEntry>) => SyncLogEntry;
+}
 
 /** The last home currency seen per connection: a guess for the look-ups that leave before Preferences answer. */
 const homeCurrencyGuess = new Map<string, string>();
 
-/**
- * Reads the pending orders once, grouping what they need by currency (ill-formed orders fail later, alone), and looks
- * up what the mirror does not know: what the first window needs at once, while the rest is read, then the rest.
- */
-export async function scanOrders(
-  windows: AsyncIterable<Array<{ order: OrderEntity; seq: number }>>,
-  context: RunContext,
-  entityOf: (order: OrderEntity) => 'SalesReceipt' | 'Invoice',
-): Promise<ReferenceScan> {
-  const groups: ReferenceScan = new Map();
-  let early: Promise<Error | undefined> | undefined;
-  for await (const window of windows) {
+export class ReferencePhase {
+  /** The previous window's resolution: the next one starts after it, and fails with it (the run is failing). */
+  private tail: Promise<void> = Promise.resolve();
+  /** Currencies made sure of, and payment method names asked for, by earlier windows. */
+  private readonly currencies = new Set<string>();
+  private readonly methodsAsked = new Set<string>();
+  private methods?: PaymentMethodResolver;
+  private readonly preferences: Promise<void>;
+
+  constructor(
+    private readonly context: RunContext,
+    preferences: Promise<QuickBooksEntity>,
+    private readonly services: ReferenceServices,
+    private readonly entityOf: (order: OrderEntity) => 'SalesReceipt' | 'Invoice',
+  ) {
+    // What depends on the company's preferences (its currency, shipping) is set once, when they answer.
+    this.preferences = preferences.then((prefs) => {
+      context.allowShipping =
+        (prefs.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
+      context.currency = companyCurrencyOf(prefs);
+      context.references.homeCurrency = context.currency.home;
+      homeCurrencyGuess.set(context.connection.id, context.currency.home);
+    });
+    this.preferences.catch(() => undefined); // awaited by every window's resolution
+  }
+
+  /** Starts finding or creating what this window's orders need; its look-ups leave now. */
+  resolve(window: Array<{ order: OrderEntity }>): WindowReferences {
+    const needs = this.needsOf(window);
+    const lookedUp = this.prefetch(needs);
+    lookedUp.catch(() => undefined); // awaited below, in turn
+    let methodsKnown!: () => void;
+    const methods = new Promise<void>((resolve) => (methodsKnown = resolve));
+    const all = this.tail.then(async () => {
+      await Promise.all([this.preferences, lookedUp]);
+      await this.resolveNeeds(needs, methodsKnown);
+    });
+    this.tail = all;
+    all.catch(() => undefined); // the window's chunks wait on it and fail with its error
+    // A failed resolution releases whoever waits for the methods: they then wait on `all`, which has the error.
+    return { methods: Promise.race([methods, all]), all };
+  }
+
+  /** The window's customers, items and payment methods, grouped by currency (ill-formed orders fail later, alone). */
+  private needsOf(window: Array<{ order: OrderEntity }>): WindowNeeds {
+    const groups: WindowNeeds = new Map();
     for (const { order } of window) {
       if (order.status === 'POSTED') continue;
       if (illFormedOrderProblem(order)) continue; // fails alone in prepare(), with the field named
       let name: string;
       try {
-        name = customerNameOf(order, context.settings);
+        name = customerNameOf(order, this.context.settings);
       } catch (problem) {
         if (!(problem instanceof MappingProblem)) throw problem;
         continue; // fails in prepare(), with the reason
@@ -57,102 +105,74 @@ export async function scanOrders(
         groups.set(order.currency, group);
       }
       if (!group.customers.has(name.toLowerCase())) group.customers.set(name.toLowerCase(), { name, order });
-      if (order.paymentMethod && entityOf(order) === 'SalesReceipt')
+      if (order.paymentMethod && this.entityOf(order) === 'SalesReceipt')
         group.paymentMethods.add(order.paymentMethod);
       for (const line of order.lines)
         if (!group.items.has(itemKey(line))) group.items.set(itemKey(line), line);
     }
-    // The first window's look-ups leave now, before the next window is read; a failure is the run's, after the scan
-    // (never left unhandled).
-    if (early === undefined && groups.size > 0) {
-      early = prefetch(context, groups).then(
-        () => undefined,
-        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    return groups;
+  }
+
+  /** The look-ups that can leave before the preferences answer (home currency guessed; resolve* asks for the rest). */
+  private async prefetch(needs: WindowNeeds): Promise<void> {
+    const home = homeCurrencyGuess.get(this.context.connection.id) ?? 'USD';
+    const names: string[] = [];
+    const lines: OrderLineData[] = [];
+    for (const [code, group] of needs) {
+      for (const { name } of group.customers.values()) {
+        names.push(name);
+        if (code !== home) names.push(currencyName(name, code));
+      }
+      lines.push(...group.items.values());
+    }
+    await this.context.references.prefetch(names, lines);
+  }
+
+  /**
+   * Resolves the window's payment methods first (almost always from the mirror, without a call), then its items and
+   * customers into the run's Resolutions as each is settled. Items are asked for first: an order needs several, and a
+   * customer is one order's of many. What earlier windows settled is not asked again.
+   */
+  private async resolveNeeds(needs: WindowNeeds, methodsKnown: () => void): Promise<void> {
+    const { context, services } = this;
+    const customers = new Map<string, { name: string; currency: string | null; order: OrderEntity }>();
+    const items = new Map<string, OrderLineData>();
+    const currencies = new Set<string>();
+    const paymentMethods = new Set<string>();
+    for (const group of needs.values()) {
+      try {
+        checkCurrency(group.sample, context.currency);
+      } catch (problem) {
+        if (!(problem instanceof MappingProblem)) throw problem;
+        continue; // these orders fail in prepare(), with the reason
+      }
+      const currency = foreignCurrencyOf(group.sample, context.currency);
+      if (currency && !this.currencies.has(currency)) currencies.add(currency);
+      for (const { name, order } of group.customers.values()) {
+        const key = customerKey(name, currency);
+        if (!context.customers.has(key) && !customers.has(key)) customers.set(key, { name, currency, order });
+      }
+      for (const [key, line] of group.items)
+        if (!context.items.has(key) && !items.has(key)) items.set(key, line);
+      for (const method of group.paymentMethods)
+        if (!this.methodsAsked.has(method.toLowerCase())) paymentMethods.add(method);
+    }
+    if (paymentMethods.size > 0) {
+      for (const method of paymentMethods) this.methodsAsked.add(method.toLowerCase());
+      this.methods ??= new PaymentMethodResolver(context.connection, context.client, services.referenceService);
+      const resolved = await this.methods.resolve(paymentMethods, context.settings, (entry) =>
+        services.log({ entityType: 'PaymentMethod', entityId: null, status: 'SUCCEEDED', ...entry }),
       );
-    }
-  }
-  const failure = await early;
-  if (failure) throw failure;
-  await prefetch(context, groups);
-  return groups;
-}
-
-/** The look-ups that can leave before the preferences answer (home currency guessed; resolve* asks for the rest). */
-async function prefetch(context: RunContext, scan: ReferenceScan): Promise<void> {
-  const home = homeCurrencyGuess.get(context.connection.id) ?? 'USD';
-  const names: string[] = [];
-  const lines: OrderLineData[] = [];
-  for (const [code, group] of scan) {
-    for (const { name } of group.customers.values()) {
-      names.push(name);
-      if (code !== home) names.push(currencyName(name, code));
-    }
-    lines.push(...group.items.values());
-  }
-  await context.references.prefetch(names, lines);
-}
-
-/**
- * Resolves the customers, items and payment methods once the company's currency is known (context.currency), into
- * the run's `customers` and `items` as each is settled (transactions wait only for their own, see Resolutions), and
- * `paymentMethods` (`paymentMethodsKnown` settles with them). Items are asked for first: an order needs several, and
- * a customer is one order's of many. Ends with both closed, or failed with the error the run fails with.
- */
-export async function resolveReferences(
-  context: RunContext,
-  scan: ReferenceScan,
-  services: {
-    referenceService: ReferenceService;
-    syncLogs: SyncLogService;
-    log: (entry: Pick<SyncLogEntry, 'action' | 'status'> & Partial<SyncLogEntry>) => SyncLogEntry;
-  },
-): Promise<void> {
-  homeCurrencyGuess.set(context.connection.id, context.currency.home);
-  const customers = new Map<string, { name: string; currency: string | null; order: OrderEntity }>();
-  const items = new Map<string, OrderLineData>();
-  const currencies = new Set<string>();
-  const paymentMethods = new Set<string>();
-  for (const group of scan.values()) {
-    try {
-      checkCurrency(group.sample, context.currency);
-    } catch (problem) {
-      if (!(problem instanceof MappingProblem)) throw problem;
-      continue; // these orders fail in prepare(), with the reason
-    }
-    const currency = foreignCurrencyOf(group.sample, context.currency);
-    if (currency) currencies.add(currency);
-    for (const { name, order } of group.customers.values()) {
-      const key = customerKey(name, currency);
-      if (!customers.has(key)) customers.set(key, { name, currency, order });
-    }
-    for (const [key, line] of group.items) if (!items.has(key)) items.set(key, line);
-    for (const method of group.paymentMethods) paymentMethods.add(method);
-  }
-  const methods = new PaymentMethodResolver(context.connection, context.client, services.referenceService);
-  const methodsResolved = methods
-    .resolve(paymentMethods, context.settings, (entry) =>
-      services.log({ entityType: 'PaymentMethod', entityId: null, status: 'SUCCEEDED', ...entry }),
-    )
-    .then(async (resolved) => {
-      context.paymentMethods = resolved.ids;
+      for (const [name, id] of resolved.ids) context.paymentMethods.set(name, id);
       await services.syncLogs.record(...resolved.logs);
-    });
-  context.paymentMethodsKnown = methodsResolved;
-  methodsResolved.catch(() => undefined); // whoever waits on it gets the error; so does this run, below
-  try {
+    }
+    methodsKnown();
     // QuickBooks takes a customer's currency only from the company's currency list.
     await ensureCompanyCurrencies(context.client, currencies);
+    for (const currency of currencies) this.currencies.add(currency);
     await Promise.all([
       context.references.resolveItems(items, context.settings, context.items),
       context.references.resolveCustomers(customers, context.customers),
-      methodsResolved,
     ]);
-  } catch (error) {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    context.customers.fail(failure);
-    context.items.fail(failure);
-    throw failure;
   }
-  context.customers.close();
-  context.items.close();
 }
