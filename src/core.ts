@@ -27,7 +27,7 @@ import { ConnectionEvents } from './services/connection-events';
 import { ConnectionService } from './services/connections/connection.service';
 import { IntuitOAuth } from './services/connections/intuit-oauth';
 import { createInvoicing, type Invoicing } from './services/invoices';
-import { OrderService } from './services/order.service';
+import { OrderService } from './services/orders/order.service';
 import { PostingService } from './services/posting/posting.service';
 import { UndoService } from './services/posting/undo.service';
 import { ReferenceService } from './services/reference.service';

@@ -8,7 +8,8 @@ import type {
 } from './entities';
 import type { ConnectionService } from './services/connections/connection.service';
 import type { Invoicing } from './services/invoices';
-import type { OrderService, OrderSyncLogRequest } from './services/order.service';
+import type { OrderSyncLogRequest } from './services/orders/order-sync-logs';
+import type { OrderService } from './services/orders/order.service';
 import type { Page } from './services/pagination';
 import type { RefundService } from './services/refunds/refund.service';
 

@@ -1,13 +1,6 @@
 /** The QuickBooks Online client: one per connection, one governor per realm, classified errors. */
-export {
-  DEFAULT_RETRY,
-  fullJitterDelay,
-  MAX_BATCH_ITEMS,
-  processGovernors,
-  QUICKBOOKS_BASE_URLS,
-  QuickBooksClient,
-  toQueryResult,
-} from './client';
+export { MAX_BATCH_ITEMS } from './batch';
+export { processGovernors, QuickBooksClient } from './client';
 export type {
   AccessTokenSource,
   AttemptInfo,
@@ -23,7 +16,7 @@ export type {
   RetryOptions,
   UpdateOptions,
   WriteOptions,
-} from './client';
+} from './client-types';
 export { DEFAULT_GOVERNOR_LIMITS, GovernorRegistry, RealmGovernor, systemClock } from './governor';
 export type {
   GovernedCall,
@@ -55,3 +48,6 @@ export type {
   QuickBooksFault,
   QuickBooksFaultEntry,
 } from './quickbooks-error';
+export { QUICKBOOKS_BASE_URLS } from './requests';
+export { toQueryResult } from './responses';
+export { DEFAULT_RETRY, fullJitterDelay } from './retry-policy';

@@ -14,7 +14,7 @@ import type { AppError } from '../errors';
 import type { BatchService } from '../services/batch.service';
 import type { ConnectionService } from '../services/connections/connection.service';
 import type { InvoiceService } from '../services/invoices/invoice.service';
-import type { OrderService } from '../services/order.service';
+import type { OrderService } from '../services/orders/order.service';
 import type { ReferenceService } from '../services/reference.service';
 import type { OutboundSync } from '../services/sync/outbound.service';
 import type { PendingService } from '../services/sync/pending.service';

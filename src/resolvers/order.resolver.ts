@@ -24,7 +24,7 @@ import { Order, OrderConnection, OrderFilter, OrderInput, UpsertOrdersPayload } 
 import { toConnection } from '../schema/relay';
 import { Lean } from '../schema/lean-resolvers';
 import { RequireScope } from '../schema/scopes';
-import type { OrderService } from '../services/order.service';
+import type { OrderService } from '../services/orders/order.service';
 
 /**
  * The shared validator names an argument by finding its value among the raw arguments, but it receives the

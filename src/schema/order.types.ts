@@ -21,7 +21,7 @@ import {
   type OrderStatus,
   type TransactionKind,
 } from '../entities';
-import { ORDER_VIEWS, type OrderView } from '../services/order.service';
+import { ORDER_VIEWS, type OrderView } from '../services/orders/order-views';
 import {
   EXCHANGE_RATE_RULE,
   ISO_4217_CODES,

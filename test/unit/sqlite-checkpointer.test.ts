@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+
+/** The few calls of better-sqlite3 used here (the package ships no types, and only this test needs them). */
+interface Connection {
+  pragma(sql: string): unknown;
+  exec(sql: string): void;
+  prepare(sql: string): { run(...values: unknown[]): unknown; get(): unknown };
+  transaction(work: () => void): () => void;
+  close(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS driver
+const Database = require('better-sqlite3') as new (file: string) => Connection;
 import { BACKSTOP_PAGES, startCheckpointer } from '../../src/sqlite-checkpointer';
 import { until } from '../support/wait';
 

@@ -28,7 +28,7 @@ import {
 import { itemKey, MappingProblem, text } from '../posting/posting-mapper';
 import { label } from '../posting/posting.service';
 import { toStoredError } from '../stored-error';
-import type { OrderInputData } from '../order.service';
+import type { OrderInputData } from '../orders/order-input';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
 import { entityOf } from '../posting/updates';
 import { refundBody, refundDocNumber, refundMarker } from './refund-body';
