@@ -253,40 +253,10 @@ export class ReferenceService {
     type: ReferenceType,
     objects: QuickBooksEntity[],
   ): Promise<void> {
-    const dialect = dialectOf(this.dataSource);
-    for (let start = 0; start < objects.length; start += UPSERT_CHUNK) {
-      // Insert or update by (connection, type, QuickBooks id), keeping the row's id: ids are exposed and must stay
-      // stable. Raw SQL: TypeORM's builder wrote one statement per row here.
-      const rows = objects.slice(start, start + UPSERT_CHUNK).map((object) => {
-        const row = toRow(connection, type, object);
-        return [
-          row.id,
-          row.tenantId,
-          row.connectionId,
-          row.type,
-          row.quickbooksId,
-          row.name,
-          row.kind,
-          row.sku,
-          row.email,
-          row.currency,
-          row.active ? 1 : 0,
-          row.syncToken,
-          row.quickbooksUpdatedAt ? toDbTime(dialect, row.quickbooksUpdatedAt) : null,
-          JSON.stringify(row.data),
-          toDbTime(dialect, row.updatedAt),
-        ];
-      });
-      await upsertRows(
-        this.dataSource.manager,
-        dialect,
-        'reference_entities',
-        MIRROR_COLUMNS,
-        rows,
-        ['connectionId', 'type', 'quickbooksId'],
-        MIRROR_COLUMNS.slice(5),
-      );
-    }
+    await writeMirrorRows(
+      this.dataSource.manager,
+      objects.map((object) => toRow(connection, type, object)),
+    );
   }
 
   private async importType(
@@ -310,6 +280,46 @@ export class ReferenceService {
     return count + buffer.length;
   }
 }
+
+/**
+ * Inserts or updates mirror rows by (connection, type, QuickBooks id), inside `manager`'s transaction if it has one,
+ * keeping each row's id (ids are exposed and must stay stable). Raw SQL, UPSERT_CHUNK rows a statement: TypeORM's
+ * builder wrote one statement per row here. Used by the import, posting's creations and the two-way sync.
+ */
+export async function writeMirrorRows(manager: EntityManager, rows: MirrorRow[]): Promise<void> {
+  const dialect = dialectOf(manager.connection);
+  for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
+    await upsertRows(
+      manager,
+      dialect,
+      'reference_entities',
+      MIRROR_COLUMNS,
+      rows
+        .slice(start, start + UPSERT_CHUNK)
+        .map((row) => [
+          row.id,
+          row.tenantId,
+          row.connectionId,
+          row.type,
+          row.quickbooksId,
+          row.name,
+          row.kind,
+          row.sku,
+          row.email,
+          row.currency,
+          row.active ? 1 : 0,
+          row.syncToken,
+          row.quickbooksUpdatedAt ? toDbTime(dialect, row.quickbooksUpdatedAt) : null,
+          JSON.stringify(row.data),
+          toDbTime(dialect, row.updatedAt),
+        ]),
+      ['connectionId', 'type', 'quickbooksId'],
+      MIRROR_COLUMNS.slice(5),
+    );
+  }
+}
+
+export type MirrorRow = ReturnType<typeof toRow>;
 
 /** The mirror row of a QuickBooks object (also used by the two-way sync's mirror writes). */
 export function toRow(

@@ -10,6 +10,7 @@ import {
   type OrderInputData,
   type PreparedOrder,
 } from './order-input';
+import { dialectOf } from '../../sql';
 
 /**
  * Orders whose content a re-send may replace; the others are on their way to QuickBooks (or being taken out of it),
@@ -62,7 +63,7 @@ export class OrderIngest {
   constructor(private readonly dataSource: DataSource) {
     this.connections = dataSource.getRepository(ConnectionEntity);
     // SQLite has one writer at a time and no row locks; MySQL needs FOR UPDATE to read-then-write safely.
-    this.lockRows = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
+    this.lockRows = dialectOf(dataSource) === 'mysql';
   }
 
   /**

@@ -9,6 +9,7 @@ import {
 import { badInput, notFound, type AppError } from '../../errors';
 import { OrderPageReader, type OrderPageRow } from '../order-page';
 import type { Page, PageArgs } from '../pagination';
+import { dialectOf } from '../../sql';
 import { OrderIngest, type UpsertOrdersResult } from './order-ingest';
 import { MAX_ORDERS_PER_CALL, type OrderInputData } from './order-input';
 import { OrderSyncLogReader, type OrderSyncLogRequest } from './order-sync-logs';
@@ -39,7 +40,7 @@ export class OrderService {
     this.ingest = new OrderIngest(dataSource);
     this.syncLogs = new OrderSyncLogReader(dataSource);
     // SQLite has one writer at a time and no row locks; MySQL needs FOR UPDATE to read-then-write safely.
-    this.lockRows = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
+    this.lockRows = dialectOf(dataSource) === 'mysql';
   }
 
   /**

@@ -20,7 +20,7 @@ import {
 } from '../../entities';
 import type { QuickBooksEntity } from '../../quickbooks';
 import { dialectOf } from '../../sql';
-import { toRow } from '../reference.service';
+import { toRow, writeMirrorRows } from '../reference.service';
 
 const CHUNK = 400;
 
@@ -197,30 +197,7 @@ export async function writeMirror(
       active: false,
     };
   });
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(ReferenceEntityRow)
-      .values(rows.slice(i, i + CHUNK) as never)
-      .orUpdate(
-        [
-          'name',
-          'kind',
-          'sku',
-          'email',
-          'currency',
-          'active',
-          'syncToken',
-          'quickbooksUpdatedAt',
-          'data',
-          'updatedAt',
-        ],
-        ['connectionId', 'type', 'quickbooksId'],
-      )
-      .updateEntity(false)
-      .execute();
-  }
+  await writeMirrorRows(manager, rows);
 }
 
 /** Settings that name an object of each mergeable type. */
