@@ -11,7 +11,7 @@ import type { DatabaseConfig } from './src/config';
 import { ENTITIES } from './src/entities';
 import { MYSQL_MIGRATIONS } from './src/migrations/mysql';
 import { SQLITE_MIGRATIONS } from './src/migrations/sqlite';
-import { BACKSTOP_PAGES, startCheckpointer } from './src/sqlite-checkpointer';
+import { BACKSTOP_PAGES, startSqliteUpkeep } from './src/sqlite-upkeep';
 
 /** MySQL or MariaDB: TypeORM needs to know which, or it misreads MariaDB's column defaults. */
 export type MysqlFlavor = 'mysql' | 'mariadb';
@@ -46,17 +46,20 @@ export async function initializeDataSource(db: DatabaseConfig, logger?: TypeOrmL
   if (db.type === 'sqlite') {
     serializeTransactions(dataSource);
     beginImmediate(dataSource);
-    if (db.url !== ':memory:') checkpointOffThread(dataSource, db.url);
+    if (db.url !== ':memory:') upkeepOffThread(dataSource, db.url);
   }
   return dataSource;
 }
 
-/** Checkpoints of the SQLite file run on a thread of their own (see sqlite-checkpointer.ts) until destroy(). */
-function checkpointOffThread(dataSource: DataSource, file: string): void {
-  const checkpointer = startCheckpointer(file);
+/** The SQLite file's checkpoints and planner statistics run on a thread of their own (sqlite-upkeep.ts) until destroy(). */
+function upkeepOffThread(dataSource: DataSource, file: string): void {
+  const upkeep = startSqliteUpkeep(file, {
+    // New statistics from the thread: this connection reloads them (cheap; see sqlite-upkeep.ts).
+    onAnalyzed: () => void dataSource.query('ANALYZE sqlite_schema').catch(() => undefined),
+  });
   const destroy = dataSource.destroy.bind(dataSource);
   dataSource.destroy = async () => {
-    await checkpointer.stop();
+    await upkeep.stop();
     return destroy();
   };
 }
