@@ -45,13 +45,8 @@ const LABEL: Record<ReferenceType, string> = {
 };
 
 const UPSERT_CHUNK = 500;
-/** The mirror's columns in the order `upsert` writes them; those after the key (from `name` on) are updated. */
-const MIRROR_COLUMNS = [
-  'id',
-  'tenantId',
-  'connectionId',
-  'type',
-  'quickbooksId',
+/** The columns a newer QuickBooks version of an object rewrites (the row's id stays: ids are exposed). */
+export const MIRRORED = [
   'name',
   'kind',
   'sku',
@@ -61,6 +56,15 @@ const MIRROR_COLUMNS = [
   'syncToken',
   'quickbooksUpdatedAt',
   'data',
+] as const;
+/** The mirror's columns in the order writeMirrorRows writes them. */
+const MIRROR_COLUMNS = [
+  'id',
+  'tenantId',
+  'connectionId',
+  'type',
+  'quickbooksId',
+  ...MIRRORED,
   'updatedAt',
 ] as const;
 
@@ -314,7 +318,7 @@ export async function writeMirrorRows(manager: EntityManager, rows: MirrorRow[])
           toDbTime(dialect, row.updatedAt),
         ]),
       ['connectionId', 'type', 'quickbooksId'],
-      MIRROR_COLUMNS.slice(5),
+      [...MIRRORED, 'updatedAt'],
     );
   }
 }

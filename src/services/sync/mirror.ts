@@ -1,19 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ReferenceEntityRow, type ReferenceType } from '../../entities';
-import { toRow } from '../reference.service';
-
-/** The columns a newer QuickBooks version rewrites (the row's id stays: ids are exposed). */
-const MIRRORED = [
-  'name',
-  'kind',
-  'sku',
-  'email',
-  'currency',
-  'active',
-  'syncToken',
-  'quickbooksUpdatedAt',
-  'data',
-] as const;
+import { MIRRORED, toRow } from '../reference.service';
 
 /**
  * Writes one QuickBooks object (as read, or as CDC reports it) into the connection's reference mirror, inside the
