@@ -69,6 +69,8 @@ export function startSqliteUpkeep(
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());
+        // Held while it stops: an unref'd thread would let the process end with the caller's await unsettled.
+        worker.ref();
         worker.postMessage('stop');
         // Should it not exit by itself (stuck on the file), it is ended.
         setTimeout(() => void worker.terminate(), 2_000).unref();
