@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 
 /**
  * Raw SQL for the hot paths (posting writes a few rows per order; TypeORM's query builder costs more than the
@@ -21,6 +21,40 @@ export function dialectOf(dataSource: DataSource): Dialect {
 export function toDbTime(dialect: Dialect, date: Date): Date | string {
   if (dialect === 'mysql') return date;
   return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/**
+ * Rows of an entity by primary key, as entities: one plain statement on every column, hydrated with the columns' own
+ * conversions (JSON, money, dates, booleans). TypeORM's `findBy` runs the same statement, but its generic hydration
+ * (aliases, relation joins) costs more than SQLite's work for wide rows, on the event loop: posting and invoice sending
+ * read 300 orders a window this way. Ids not found are left out; order is the database's.
+ */
+export async function findByIds<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  ids: readonly string[],
+): Promise<T[]> {
+  if (ids.length === 0) return [];
+  const metadata = dataSource.getMetadata(entity);
+  const [primary] = metadata.primaryColumns;
+  const driver = dataSource.driver;
+  const select = metadata.columns.map((column) => id(column.databaseName)).join(', ');
+  const found: T[] = [];
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    const rows = await dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT ${select} FROM ${id(metadata.tableName)} WHERE ${id(primary.databaseName)} IN (${placeholders(chunk.length)})`,
+      chunk,
+    );
+    for (const raw of rows) {
+      const entityRow = metadata.create() as T;
+      for (const column of metadata.columns) {
+        column.setEntityValue(entityRow, driver.prepareHydratedValue(raw[column.databaseName], column));
+      }
+      found.push(entityRow);
+    }
+  }
+  return found;
 }
 
 export const placeholders = (count: number): string => Array.from({ length: count }, () => '?').join(', ');

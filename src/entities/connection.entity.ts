@@ -84,6 +84,11 @@ export class ConnectionEntity {
   @Column({ type: 'varchar', length: 32 }) status!: ConnectionStatus;
   @Column({ type: 'varchar', length: 32, nullable: true }) realmId!: string | null;
   @Column({ type: 'varchar', length: 255, nullable: true }) companyName!: string | null;
+  /**
+   * The company's home currency as QuickBooks' preferences last said (read when connecting and by every posting): a
+   * posting creates home-currency customers before this run's read of the preferences answers.
+   */
+  @Column({ type: 'varchar', length: 3, nullable: true }) homeCurrency!: string | null;
   @TimeColumn({ nullable: true }) connectedAt!: Date | null;
   @TimeColumn({ nullable: true }) disconnectedAt!: Date | null;
   @TimeColumn({ nullable: true }) accessTokenExpiresAt!: Date | null;

@@ -99,6 +99,12 @@ export class Connection extends Node {
   @Field(() => ConnectionStatusEnum) status!: ConnectionStatus;
   @Field(() => String, { nullable: true }) realmId!: string | null;
   @Field(() => String, { nullable: true }) companyName!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The company's home currency (ISO 4217) as its QuickBooks preferences last said: orders in another currency post only with multicurrency on.",
+  })
+  homeCurrency!: string | null;
   @Field(() => Date, { nullable: true }) connectedAt!: Date | null;
   @Field(() => Date, { nullable: true }) disconnectedAt!: Date | null;
   @Field(() => Date, { nullable: true }) accessTokenExpiresAt!: Date | null;

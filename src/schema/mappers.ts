@@ -27,6 +27,7 @@ export function toConnectionType(row: ConnectionEntity): Connection {
     status: row.status,
     realmId: row.realmId,
     companyName: row.companyName,
+    homeCurrency: row.homeCurrency,
     connectedAt: row.connectedAt,
     disconnectedAt: row.disconnectedAt,
     accessTokenExpiresAt: row.accessTokenExpiresAt,

@@ -29,13 +29,23 @@ describe.each(DIALECTS)('connections on %s', (dialect) => {
     expect(body).toMatchObject({ ok: true, connectionId, realmId: t.gateway.sandbox!.defaultRealmId });
 
     const status = await t.graphql<{
-      connection: { status: string; companyName: string; refreshTokenExpiresAt: string };
+      connection: {
+        status: string;
+        companyName: string;
+        homeCurrency: string;
+        refreshTokenExpiresAt: string;
+      };
     }>(
       key,
-      'query($id: ID!) { connection(id: $id) { status companyName refreshTokenExpiresAt refreshTokenHardExpiresAt } }',
+      'query($id: ID!) { connection(id: $id) { status companyName homeCurrency refreshTokenExpiresAt refreshTokenHardExpiresAt } }',
       { id: connectionId },
     );
-    expect(status.data!.connection).toMatchObject({ status: 'CONNECTED', companyName: expect.any(String) });
+    // The company's name and home currency, read from QuickBooks when connecting.
+    expect(status.data!.connection).toMatchObject({
+      status: 'CONNECTED',
+      companyName: expect.any(String),
+      homeCurrency: 'USD',
+    });
 
     const client = wsClient(t, key);
     const events = await collect<Progress>(

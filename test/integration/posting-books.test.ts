@@ -1,4 +1,5 @@
-import { OrderEntity, SyncLogEntity } from '../../src/entities';
+import { ConnectionEntity, OrderEntity, SyncLogEntity } from '../../src/entities';
+import { QuickBooksClient, type BatchItemRequest } from '../../src/quickbooks';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { connectCompany } from '../support/connect';
@@ -146,7 +147,9 @@ describe.each(DIALECTS)('posting books on %s', (dialect) => {
 
     const receipts = live(c.realmId, 'SalesReceipt');
     expect(receipts).toHaveLength(700);
-    const customers = live(c.realmId, 'Customer').filter((x) => String(x.DisplayName).startsWith('W Customer'));
+    const customers = live(c.realmId, 'Customer').filter((x) =>
+      String(x.DisplayName).startsWith('W Customer'),
+    );
     expect(customers).toHaveLength(110); // 0–49, 30–79, 60–109: each once
     expect(new Set(customers.map((x) => x.DisplayName)).size).toBe(110);
     const items = live(c.realmId, 'Item').filter((x) => String(x.Sku ?? '').startsWith('W-SKU-'));
@@ -160,6 +163,105 @@ describe.each(DIALECTS)('posting books on %s', (dialect) => {
       expect(receipt.CustomerRef.value).toBe(customerIds.get(input.customer.name));
       if (input.paymentMethod) expect(receipt.PaymentMethodRef?.value).toBe(methods.get(input.paymentMethod));
     }
+  });
+
+  /** What the runs ask QuickBooks, in the order they ask (the calls still go to the emulator). */
+  function watchCalls(): { asked: string[]; stop: () => void } {
+    const asked: string[] = [];
+    const { batch, query } = QuickBooksClient.prototype;
+    const describe = (item: BatchItemRequest) =>
+      item.operation === 'query' ? item.query : `${item.operation} ${item.entity}`;
+    const batchSpy = jest.spyOn(QuickBooksClient.prototype, 'batch').mockImplementation(function (
+      this: QuickBooksClient,
+      items,
+      options,
+    ) {
+      asked.push(...items.map(describe));
+      return batch.call(this, items, options);
+    });
+    const querySpy = jest.spyOn(QuickBooksClient.prototype, 'query').mockImplementation(function (
+      this: QuickBooksClient,
+      statement: string,
+    ) {
+      asked.push(statement);
+      return query.call(this, statement) as never;
+    });
+    return {
+      asked,
+      stop: () => {
+        batchSpy.mockRestore();
+        querySpy.mockRestore();
+      },
+    };
+  }
+
+  it('creates home-currency customers without a look-up, and adopts one QuickBooks already has by its name', async () => {
+    const c = await company('Home First Co');
+    const connection = () =>
+      t.gateway.dataSource.getRepository(ConnectionEntity).findOneByOrFail({ id: c.connectionId });
+    // Connecting read the company's preferences: the connection knows its home currency.
+    expect((await connection()).homeCurrency).toBe('USD');
+    // Created in QuickBooks after the import: the mirror does not know it.
+    t.gateway.sandbox!.accounting.adminChange(c.realmId, {
+      entity: 'Customer',
+      operation: 'create',
+      data: { DisplayName: 'Ada Lovelace' },
+    });
+    const orders = await upsertOrders(t, c.key, c.connectionId, [
+      one('HF', { externalId: 'hf-1', orderNumber: 'HF-1', customer: { name: 'Ada Lovelace' } }),
+      one('HF', { externalId: 'hf-2', orderNumber: 'HF-2', customer: { name: 'Grace Hopper' } }),
+      one('HF', { externalId: 'hf-3', orderNumber: 'HF-3', customer: { name: 'Grace Hopper' } }),
+    ]);
+    const calls = watchCalls();
+    let events;
+    try {
+      ({ events } = await postAndFollow(
+        t,
+        c.key,
+        orders.map((o) => o.id),
+      ));
+    } finally {
+      calls.stop();
+    }
+    expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 3 });
+    // The customers were created straight away (no look-up first), while the items were looked up; QuickBooks'
+    // refusal of the taken name was the one customer look-up, for that name alone.
+    const customerQueries = calls.asked.filter((asked) => /FROM Customer/i.test(asked));
+    expect(customerQueries).toEqual([expect.stringContaining("'Ada Lovelace'")]);
+    expect(customerQueries[0]).not.toContain('Grace Hopper');
+    const firstCreate = calls.asked.indexOf('create Customer');
+    expect(firstCreate).toBeGreaterThan(-1);
+    expect(calls.asked.indexOf(customerQueries[0])).toBeGreaterThan(firstCreate);
+    expect(calls.asked.findIndex((asked) => /FROM Item/i.test(asked))).toBeLessThan(firstCreate);
+
+    const customers = live(c.realmId, 'Customer');
+    const ada = customers.filter((x) => x.DisplayName === 'Ada Lovelace');
+    const grace = customers.filter((x) => x.DisplayName === 'Grace Hopper');
+    expect(ada).toHaveLength(1);
+    expect(grace).toHaveLength(1);
+    const byNumber = new Map(live(c.realmId, 'SalesReceipt').map((r) => [r.DocNumber, r]));
+    expect(byNumber.get('HF-1').CustomerRef.value).toBe(ada[0].Id);
+    expect(byNumber.get('HF-2').CustomerRef.value).toBe(grace[0].Id);
+    expect(byNumber.get('HF-3').CustomerRef.value).toBe(grace[0].Id);
+
+    // A connection that never read its preferences looks its customers up first, and knows its currency after.
+    await t.gateway.dataSource
+      .getRepository(ConnectionEntity)
+      .update({ id: c.connectionId }, { homeCurrency: null });
+    const [later] = await upsertOrders(t, c.key, c.connectionId, [
+      one('HF', { externalId: 'hf-4', orderNumber: 'HF-4', customer: { name: 'Alan Turing' } }),
+    ]);
+    const again = watchCalls();
+    try {
+      const { events: laterEvents } = await postAndFollow(t, c.key, [later!.id]);
+      expect(laterEvents[laterEvents.length - 1]).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
+    } finally {
+      again.stop();
+    }
+    const lookUp = again.asked.findIndex((asked) => /FROM Customer.*'Alan Turing'/i.test(asked));
+    expect(lookUp).toBeGreaterThan(-1);
+    expect(lookUp).toBeLessThan(again.asked.indexOf('create Customer'));
+    expect((await connection()).homeCurrency).toBe('USD');
   });
 
   it("maps an order's payment method by name, creates a missing one when asked, else uses the default", async () => {

@@ -35,6 +35,7 @@ import {
   type ReferenceRule,
 } from './readiness';
 import { allowedReturnUrl } from './return-url';
+import { companyCurrencyOf } from '../posting/currency';
 
 const STATE_TTL_MS = 10 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
@@ -415,23 +416,28 @@ export class ConnectionService {
     this.clients.delete(connection.id);
 
     let companyName: string | undefined;
-    try {
-      const info = await syncScope.run(
-        {
-          tenantId: connection.tenantId,
-          connectionId: connection.id,
-          entityType: 'CompanyInfo',
-          action: 'READ',
-        },
-        () => this.clientFor(connection).companyInfo(),
+    const client = this.clientFor(connection);
+    const read = <T>(entityType: string, call: () => Promise<T>) =>
+      syncScope.run(
+        { tenantId: connection.tenantId, connectionId: connection.id, entityType, action: 'READ' },
+        call,
       );
-      companyName = typeof info.CompanyName === 'string' ? info.CompanyName : undefined;
+    // The company's name and its home currency (its first posting then creates customers without waiting for it).
+    const [info, preferences] = await Promise.allSettled([
+      read('CompanyInfo', () => client.companyInfo()),
+      read('Preferences', () => client.preferences()),
+    ]);
+    if (info.status === 'fulfilled') {
+      companyName = typeof info.value.CompanyName === 'string' ? info.value.CompanyName : undefined;
       if (companyName) await this.connections.update({ id: connection.id }, { companyName });
-    } catch (failure) {
+    } else {
       this.logger.warn(
-        { err: failure, connectionId: connection.id },
+        { err: info.reason, connectionId: connection.id },
         'could not read CompanyInfo after connecting',
       );
+    }
+    if (preferences.status === 'fulfilled') {
+      await this.rememberHomeCurrency(connection, companyCurrencyOf(preferences.value).home);
     }
     const batch = await this.referenceService?.startImport(connection);
     await this.afterConnected?.(connection);
@@ -445,6 +451,16 @@ export class ConnectionService {
       importBatchId: batch?.id,
       message: `Connected to ${companyName ?? `QuickBooks company ${realmId}`}. Reference data is being imported.`,
     };
+  }
+
+  /**
+   * Keeps the company's home currency as its preferences last said (on connecting, and whenever a posting reads
+   * them): a posting creates home-currency customers before its own read of the preferences answers.
+   */
+  async rememberHomeCurrency(connection: ConnectionEntity, homeCurrency: string): Promise<void> {
+    if (connection.homeCurrency === homeCurrency) return;
+    await this.connections.update({ id: connection.id }, { homeCurrency });
+    connection.homeCurrency = homeCurrency;
   }
 
   /** Revokes the grant at Intuit (best effort), forgets the tokens, and marks the connection DISCONNECTED. */

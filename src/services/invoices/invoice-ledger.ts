@@ -1,13 +1,13 @@
-import { setImmediate as turn } from 'node:timers/promises';
 import Decimal from 'decimal.js';
-import { In, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { InvoiceEntity, OrderEntity, type StoredSyncError, type SyncBatchEntity } from '../../entities';
 import { AppError } from '../../errors';
 import { QuickBooksError, type QuickBooksEntity } from '../../quickbooks';
-import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
+import { dialectOf, execute, findByIds, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
 import type { BatchService, ItemOutcome } from '../batch.service';
 import { WINDOW } from '../posting/exactly-once';
 import { postedOrderColumns, toPosted } from '../posting/posting-mapper';
+import { ownTurn } from '../turns';
 import { timed, type PostingPhase } from '../posting/timings';
 import { toStoredError } from '../stored-error';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
@@ -109,20 +109,26 @@ export class InvoiceLedger {
   async *windows(batchId: string): AsyncGenerator<InvoiceEntry[]> {
     let afterSeq = -1;
     for (;;) {
-      // SQLite answers synchronously: the event loop turns between windows, so calls under way are not held back.
-      await turn();
+      // SQLite answers synchronously: reading takes a turn of its own, so calls under way are not held back.
+      await ownTurn();
       const items = await this.batches.pendingItemsAfter(batchId, afterSeq, WINDOW);
       if (items.length === 0) return;
       afterSeq = items[items.length - 1].seq;
       const wanted = items.filter((item) => item.entityType === 'Invoice');
       if (wanted.length === 0) continue;
       const [invoices, orders] = await timed('readOrders', async () => {
-        const found = await this.dataSource
-          .getRepository(InvoiceEntity)
-          .findBy({ id: In(wanted.map((i) => i.entityId)) });
+        const found = await findByIds(
+          this.dataSource,
+          InvoiceEntity,
+          wanted.map((i) => i.entityId),
+        );
         return [
           found,
-          await this.dataSource.getRepository(OrderEntity).findBy({ id: In(found.map((i) => i.orderId)) }),
+          await findByIds(
+            this.dataSource,
+            OrderEntity,
+            found.map((i) => i.orderId),
+          ),
         ] as const;
       });
       const invoiceById = new Map(invoices.map((i) => [i.id, i]));

@@ -21,6 +21,7 @@ import {
 } from '../posting/exactly-once';
 import { customerNameOf, itemKey, MappingProblem, text } from '../posting/posting-mapper';
 import { currencyName, customerKey, PostingReferences } from '../posting/posting-references';
+import { HomeCustomers } from '../posting/home-customers';
 import { Resolutions } from '../posting/resolutions';
 import {
   checkCurrency,
@@ -32,6 +33,7 @@ import {
 } from '../posting/currency';
 import type { ReferenceService } from '../reference.service';
 import type { SyncLogService } from '../sync-log.service';
+import { ownTurn } from '../turns';
 import { invoiceBody, isOwnTransaction } from './invoice-mapper';
 import type { InvoiceEntry, InvoiceLedger, SentInvoice } from './invoice-ledger';
 import type { BatchJobs, RunOptions } from './batch-job';
@@ -166,19 +168,41 @@ export class InvoiceSender {
     run: SendRun,
     preferences: Promise<QuickBooksEntity>,
   ): AsyncGenerator<InvoiceChunk> {
+    const homeCustomers = new HomeCustomers(run.connection.homeCurrency, run.references, run.customers);
     for await (const window of this.ledger.windows(run.batch.id)) {
       run.signal?.throwIfAborted();
       // Customers are matched per currency, so the company's currency is known before the first resolution; the
-      // look-ups of what the mirror does not know leave meanwhile, all in one batch call.
-      const [prefs] = await Promise.all([preferences, this.prefetch(run, window)]);
+      // look-ups of what the mirror does not know leave meanwhile, all in one batch call, and so does the creation of
+      // the customers in the home currency the connection knows (HomeCustomers).
+      const lookedUp = this.prefetch(run, window, homeCustomers);
+      const customersCreated = homeCustomers.create(this.customersOf(run, window));
+      customersCreated.catch(() => undefined); // awaited with the window's references
+      const [prefs] = await Promise.all([preferences, lookedUp]);
       run.allowShipping =
         (prefs.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
       run.currency = companyCurrencyOf(prefs);
       run.references.homeCurrency = run.currency.home;
-      const references = this.inTurn(run.connection.id, () => this.resolveReferences(run, window));
+      await this.connections.rememberHomeCurrency(run.connection, run.currency.home);
+      const resolved = this.inTurn(run.connection.id, () =>
+        this.resolveReferences(run, window, homeCustomers),
+      );
+      const references = Promise.all([resolved, customersCreated]).then(() => undefined);
       references.catch(() => undefined); // each of the window's chunks waits on it, and fails with its error
       for await (const entries of this.chunksOf(run, window)) yield { entries, references };
     }
+  }
+
+  /** The customers of the window's invoices still to send (a name that cannot be had fails its invoice later). */
+  private customersOf(run: SendRun, window: InvoiceEntry[]): Array<{ name: string; order: OrderEntity }> {
+    return window.flatMap(({ invoice, order }) => {
+      if (invoice.pushStatus !== 'QUEUED') return [];
+      try {
+        return [{ name: customerNameOf(order, run.settings), order }];
+      } catch (problem) {
+        if (!(problem instanceof MappingProblem)) throw problem;
+        return [];
+      }
+    });
   }
 
   /** Runs `work` after any reference resolution already under way for the connection in this process. */
@@ -193,27 +217,37 @@ export class InvoiceSender {
     return next;
   }
 
-  /** Looks up the window's customers and items the mirror does not know (see PostingReferences.prefetch). */
-  private prefetch(run: SendRun, window: InvoiceEntry[]): Promise<void> {
+  /**
+   * Looks up the window's items and the customers HomeCustomers does not create, where the mirror does not know them
+   * (see PostingReferences.prefetch).
+   */
+  private prefetch(run: SendRun, window: InvoiceEntry[], homeCustomers: HomeCustomers): Promise<void> {
     const names: string[] = [];
     const lines: OrderLineData[] = [];
     for (const { invoice, order } of window) {
       if (invoice.pushStatus !== 'QUEUED') continue;
+      lines.push(...invoice.lines);
+      if (homeCustomers.covers(order.currency)) continue;
       try {
         const name = customerNameOf(order, run.settings);
         names.push(name);
-        // The home currency is not known yet: the last run's guess (resolveCustomers asks for anything missed).
-        if (order.currency !== run.currency.home) names.push(currencyName(name, order.currency));
+        // The home currency is not known yet: the last one known (resolveCustomers asks for anything missed).
+        if (order.currency !== (homeCustomers.home ?? run.currency.home)) {
+          names.push(currencyName(name, order.currency));
+        }
       } catch (problem) {
         if (!(problem instanceof MappingProblem)) throw problem;
       }
-      lines.push(...invoice.lines);
     }
     return run.references.prefetch(names, lines);
   }
 
   /** The customers and items these invoices need and the run does not know yet, found or created in bulk. */
-  private async resolveReferences(run: SendRun, window: InvoiceEntry[]): Promise<void> {
+  private async resolveReferences(
+    run: SendRun,
+    window: InvoiceEntry[],
+    homeCustomers: HomeCustomers,
+  ): Promise<void> {
     const customers = new Map<string, { name: string; currency: string | null; order: OrderEntity }>();
     const items = new Map<string, OrderLineData>();
     const currencies = new Set<string>();
@@ -225,7 +259,8 @@ export class InvoiceSender {
         const currency = foreignCurrencyOf(order, run.currency);
         const key = customerKey(name, currency);
         if (currency) currencies.add(currency);
-        if (!run.customers.has(key) && !customers.has(key)) customers.set(key, { name, currency, order });
+        if (!run.customers.has(key) && !homeCustomers.has(key) && !customers.has(key))
+          customers.set(key, { name, currency, order });
       } catch (problem) {
         if (!(problem instanceof MappingProblem)) throw problem;
       }
@@ -341,6 +376,7 @@ export class InvoiceSender {
         return;
       }
       const durationMs = Math.round(performance.now() - started);
+      await ownTurn(); // answers that came in together each free their slot first (see turns.ts)
       const sent: SentInvoice[] = [];
       const failed: Array<{ entry: PreparedInvoice; error: QuickBooksError; requestId: string }> = [];
       const duplicates: PreparedInvoice[] = [];
@@ -422,7 +458,9 @@ export class InvoiceSender {
     const items: string[] = [];
     for (const { invoice, order } of entries) {
       try {
-        customers.push(customerKey(customerNameOf(order, run.settings), foreignCurrencyOf(order, run.currency)));
+        customers.push(
+          customerKey(customerNameOf(order, run.settings), foreignCurrencyOf(order, run.currency)),
+        );
       } catch (problem) {
         if (!(problem instanceof MappingProblem)) throw problem;
       }

@@ -15,6 +15,7 @@ import {
 } from './posting-mapper';
 import type { ReferenceService } from '../reference.service';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
+import { ownTurn } from '../turns';
 
 /** Why a customer or item could not be had; the orders needing it fail with it. */
 export type Unresolved = MappingProblem | QuickBooksError;
@@ -176,6 +177,7 @@ export class PostingReferences {
   async resolveCustomers<S extends ResolutionSink = Map<string, Resolution>>(
     wanted: Map<string, { name: string; currency: string | null; order: OrderEntity }>,
     into?: S,
+    { lookUp = true }: { lookUp?: boolean } = {},
   ): Promise<S> {
     const result = into ?? (new Map<string, Resolution>() as unknown as S);
     const missing: Array<{ key: string; name: string; currency: string | null; order: OrderEntity }> = [];
@@ -186,18 +188,9 @@ export class PostingReferences {
     }
     if (missing.length === 0) return result;
 
-    // Created in QuickBooks since the last import? (look-ups in parallel; the realm's governor paces them)
-    const names = missing
-      .flatMap(({ name, currency }) => (currency ? [name, currencyName(name, currency)] : [name]))
-      .filter((name) => !this.lookedUp.has(`c:${name.toLowerCase()}`));
-    await Promise.all(
-      chunk(names, IN_LIST_SIZE).map(async (group) => {
-        const found = await this.client.query(
-          `SELECT * FROM Customer WHERE DisplayName IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
-        );
-        this.remember('CUSTOMER', found.items);
-      }),
-    );
+    // Created in QuickBooks since the last import? Asked first, unless the caller creates at once and lets QuickBooks'
+    // duplicate-name refusal (6240) tell (`lookUp: false`: the names are unique, so nothing can be created twice).
+    if (lookUp) await this.lookUpCustomers(missing);
     const toCreate = missing.filter(({ key, name, currency, order }) => {
       const id = this.findCustomer(name, currency, order);
       if (id) result.set(key, { id });
@@ -212,7 +205,14 @@ export class PostingReferences {
           body: customerBody(this.nameToCreate(name, currency), order, currency),
         }));
         const outcomes = await this.client.batch(requests);
+        await ownTurn();
         const logs: SyncLogEntry[] = [];
+        // Names QuickBooks says are taken: one look-up for all of them finds the customers among the holders.
+        const clashed = group.filter((_, index) => {
+          const outcome = outcomes[index];
+          return !outcome.ok && outcome.error.quickbooksCode === '6240';
+        });
+        if (clashed.length > 0) await this.lookUpCustomers(clashed, { again: true });
         await Promise.all(
           group.map(async ({ key, name, currency, order }, index) => {
             const outcome = outcomes[index];
@@ -237,7 +237,11 @@ export class PostingReferences {
             }
             const error = (outcome as { error: QuickBooksError }).error;
             if (error.quickbooksCode === '6240') {
-              result.set(key, await this.resolveNameClash(name, created, currency, order, error));
+              const found = this.findCustomer(name, currency, order);
+              result.set(
+                key,
+                found ? { id: found } : await this.resolveNameClash(name, created, currency, order, error),
+              );
               return;
             }
             logs.push(this.log('Customer', 'CREATE', created, null, error));
@@ -248,6 +252,30 @@ export class PostingReferences {
       }),
     );
     return result;
+  }
+
+  /**
+   * Asks QuickBooks for customers of these names (and "Name (EUR)" outside the home currency), in parallel `IN`
+   * look-ups paced by the realm's governor; names this run asked for already are skipped unless `again`.
+   */
+  private async lookUpCustomers(
+    wanted: Array<{ name: string; currency: string | null }>,
+    { again = false } = {},
+  ): Promise<void> {
+    const names = [
+      ...new Set(
+        wanted.flatMap(({ name, currency }) => (currency ? [name, currencyName(name, currency)] : [name])),
+      ),
+    ].filter((name) => again || !this.lookedUp.has(`c:${name.toLowerCase()}`));
+    await Promise.all(
+      chunk(names, IN_LIST_SIZE).map(async (group) => {
+        const found = await this.client.query(
+          `SELECT * FROM Customer WHERE DisplayName IN (${group.map(quote).join(', ')}) MAXRESULTS 1000`,
+        );
+        this.remember('CUSTOMER', found.items);
+        for (const name of group) this.lookedUp.add(`c:${name.toLowerCase()}`);
+      }),
+    );
   }
 
   /** Item ids by itemKey for the given lines. */
@@ -304,6 +332,7 @@ export class PostingReferences {
         const outcomes = await this.client.batch(
           group.map(([, , body]) => ({ operation: 'create', entity: 'Item', body })),
         );
+        await ownTurn();
         const logs: SyncLogEntry[] = [];
         for (const [index, [key, line, body]] of group.entries()) {
           const outcome = outcomes[index];

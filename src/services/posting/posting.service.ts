@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setImmediate as turn } from 'node:timers/promises';
 import { In, IsNull, Not, type DataSource, type Repository } from 'typeorm';
 import {
   ConnectionEntity,
@@ -15,6 +14,7 @@ import type { BatchService } from '../batch.service';
 import { assertReady, type ConnectionService } from '../connections/connection.service';
 import { customerNameOf, itemKey, MappingProblem, toPosted, transactionBody } from './posting-mapper';
 import { customerKey, PostingReferences } from './posting-references';
+import { ownTurn } from '../turns';
 import { checkCurrency, currencyFields, foreignCurrencyOf } from './currency';
 import { paymentMethodIdOf } from './payment-methods';
 import { illFormedOrderProblem } from './text';
@@ -30,7 +30,7 @@ import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './update
 import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import type { ReferenceService } from '../reference.service';
 import type { SyncLogService } from '../sync-log.service';
-import { dialectOf, type Dialect } from '../../sql';
+import { dialectOf, findByIds, type Dialect } from '../../sql';
 import { toStoredError } from '../stored-error';
 import { CHUNK, CHUNKS_IN_FLIGHT, ITEM_RETRY_PASSES, WINDOW, isRefusal, runPool } from './exactly-once';
 
@@ -56,7 +56,6 @@ type OrderWindow = Array<{ order: OrderEntity; seq: number }>;
 export class PostingService {
   /** DESKTOP connections post through the Web Connector's queue instead (src/desktop); wired at start-up. */
   desktop?: { plan(batch: SyncBatchEntity, connection: ConnectionEntity): Promise<void> };
-  private readonly orders: Repository<OrderEntity>;
   private readonly connectionRows: Repository<ConnectionEntity>;
   private readonly dialect: Dialect;
   private readonly recorder: PostingRecorder;
@@ -74,7 +73,6 @@ export class PostingService {
     /** Partner webhooks order.posted and order.failed, written with each chunk's results. */
     webhooks?: WebhookEmitter,
   ) {
-    this.orders = dataSource.getRepository(OrderEntity);
     this.connectionRows = dataSource.getRepository(ConnectionEntity);
     this.dialect = dialectOf(dataSource);
     this.recorder = new PostingRecorder(dataSource, this.dialect, batches, syncLogs, logger, webhooks);
@@ -148,6 +146,7 @@ export class PostingService {
           referenceService: this.referenceService,
           syncLogs: this.syncLogs,
           log: (entry) => this.recorder.log(context, null, entry),
+          rememberHomeCurrency: (home) => this.connections.rememberHomeCurrency(connection, home),
         },
         (order) => this.entityFor(context, order),
       );
@@ -226,12 +225,16 @@ export class PostingService {
   private async *windows(batchId: string): AsyncGenerator<OrderWindow> {
     let afterSeq = -1;
     for (;;) {
-      await turn();
+      await ownTurn();
       const items = await this.batches.pendingItemsAfter(batchId, afterSeq, WINDOW);
       if (items.length === 0) return;
       afterSeq = items[items.length - 1].seq;
       const orders = await timed('readOrders', () =>
-        this.orders.findBy({ id: In(items.map((i) => i.entityId)) }),
+        findByIds(
+          this.dataSource,
+          OrderEntity,
+          items.map((i) => i.entityId),
+        ),
       );
       const byId = new Map(orders.map((o) => [o.id, o]));
       yield items.flatMap((item) => {
@@ -369,6 +372,9 @@ export class PostingService {
         return;
       }
       const durationMs = Math.round(performance.now() - started);
+      // Recording takes a turn of its own: answers that came in together each free their slot (and send the next call)
+      // first, instead of each waiting for the recording of those read before it.
+      await ownTurn();
       const retry: PreparedOrder[] = [];
       const succeeded: Array<{ prepared: PreparedOrder; value: QuickBooksEntity }> = [];
       const failed: Array<{ prepared: PreparedOrder; error: QuickBooksError }> = [];

@@ -6,15 +6,18 @@ import { checkCurrency, companyCurrencyOf, ensureCompanyCurrencies, foreignCurre
 import type { RunContext } from './posting-context';
 import { customerNameOf, itemKey, MappingProblem } from './posting-mapper';
 import { currencyName, customerKey } from './posting-references';
+import { HomeCustomers } from './home-customers';
 import { PaymentMethodResolver } from './payment-methods';
 import { illFormedOrderProblem } from './text';
 
 /**
  * The customers, items and payment methods a posting run needs, found or created in bulk, window by window as the
  * orders are read: a window's look-ups of what the mirror and the run do not know leave as soon as it is read (the
- * first before the company's preferences are in), its creations follow in turn after the previous window's (so a
- * customer two windows share is created once), and each of its chunks of transactions waits only for its own
- * customers and items (see Resolutions), so the first transactions leave while later orders are still being read.
+ * first before the company's preferences are in), together with the creation of its customers in the home currency
+ * the connection knows (HomeCustomers: no look-up round for them); its other creations follow in turn after the
+ * previous window's (so a customer or item two windows share is created once), and each of its chunks of
+ * transactions waits only for its own customers and items (see Resolutions), so the first transactions leave while
+ * later orders are still being read.
  */
 
 /** What the orders of one currency need (the currency check and the customer's currency depend on it). */
@@ -38,10 +41,9 @@ export interface ReferenceServices {
   referenceService: ReferenceService;
   syncLogs: SyncLogService;
   log: (entry: Pick<SyncLogEntry, 'action' | 'status'> & Partial<SyncLogEntry>) => SyncLogEntry;
+  /** Keeps the home currency the preferences said for the connection's next runs. */
+  rememberHomeCurrency: (homeCurrency: string) => Promise<void>;
 }
-
-/** The last home currency seen per connection: a guess for the look-ups that leave before Preferences answer. */
-const homeCurrencyGuess = new Map<string, string>();
 
 export class ReferencePhase {
   /** The previous window's resolution: the next one starts after it, and fails with it (the run is failing). */
@@ -51,6 +53,7 @@ export class ReferencePhase {
   private readonly methodsAsked = new Set<string>();
   private methods?: PaymentMethodResolver;
   private readonly preferences: Promise<void>;
+  private readonly homeCustomers: HomeCustomers;
 
   constructor(
     private readonly context: RunContext,
@@ -58,29 +61,39 @@ export class ReferencePhase {
     private readonly services: ReferenceServices,
     private readonly entityOf: (order: OrderEntity) => 'SalesReceipt' | 'Invoice',
   ) {
+    this.homeCustomers = new HomeCustomers(
+      context.connection.homeCurrency,
+      context.references,
+      context.customers,
+    );
     // What depends on the company's preferences (its currency, shipping) is set once, when they answer.
-    this.preferences = preferences.then((prefs) => {
+    this.preferences = preferences.then(async (prefs) => {
       context.allowShipping =
         (prefs.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
       context.currency = companyCurrencyOf(prefs);
       context.references.homeCurrency = context.currency.home;
-      homeCurrencyGuess.set(context.connection.id, context.currency.home);
+      await services.rememberHomeCurrency(context.currency.home);
     });
     this.preferences.catch(() => undefined); // awaited by every window's resolution
   }
 
-  /** Starts finding or creating what this window's orders need; its look-ups leave now. */
+  /** Starts finding or creating what this window's orders need; its look-ups and home-currency customers leave now. */
   resolve(window: Array<{ order: OrderEntity }>): WindowReferences {
     const needs = this.needsOf(window);
+    // The look-ups first: the items' creation waits for them, the customers' does not.
     const lookedUp = this.prefetch(needs);
     lookedUp.catch(() => undefined); // awaited below, in turn
+    const customersCreated = this.homeCustomers.create(
+      [...needs.values()].flatMap((group) => [...group.customers.values()]),
+    );
     let methodsKnown!: () => void;
     const methods = new Promise<void>((resolve) => (methodsKnown = resolve));
-    const all = this.tail.then(async () => {
+    const resolved = this.tail.then(async () => {
       await Promise.all([this.preferences, lookedUp]);
       await this.resolveNeeds(needs, methodsKnown);
     });
-    this.tail = all;
+    this.tail = resolved;
+    const all = Promise.all([resolved, customersCreated]).then(() => undefined);
     all.catch(() => undefined); // the window's chunks wait on it and fail with its error
     // A failed resolution releases whoever waits for the methods: they then wait on `all`, which has the error.
     return { methods: Promise.race([methods, all]), all };
@@ -113,15 +126,20 @@ export class ReferencePhase {
     return groups;
   }
 
-  /** The look-ups that can leave before the preferences answer (home currency guessed; resolve* asks for the rest). */
+  /**
+   * The look-ups that can leave before the preferences answer (the home currency as last known, else guessed USD;
+   * resolve* asks for the rest): items, and the customers HomeCustomers does not create.
+   */
   private async prefetch(needs: WindowNeeds): Promise<void> {
-    const home = homeCurrencyGuess.get(this.context.connection.id) ?? 'USD';
+    const home = this.homeCustomers.home ?? 'USD';
     const names: string[] = [];
     const lines: OrderLineData[] = [];
     for (const [code, group] of needs) {
-      for (const { name } of group.customers.values()) {
-        names.push(name);
-        if (code !== home) names.push(currencyName(name, code));
+      if (!this.homeCustomers.covers(code)) {
+        for (const { name } of group.customers.values()) {
+          names.push(name);
+          if (code !== home) names.push(currencyName(name, code));
+        }
       }
       lines.push(...group.items.values());
     }
@@ -150,7 +168,8 @@ export class ReferencePhase {
       if (currency && !this.currencies.has(currency)) currencies.add(currency);
       for (const { name, order } of group.customers.values()) {
         const key = customerKey(name, currency);
-        if (!context.customers.has(key) && !customers.has(key)) customers.set(key, { name, currency, order });
+        if (!context.customers.has(key) && !this.homeCustomers.has(key) && !customers.has(key))
+          customers.set(key, { name, currency, order });
       }
       for (const [key, line] of group.items)
         if (!context.items.has(key) && !items.has(key)) items.set(key, line);
@@ -159,7 +178,11 @@ export class ReferencePhase {
     }
     if (paymentMethods.size > 0) {
       for (const method of paymentMethods) this.methodsAsked.add(method.toLowerCase());
-      this.methods ??= new PaymentMethodResolver(context.connection, context.client, services.referenceService);
+      this.methods ??= new PaymentMethodResolver(
+        context.connection,
+        context.client,
+        services.referenceService,
+      );
       const resolved = await this.methods.resolve(paymentMethods, context.settings, (entry) =>
         services.log({ entityType: 'PaymentMethod', entityId: null, status: 'SUCCEEDED', ...entry }),
       );

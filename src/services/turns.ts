@@ -1,0 +1,27 @@
+/**
+ * Turns of the event loop for CPU-heavy steps of a run (recording a batch call's answer, reading a window of orders).
+ * SQLite answers synchronously, so each step holds the event loop: ten QuickBooks answers arriving together were each
+ * read only after the steps of those read before them (~90 ms for the tenth), holding its slot and delaying the next
+ * call. `ownTurn()` resumes one caller per turn, after that turn has read what the network brought, so an answer
+ * waits for at most one step.
+ */
+const waiting: Array<() => void> = [];
+let scheduled = false;
+
+function resumeNext(): void {
+  const resume = waiting.shift();
+  if (waiting.length > 0) setImmediate(resumeNext);
+  else scheduled = false;
+  resume?.();
+}
+
+/** Resolves in an event-loop turn of its own (first come, first served), after that turn's I/O. */
+export function ownTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(resumeNext);
+    }
+  });
+}
