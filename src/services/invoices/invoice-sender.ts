@@ -58,6 +58,8 @@ export interface SendRun {
 interface InvoiceChunk {
   entries: InvoiceEntry[];
   references: Promise<void>;
+  /** The company's preferences are in (its currency: the customers' keys depend on it). */
+  known: Promise<void>;
 }
 
 interface PreparedInvoice extends InvoiceEntry {
@@ -163,32 +165,41 @@ export class InvoiceSender {
     );
   }
 
-  /** Window by window: the references the window needs, and its chunks, each waiting for its own references. */
+  /**
+   * Window by window: the references the window needs, and its chunks, each waiting for its own references. A window's
+   * chunks are handed out as soon as it is read; its resolution follows the previous window's (so an item two windows
+   * share is created once) once the company's preferences and its look-ups are in.
+   */
   private async *pipeline(
     run: SendRun,
     preferences: Promise<QuickBooksEntity>,
   ): AsyncGenerator<InvoiceChunk> {
     const homeCustomers = new HomeCustomers(run.connection.homeCurrency, run.references, run.customers);
-    for await (const window of this.ledger.windows(run.batch.id)) {
-      run.signal?.throwIfAborted();
-      // Customers are matched per currency, so the company's currency is known before the first resolution; the
-      // look-ups of what the mirror does not know leave meanwhile, all in one batch call, and so does the creation of
-      // the customers in the home currency the connection knows (HomeCustomers).
-      const lookedUp = this.prefetch(run, window, homeCustomers);
-      const customersCreated = homeCustomers.create(this.customersOf(run, window));
-      customersCreated.catch(() => undefined); // awaited with the window's references
-      const [prefs] = await Promise.all([preferences, lookedUp]);
+    // Customers are matched per currency: the company's currency is known before any resolution or chunk uses it.
+    const known = preferences.then(async (prefs) => {
       run.allowShipping =
         (prefs.SalesFormsPrefs as { AllowShipping?: boolean } | undefined)?.AllowShipping === true;
       run.currency = companyCurrencyOf(prefs);
       run.references.homeCurrency = run.currency.home;
       await this.connections.rememberHomeCurrency(run.connection, run.currency.home);
-      const resolved = this.inTurn(run.connection.id, () =>
-        this.resolveReferences(run, window, homeCustomers),
-      );
+    });
+    known.catch(() => undefined); // awaited by every window and chunk
+    let tail: Promise<void> = Promise.resolve();
+    for await (const window of this.ledger.windows(run.batch.id)) {
+      run.signal?.throwIfAborted();
+      // The look-ups of what the mirror does not know leave now, all in one batch call, and so does the creation of the
+      // customers in the home currency the connection knows (HomeCustomers).
+      const lookedUp = this.prefetch(run, window, homeCustomers);
+      lookedUp.catch(() => undefined); // awaited below, in turn
+      const customersCreated = homeCustomers.create(this.customersOf(run, window));
+      const resolved = tail.then(async () => {
+        await Promise.all([known, lookedUp]);
+        await this.inTurn(run.connection.id, () => this.resolveReferences(run, window, homeCustomers));
+      });
+      tail = resolved;
       const references = Promise.all([resolved, customersCreated]).then(() => undefined);
       references.catch(() => undefined); // each of the window's chunks waits on it, and fails with its error
-      for await (const entries of this.chunksOf(run, window)) yield { entries, references };
+      for await (const entries of this.chunksOf(run, window)) yield { entries, references, known };
     }
   }
 
@@ -341,6 +352,7 @@ export class InvoiceSender {
   }
 
   private async sendChunk(run: SendRun, chunk: InvoiceChunk): Promise<void> {
+    await chunk.known;
     await Promise.race([chunk.references, this.ownReferences(run, chunk.entries)]);
     let pending = await this.prepare(run, chunk.entries);
     for (let pass = 0; pending.length > 0; pass++) {
