@@ -1,6 +1,7 @@
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { setMaxListeners } from 'node:events';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type { BatchKind, BatchStatus, ItemResultStatus, StoredSyncError } from './entities';
 
@@ -120,11 +121,57 @@ export interface FanoutOptions {
    */
   maxDeliveriesPerSecond?: number;
   /**
-   * Share of the process's time one batch's deliveries may take (default 0.25): the next frame waits at least four
-   * times as long as handing out the last one took.
+   * Share of the process's time one batch's deliveries may take when the process is busy with other work (default
+   * 0.25: the next frame waits at least four times as long as handing out the last one took). When the process has
+   * time to spare (other work takes less than the rest), the fan-out uses it, up to MAX_DUTY_CYCLE (see dutyCycleFor).
    */
   maxDutyCycle?: number;
   clock?: FanoutClock;
+  /** Share of the process's time other work took lately (0..1); measured from the event loop by default. */
+  otherLoad?: () => number;
+}
+
+/** The most of the process's time the fan-out takes, however idle the process is otherwise. */
+export const MAX_DUTY_CYCLE = 0.75;
+/** Time kept free for other work that may come (a request, the next event) when the fan-out uses spare time. */
+const DUTY_RESERVE = 0.2;
+
+/**
+ * The share of the process's time the fan-out may take next, given the share other work took lately: what other work
+ * and a reserve leave, never less than `floor` (the guaranteed share) nor more than MAX_DUTY_CYCLE. A gateway that only
+ * serves dashboards hands frames out three times as often as one that also answers queries.
+ */
+export function dutyCycleFor(otherLoad: number, floor: number): number {
+  return Math.min(MAX_DUTY_CYCLE, Math.max(floor, 1 - DUTY_RESERVE - otherLoad));
+}
+
+/**
+ * Share of the event loop's time other work took since the last look (at most every 250 ms): the loop's utilization
+ * less what the fan-out's deliveries took in that time.
+ */
+class LoopLoad {
+  private since = performance.now();
+  private sinceUtilization: EventLoopUtilization = performance.eventLoopUtilization();
+  private deliveriesMsSince = 0;
+  private deliveriesMs = 0;
+  private share = 0;
+
+  delivered(ms: number): void {
+    this.deliveriesMs += ms;
+  }
+
+  others = (): number => {
+    const now = performance.now();
+    const elapsed = now - this.since;
+    if (elapsed < 250) return this.share;
+    const current = performance.eventLoopUtilization();
+    const active = performance.eventLoopUtilization(current, this.sinceUtilization).active;
+    this.share = Math.min(1, Math.max(0, active - (this.deliveriesMs - this.deliveriesMsSince)) / elapsed);
+    this.since = now;
+    this.sinceUtilization = current;
+    this.deliveriesMsSince = this.deliveriesMs;
+    return this.share;
+  };
 }
 
 /** One subscriber's mailbox: at most one frame waiting (a newer one replaces it), so a slow reader costs O(1). */
@@ -189,7 +236,8 @@ class BatchChannel {
     private readonly fanout: {
       clock: FanoutClock;
       intervalFor(subscribers: number): number;
-      readonly maxDutyCycle: number;
+      dutyCycle(): number;
+      delivered(ms: number): void;
     },
     private readonly target: EventTarget,
     private readonly topic: string,
@@ -212,7 +260,7 @@ class BatchChannel {
           this.lastFrameAt +
             Math.max(
               this.fanout.intervalFor(this.mailboxes.size),
-              this.lastDeliveryMs / this.fanout.maxDutyCycle,
+              this.lastDeliveryMs / this.fanout.dutyCycle(),
             ),
         );
     if (this.timer !== undefined && this.timerAt <= due) return;
@@ -237,7 +285,7 @@ class BatchChannel {
   private delivering?: BatchProgressEvent;
   /**
    * How long handing out the last frame took, from its first slice to the turn after its last (the subscribers'
-   * executions and socket writes included): the next frame waits at least that divided by `maxDutyCycle`, so on a
+   * executions and socket writes included): the next frame waits at least that divided by the duty cycle, so on a
    * slow or busy machine frames come less often instead of the subscribers taking the process over.
    */
   private lastDeliveryMs = 0;
@@ -260,6 +308,7 @@ class BatchChannel {
     // After the microtasks this slice started (the writes): the whole delivery's time.
     setImmediate(() => {
       this.lastDeliveryMs = Math.max(0, this.fanout.clock.now() - startedAt);
+      this.fanout.delivered(this.lastDeliveryMs);
     });
   }
 
@@ -283,6 +332,8 @@ export class ProgressFanout {
   private readonly maxDeliveriesPerSecond: number;
   readonly maxDutyCycle: number;
   private readonly channels = new Map<string, BatchChannel>();
+  private readonly load = new LoopLoad();
+  private readonly otherLoad: () => number;
 
   constructor(
     /** The target the gateway's pub/sub dispatches on (`PubSubHandle.eventTarget`). */
@@ -293,6 +344,16 @@ export class ProgressFanout {
     this.minIntervalMs = options.minIntervalMs ?? 50;
     this.maxDeliveriesPerSecond = options.maxDeliveriesPerSecond ?? 10_000;
     this.maxDutyCycle = options.maxDutyCycle ?? 0.25;
+    this.otherLoad = options.otherLoad ?? this.load.others;
+  }
+
+  /** The share of the process's time the next frame's delivery may take (see dutyCycleFor). */
+  dutyCycle(): number {
+    return dutyCycleFor(this.otherLoad(), this.maxDutyCycle);
+  }
+
+  delivered(ms: number): void {
+    this.load.delivered(ms);
   }
 
   intervalFor(subscribers: number): number {

@@ -1,5 +1,6 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import {
+  dutyCycleFor,
   ProgressFanout,
   type BatchProgressEvent,
   type FanoutClock,
@@ -92,6 +93,47 @@ describe('batchProgress fan-out', () => {
     expect(received).toEqual([1000, 1010, 1011]);
     await subscriber.return!();
     expect(fanout.subscribers).toBe(0);
+  });
+
+  it('uses the time the process has to spare for frames, never less than its guaranteed share', () => {
+    expect(dutyCycleFor(0, 0.25)).toBe(0.75); // idle otherwise: up to three quarters, a fifth kept free
+    expect(dutyCycleFor(0.3, 0.25)).toBeCloseTo(0.5);
+    expect(dutyCycleFor(0.7, 0.25)).toBe(0.25); // busy: the guaranteed quarter
+    expect(dutyCycleFor(1, 0.25)).toBe(0.25);
+  });
+
+  it('spaces frames by how long handing one out took: 4× when the process is busy, 1.33× when idle (fake clock)', async () => {
+    for (const [otherLoad, due] of [
+      [1, 160], // 40 ms / 0.25
+      [0, 54], // 40 ms / 0.75 = 53.3
+    ] as const) {
+      const target = new EventTarget();
+      const pubSub = createPubSub<GatewayTopics>({ eventTarget: target });
+      const clock = new FakeClock();
+      const fanout = new ProgressFanout(target, { clock, minIntervalMs: 10, otherLoad: () => otherLoad });
+      const subscriber = fanout.subscribe('batch_1');
+      const received: number[] = [];
+      void (async () => {
+        for (;;) {
+          const next = await subscriber.next();
+          if (next.done) return;
+          received.push(next.value.processed);
+          clock.time += 40; // handing this frame out took 40 ms
+        }
+      })();
+      pubSub.publish('batchProgress', 'batch_1', event(1));
+      clock.advance(0);
+      await settle();
+      expect(received).toEqual([1]);
+      pubSub.publish('batchProgress', 'batch_1', event(2));
+      clock.advance(due - 1 - clock.time);
+      await settle();
+      expect(received).toEqual([1]);
+      clock.advance(1);
+      await settle();
+      expect(received).toEqual([1, 2]);
+      await subscriber.return!();
+    }
   });
 
   it('slows frames down with very many subscribers in the process, never below the minimum', () => {
