@@ -149,6 +149,21 @@ function parseApiBody(req: IncomingMessage, raw: Buffer): { body: unknown; error
   return { body: raw.toString('utf8') };
 }
 
+/** The last request's turn to work: each request's work waits for the one before it, a turn apart. */
+let lastWork: Promise<void> = Promise.resolve();
+
+/**
+ * Resolves in an event-loop turn of this request's own: requests that arrive together are all clocked before any is
+ * worked on, and answers that fall due meanwhile go out between two requests' work (timers run between turns),
+ * instead of after a burst of ten requests' work (~70 ms for batches of 30 transactions). QuickBooks works on
+ * concurrent requests side by side; this single thread should delay an answer by one request's work at most.
+ */
+function workTurn(): Promise<void> {
+  const turn = lastWork.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  lastWork = turn;
+  return turn;
+}
+
 async function api(
   p: SandboxPlatform,
   req: IncomingMessage,
@@ -162,9 +177,7 @@ async function api(
   // all answer `latencyMs` after they arrived, not one after another).
   const arrived = performance.now();
   const raw = await readBody(req);
-  // The work waits for the event loop's next turn: requests that arrived together are all clocked first, instead of
-  // each one's arrival waiting for the work of those read before it.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await workTurn();
   const rest = path.slice(API_PREFIX.length);
   const slash = rest.indexOf('/');
   const realmId = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash));
