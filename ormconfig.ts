@@ -11,7 +11,7 @@ import type { DatabaseConfig } from './src/config';
 import { ENTITIES } from './src/entities';
 import { MYSQL_MIGRATIONS } from './src/migrations/mysql';
 import { SQLITE_MIGRATIONS } from './src/migrations/sqlite';
-import { BACKSTOP_PAGES, startSqliteUpkeep } from './src/sqlite-upkeep';
+import { BACKSTOP_PAGES, startSqliteUpkeep } from './src/db/sqlite-upkeep';
 
 /** MySQL or MariaDB: TypeORM needs to know which, or it misreads MariaDB's column defaults. */
 export type MysqlFlavor = 'mysql' | 'mariadb';

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { openDatabase } from './core';
-import { StartupError } from './database-check';
+import { StartupError } from './db/database-check';
 import { ApiKeyService } from './services/api-key.service';
 import { TenantService } from './services/tenant.service';
 import { API_SCOPES, TenantEntity, type ApiScope } from './entities';

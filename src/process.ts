@@ -1,6 +1,6 @@
 /** What the gateway and the standalone worker do alike as processes: read the config, stop cleanly on a signal. */
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
-import { StartupError } from './database-check';
+import { StartupError } from './db/database-check';
 import type { Logger } from './logger';
 
 /** The config (from the environment, and `.env` when present), or a message naming every bad variable and exit 1. */

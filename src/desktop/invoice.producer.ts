@@ -15,7 +15,7 @@ import type { BatchService } from '../services/batch.service';
 import type { InvoiceEntry, InvoiceLedger } from '../services/invoices/invoice-ledger';
 import { invoiceMarker } from '../services/invoices/invoice-mapper';
 import { itemKey, MappingProblem } from '../services/posting/posting-mapper';
-import { dialectOf, placeholders, execute, toDbTime, type Dialect } from '../sql';
+import { dialectOf, placeholders, execute, toDbTime, type Dialect } from '../db/sql';
 import { DesktopListResolver, RESOLVE } from './list-resolver';
 import { desktopCustomerName, desktopItemName, nameKey, transactionAdd } from './mapper';
 import { isError, statusError, text, type QbObject } from './qbxml';

@@ -15,7 +15,7 @@ import { MappingProblem, orderMarkerPrefix } from '../services/posting/posting-m
 import type { ReferenceService } from '../services/reference.service';
 import { toStoredError } from '../services/stored-error';
 import type { SyncLogEntry, SyncLogService } from '../services/sync-log.service';
-import { dialectOf, toDbTime, updateEach, type Dialect } from '../sql';
+import { dialectOf, toDbTime, updateEach, type Dialect } from '../db/sql';
 import {
   desktopCustomerName,
   desktopItemName,

@@ -6,7 +6,7 @@ import {
   type SyncBatchEntity,
 } from '../entities';
 import { newId } from '../ids';
-import { dialectOf, execute, insertRows, placeholders, toDbTime, type Dialect } from '../sql';
+import { dialectOf, execute, insertRows, placeholders, toDbTime, type Dialect } from '../db/sql';
 import type { QbxmlResponse } from './qbxml';
 
 /** A request to queue for the Web Connector. */

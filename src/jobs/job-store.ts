@@ -8,7 +8,7 @@
  * small fraction of the lease.
  */
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { dialectOf, toDbTime, type Dialect } from '../sql';
+import { dialectOf, toDbTime, type Dialect } from '../db/sql';
 
 export type JobDialect = Dialect;
 

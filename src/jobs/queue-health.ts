@@ -4,7 +4,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { dialectOf, toDbTime } from '../sql';
+import { dialectOf, toDbTime } from '../db/sql';
 
 /** A worker that has not beaten for this long is taken for dead (it beats every few seconds). */
 export const WORKER_ALIVE_MS = 30_000;

@@ -19,7 +19,7 @@ import {
 import { ConnectionEvents } from './connection-events';
 import type { WebhookEmitter } from './outbound-webhooks/webhook.service';
 import { paginate, type Page, type PageArgs } from './pagination';
-import { dialectOf, insertRows, placeholders, toDbTime, updateEach, type Dialect } from '../sql';
+import { dialectOf, insertRows, placeholders, toDbTime, updateEach, type Dialect } from '../db/sql';
 
 export interface NewBatchItem {
   entityType: string;

@@ -17,7 +17,7 @@ import type { ConnectionEvents } from './connection-events';
 import { containsPattern, paginate, type Page, type PageArgs } from './pagination';
 import { syncScope } from './sync-log.service';
 import { toStoredError } from './stored-error';
-import { dialectOf, toDbTime, upsertRows } from '../sql';
+import { dialectOf, toDbTime, upsertRows } from '../db/sql';
 
 /** QuickBooks' entity name for each reference type (a "Location" is a Department in the API). */
 export const QUICKBOOKS_ENTITY: Record<ReferenceType, string> = {

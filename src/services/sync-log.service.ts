@@ -3,7 +3,7 @@ import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { SyncLogEntity, type SyncAction, type SyncDirection, type SyncLogStatus } from '../entities';
 import { newId } from '../ids';
 import { paginate, type Page, type PageArgs } from './pagination';
-import { dialectOf, insertRows, toDbTime, type Dialect } from '../sql';
+import { dialectOf, insertRows, toDbTime, type Dialect } from '../db/sql';
 
 export interface SyncLogEntry {
   tenantId: string;

@@ -12,7 +12,7 @@ import {
   type QuickBooksPayloadFormat,
 } from '../entities';
 import { newId } from '../ids';
-import { dialectOf, execute, insertRows, placeholders, toDbTime } from '../sql';
+import { dialectOf, execute, insertRows, placeholders, toDbTime } from '../db/sql';
 import type { JobEnqueuer } from '../job-catalogue';
 import type { Logger } from '../logger';
 import type { NormalizedChange, ParsedPayload } from './payload';

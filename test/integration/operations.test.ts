@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import WebSocket from 'ws';
 import { runCli } from '../../src/cli';
-import { ensureDatabase, StartupError } from '../../src/database-check';
+import { ensureDatabase, StartupError } from '../../src/db/database-check';
 import { JobStore } from '../../src/jobs/job-store';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BACKSTOP_PAGES, startSqliteUpkeep } from '../../src/sqlite-upkeep';
+import { BACKSTOP_PAGES, startSqliteUpkeep } from '../../src/db/sqlite-upkeep';
 import { until } from '../support/wait';
 
 /** The few calls of better-sqlite3 used here (the package ships no types, and only this test needs them). */

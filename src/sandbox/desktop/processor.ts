@@ -7,6 +7,8 @@
  */
 import Decimal from 'decimal.js';
 import { ITEM_KINDS, NAME_LIMITS, type DesktopCompany, type ListKind, type TxnKind } from './company';
+import { hostRet } from './host';
+import { inRange, matchesListFilters } from './list-filters';
 import { listMod } from './list-mods';
 import * as S from './status';
 import {
@@ -577,91 +579,4 @@ export class QbxmlProcessor {
       },
     };
   }
-}
-
-function inRange(value: string, from: unknown, to: unknown): boolean {
-  const time = Date.parse(value);
-  if (typeof from === 'string' && time < Date.parse(from)) return false;
-  if (typeof to === 'string' && time > Date.parse(to)) return false;
-  return true;
-}
-
-/** The filters of a list query that names no ListID or FullName. */
-function matchesListFilters(ret: XmlObject, c: XmlObject): boolean {
-  const active = textOf(c, 'ActiveStatus') ?? 'ActiveOnly';
-  if (active === 'ActiveOnly' && ret.IsActive === 'false') return false;
-  if (active === 'InactiveOnly' && ret.IsActive !== 'false') return false;
-  const from = textOf(c, 'FromModifiedDate');
-  if (from && Date.parse(ret.TimeModified as string) < Date.parse(from)) return false;
-  const name = (textOf(ret, 'FullName') ?? '').toLowerCase();
-  const filter = objectOf(c, 'NameFilter');
-  if (filter) {
-    const wanted = (textOf(filter, 'Name') ?? '').toLowerCase();
-    const how = textOf(filter, 'MatchCriterion');
-    if (how === 'StartsWith' && !name.startsWith(wanted)) return false;
-    if (how === 'Contains' && !name.includes(wanted)) return false;
-    if (how === 'EndsWith' && !name.endsWith(wanted)) return false;
-  }
-  const range = objectOf(c, 'NameRangeFilter');
-  if (range) {
-    const fromName = textOf(range, 'FromName')?.toLowerCase();
-    const toName = textOf(range, 'ToName')?.toLowerCase();
-    if (fromName && name < fromName) return false;
-    if (toName && name > toName) return false;
-  }
-  const types = asList(c.AccountType as string | string[] | undefined);
-  if (types.length && !types.includes(ret.AccountType as string)) return false;
-  return true;
-}
-
-function hostRet(): XmlObject {
-  return {
-    ProductName: 'QuickBooks Desktop Emulator (QuickBooks Gateway)',
-    MajorVersion: '33',
-    MinorVersion: '0',
-    Country: 'US',
-    SupportedQBXMLVersion: [
-      '1.0',
-      '2.0',
-      '3.0',
-      '4.0',
-      '5.0',
-      '6.0',
-      '7.0',
-      '8.0',
-      '10.0',
-      '11.0',
-      '12.0',
-      '13.0',
-      '14.0',
-      '15.0',
-      '16.0',
-    ],
-    IsAutomaticLogin: 'false',
-    QBFileMode: 'SingleUser',
-  };
-}
-
-/** The answers QuickBooks attaches to the Web Connector's first sendRequestXML of a run (Host, Company, Preferences). */
-export function hostCompanyPreferences(company: DesktopCompany): string {
-  return responseDocument([
-    buildElement('HostQueryRs', {
-      '@_statusCode': '0',
-      '@_statusSeverity': 'Info',
-      '@_statusMessage': 'Status OK',
-      HostRet: hostRet(),
-    }),
-    buildElement('CompanyQueryRs', {
-      '@_statusCode': '0',
-      '@_statusSeverity': 'Info',
-      '@_statusMessage': 'Status OK',
-      CompanyRet: { IsSampleCompany: 'false', CompanyName: company.name },
-    }),
-    buildElement('PreferencesQueryRs', {
-      '@_statusCode': '0',
-      '@_statusSeverity': 'Info',
-      '@_statusMessage': 'Status OK',
-      PreferencesRet: { SalesTaxPreferences: { IsUsingVendorTaxCode: 'false' } },
-    }),
-  ]);
 }

@@ -7,7 +7,8 @@
  * and the network failing under it.
  */
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import { hostCompanyPreferences, type QbxmlProcessor } from './processor';
+import { hostCompanyPreferences } from './host';
+import type { QbxmlProcessor } from './processor';
 import { QbxmlParseError } from './xml';
 
 const INTUIT_NS = 'http://developer.intuit.com/';

@@ -8,7 +8,6 @@ import {
   ReferenceEntityRow,
   type ConnectionSettingsData,
   type QuickBooksEnvironment,
-  type ReferenceType,
 } from '../../entities';
 import { AppError, badInput, notFound } from '../../errors';
 import { newId } from '../../ids';
@@ -32,67 +31,13 @@ import {
   type Readiness,
   type ReadinessNeeds,
   type ReadinessPurpose,
-  type ReferenceRule,
 } from './readiness';
+import { applySettings, REFERENCE_SETTINGS, type SettingsInput } from './settings';
 import { allowedReturnUrl } from './return-url';
 import { companyCurrencyOf } from '../posting/currency';
 
 const STATE_TTL_MS = 10 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
-
-/** Which settings reference which list, and which kinds of object they accept (QuickBooks' AccountType / Item Type). */
-const REFERENCE_SETTINGS: Partial<Record<keyof ConnectionSettingsData, ReferenceRule>> = {
-  incomeAccountId: { type: 'ACCOUNT', kinds: ['Income'], what: 'an Income account' },
-  inventoryAssetAccountId: {
-    type: 'ACCOUNT',
-    kinds: ['Other Current Asset'],
-    what: 'an Other Current Asset account',
-  },
-  costOfGoodsSoldAccountId: {
-    type: 'ACCOUNT',
-    kinds: ['Cost of Goods Sold'],
-    what: 'a Cost of Goods Sold account',
-  },
-  depositAccountId: {
-    type: 'ACCOUNT',
-    kinds: ['Bank', 'Other Current Asset'],
-    what: 'a Bank or Other Current Asset account',
-  },
-  discountAccountId: {
-    type: 'ACCOUNT',
-    kinds: ['Income', 'Other Income', 'Expense', 'Other Expense'],
-    what: 'an Income or Expense account',
-  },
-  freightItemId: {
-    type: 'ITEM',
-    kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'],
-    what: 'a product or service',
-  },
-  handlingItemId: {
-    type: 'ITEM',
-    kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'],
-    what: 'a product or service',
-  },
-  packagingItemId: {
-    type: 'ITEM',
-    kinds: ['Service', 'NonInventory', 'Inventory', 'Other Charge'],
-    what: 'a product or service',
-  },
-  defaultTaxCodeId: { type: 'TAX_CODE', what: 'a tax code' },
-  defaultPaymentMethodId: { type: 'PAYMENT_METHOD', what: 'a payment method' },
-  refundAccountId: {
-    type: 'ACCOUNT',
-    kinds: ['Bank', 'Credit Card', 'Other Current Asset'],
-    what: 'a Bank, Credit Card or Other Current Asset account',
-  },
-  defaultClassId: { type: 'CLASS', what: 'a class' },
-  defaultLocationId: { type: 'LOCATION', what: 'a location' },
-  defaultTermId: { type: 'TERM', what: 'a term' },
-};
-
-export type SettingsInput = Partial<{
-  [K in keyof ConnectionSettingsData]: ConnectionSettingsData[K] | null;
-}>;
 
 /** What GET /oauth/callback reports to the person who just clicked Connect. */
 export interface AuthorizationOutcome {
@@ -490,18 +435,7 @@ export class ConnectionService {
   /** Applies the given settings (null clears), checking every reference against the mirrored lists. */
   async updateSettings(tenantId: string, id: string, input: SettingsInput): Promise<ConnectionEntity> {
     const connection = await this.get(tenantId, id);
-    const next: ConnectionSettingsData = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
-    for (const [key, raw] of Object.entries(input) as Array<[keyof ConnectionSettingsData, unknown]>) {
-      if (raw === undefined) continue;
-      const value = raw === '' ? null : raw;
-      const rule = REFERENCE_SETTINGS[key];
-      if (rule && typeof value === 'string') await this.checkReference(connection, key, value, rule);
-      if (!rule && value === null && typeof DEFAULT_CONNECTION_SETTINGS[key] !== 'object') {
-        (next as unknown as Record<string, unknown>)[key] = DEFAULT_CONNECTION_SETTINGS[key];
-        continue;
-      }
-      (next as unknown as Record<string, unknown>)[key] = value;
-    }
+    const next = await applySettings(this.references, connection, input);
     connection.settings = next;
     await this.connections.update({ id }, { settings: next });
     return connection;
@@ -628,34 +562,6 @@ export class ConnectionService {
       return this.config.sandboxUrl;
     }
     return environment === 'SANDBOX' ? QUICKBOOKS_BASE_URLS.sandbox : QUICKBOOKS_BASE_URLS.production;
-  }
-
-  private async checkReference(
-    connection: ConnectionEntity,
-    key: string,
-    quickbooksId: string,
-    rule: { type: ReferenceType; kinds?: string[]; what: string },
-  ): Promise<void> {
-    const field = `input.${key}`;
-    const row = await this.references.findOneBy({
-      connectionId: connection.id,
-      type: rule.type,
-      quickbooksId,
-    });
-    if (!row) {
-      throw badInput(
-        field,
-        `QuickBooks has no ${rule.what} with id ${quickbooksId}`,
-        'sync reference data, then pick an id from referenceData',
-      );
-    }
-    if (!row.active) throw badInput(field, `"${row.name}" is inactive in QuickBooks`, 'choose an active one');
-    if (rule.kinds && !rule.kinds.includes(row.kind ?? '')) {
-      throw badInput(
-        field,
-        `"${row.name}" is ${row.kind ?? 'of another kind'}; this setting needs ${rule.what}`,
-      );
-    }
   }
 }
 

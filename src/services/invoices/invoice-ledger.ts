@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { InvoiceEntity, OrderEntity, type StoredSyncError, type SyncBatchEntity } from '../../entities';
 import { AppError } from '../../errors';
 import { QuickBooksError, type QuickBooksEntity } from '../../quickbooks';
-import { dialectOf, execute, findByIds, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
+import { dialectOf, execute, findByIds, placeholders, toDbTime, updateEach, type Dialect } from '../../db/sql';
 import type { BatchService, ItemOutcome } from '../batch.service';
 import { WINDOW } from '../posting/exactly-once';
 import { postedOrderColumns, toPosted } from '../posting/posting-mapper';

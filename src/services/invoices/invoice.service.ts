@@ -12,7 +12,7 @@ import { newId } from '../../ids';
 import type { JobEnqueuer } from '../../job-catalogue';
 import { isUniqueViolation } from '../../jobs/job-store';
 import type { Logger } from '../../logger';
-import { dialectOf, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
+import { dialectOf, placeholders, toDbTime, updateEach, type Dialect } from '../../db/sql';
 import type { BatchService } from '../batch.service';
 import type { ConnectionService } from '../connections/connection.service';
 import { quote } from '../posting/exactly-once';

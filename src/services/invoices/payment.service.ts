@@ -15,7 +15,7 @@ import { newId } from '../../ids';
 import type { JobEnqueuer } from '../../job-catalogue';
 import type { Logger } from '../../logger';
 import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
-import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
+import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../db/sql';
 import type { BatchService } from '../batch.service';
 import type { ConnectionService } from '../connections/connection.service';
 import { CHUNK, ITEM_RETRY_PASSES, isRefusal, quote, requestIdOf, runPool } from '../posting/exactly-once';

@@ -10,7 +10,7 @@ import {
   type OrderInputData,
   type PreparedOrder,
 } from './order-input';
-import { dialectOf } from '../../sql';
+import { dialectOf } from '../../db/sql';
 
 /**
  * Orders whose content a re-send may replace; the others are on their way to QuickBooks (or being taken out of it),

@@ -9,7 +9,7 @@ import {
 import { badInput, notFound, type AppError } from '../../errors';
 import { OrderPageReader, type OrderPageRow } from '../order-page';
 import type { Page, PageArgs } from '../pagination';
-import { dialectOf } from '../../sql';
+import { dialectOf } from '../../db/sql';
 import { OrderIngest, type UpsertOrdersResult } from './order-ingest';
 import { MAX_ORDERS_PER_CALL, type OrderInputData } from './order-input';
 import { OrderSyncLogReader, type OrderSyncLogRequest } from './order-sync-logs';

@@ -14,7 +14,7 @@ import type { JobEnqueuer } from '../../job-catalogue';
 import { defaultHttpSend } from '../../quickbooks/http-transport';
 import type { Logger } from '../../logger';
 import type { TokenCipher } from '../../security/token-cipher';
-import { dialectOf, execute, insertRows, toDbTime, type Dialect } from '../../sql';
+import { dialectOf, execute, insertRows, toDbTime, type Dialect } from '../../db/sql';
 import { paginate, type Page, type PageArgs } from '../pagination';
 
 /** One event for partners: `type` and its `data` (ids and facts, never secrets). */

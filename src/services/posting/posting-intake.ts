@@ -2,7 +2,7 @@ import { type DataSource } from 'typeorm';
 import { DEFAULT_CONNECTION_SETTINGS, OrderEntity, type SyncBatchEntity } from '../../entities';
 import { AppError, badInput, notFound } from '../../errors';
 import type { JobEnqueuer } from '../../job-catalogue';
-import { placeholders } from '../../sql';
+import { placeholders } from '../../db/sql';
 import type { BatchService } from '../batch.service';
 import type { ConnectionService } from '../connections/connection.service';
 import { label } from './posting-recorder';

@@ -4,7 +4,7 @@ import type { OrderEntity, PostedTransactionData, StoredSyncError } from '../../
 import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
 import { QuickBooksError } from '../../quickbooks';
-import { execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
+import { execute, placeholders, toDbTime, updateEach, type Dialect } from '../../db/sql';
 import type { BatchService, ItemOutcome } from '../batch.service';
 import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import { toStoredError } from '../stored-error';

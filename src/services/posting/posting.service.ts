@@ -30,7 +30,7 @@ import { entityOf, postUpdates, recoverUpdates, type UpdateHost } from './update
 import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import type { ReferenceService } from '../reference.service';
 import type { SyncLogService } from '../sync-log.service';
-import { dialectOf, findByIds, type Dialect } from '../../sql';
+import { dialectOf, findByIds, type Dialect } from '../../db/sql';
 import { toStoredError } from '../stored-error';
 import { CHUNK, CHUNKS_IN_FLIGHT, ITEM_RETRY_PASSES, WINDOW, isRefusal, runPool } from './exactly-once';
 

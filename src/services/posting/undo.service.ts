@@ -22,7 +22,7 @@ import { Coalescer } from '../coalescer';
 import { text } from './posting-mapper';
 import { entityOf } from './updates';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
-import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../sql';
+import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../db/sql';
 
 export interface UndoResult {
   order: OrderEntity;

@@ -19,7 +19,7 @@ import {
   type StoredSyncError,
 } from '../../entities';
 import type { QuickBooksEntity } from '../../quickbooks';
-import { dialectOf } from '../../sql';
+import { dialectOf } from '../../db/sql';
 import { toRow, writeMirrorRows } from '../reference.service';
 
 const CHUNK = 400;

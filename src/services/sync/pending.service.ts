@@ -12,7 +12,7 @@ import { newId } from '../../ids';
 import type { ConnectionEvents } from '../connection-events';
 import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import { paginate, type Page, type PageArgs } from '../pagination';
-import { dialectOf, type Dialect } from '../../sql';
+import { dialectOf, type Dialect } from '../../db/sql';
 
 /** One change to hold for the sync wizard (either direction). */
 export interface HeldChange {

@@ -5,7 +5,7 @@ import { QUICKBOOKS_ENTITY } from '../reference.service';
 import type { OutboundSync } from './outbound.service';
 import { text } from '../posting/posting-mapper';
 import type { PendingService } from './pending.service';
-import { dialectOf } from '../../sql';
+import { dialectOf } from '../../db/sql';
 
 export type UncheckedAction = 'KEEP' | 'CLEAR';
 export const MAX_APPROVALS_PER_CALL = 1000;

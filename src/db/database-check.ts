@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { createConnection } from 'mysql2/promise';
-import type { DatabaseConfig } from './config';
+import type { DatabaseConfig } from '../config';
 
 /** A start-up failure a person fixes in the configuration: its message is one line, naming the variable and the fix. */
 export class StartupError extends Error {
