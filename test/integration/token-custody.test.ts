@@ -1,10 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ConnectionEntity } from '../../src/entities';
+import { LessThanOrEqual } from 'typeorm';
+import { ConnectionEntity, JobEntity } from '../../src/entities';
 import type { ChildMessage, ParentMessage } from '../fixtures/gateway-process';
 import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { connectCompany } from '../support/connect';
+import { until } from '../support/wait';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -41,6 +43,14 @@ describe.each(DIALECTS)('token custody on %s', (dialect) => {
     const { key } = await t.newTenantKey(['ADMIN']);
     const realmId = t.gateway.sandbox!.createRealm({ companyName: name });
     const { connectionId } = await connectCompany(t, key, { realmId, name });
+    // The jobs connecting starts (the reference import, the change catch-up) finish first: a test that revokes the
+    // grant must be the one to find out, not a job still calling QuickBooks in the background.
+    await until(
+      async () =>
+        (await t.gateway.dataSource
+          .getRepository(JobEntity)
+          .countBy([{ status: 'RUNNING' }, { status: 'QUEUED', runAt: LessThanOrEqual(new Date()) }])) === 0,
+    );
     const connection = await t.gateway.dataSource
       .getRepository(ConnectionEntity)
       .findOneByOrFail({ id: connectionId });
