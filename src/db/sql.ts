@@ -143,3 +143,37 @@ export async function execute(manager: EntityManager, sql: string, params: unkno
   const result = (await runner.query(sql, params, true)) as { affected?: number };
   return result.affected ?? 0;
 }
+
+/** A write that lost a race with another call: worth running again. */
+export function writeConflict(error: unknown): 'duplicate' | 'deadlock' | undefined {
+  const code =
+    (error as { driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
+  if (
+    code === 'ER_DUP_ENTRY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  ) {
+    return 'duplicate';
+  }
+  if (code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT') return 'deadlock';
+  return undefined;
+}
+
+/**
+ * Runs a statement outside any transaction again when MySQL chose it as a deadlock victim (concurrent multi-row
+ * upserts on one unique index can lock each other's gaps; InnoDB rolled the statement back, so running it again is
+ * safe when it is idempotent). Inside a transaction the whole transaction was rolled back: the caller must retry it.
+ */
+export async function retryDeadlocks<T>(manager: EntityManager, statement: () => Promise<T>): Promise<T> {
+  const inTransaction = manager.queryRunner?.isTransactionActive ?? false;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await statement();
+    } catch (error) {
+      if (inTransaction || attempt >= DEADLOCK_ATTEMPTS || writeConflict(error) !== 'deadlock') throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+const DEADLOCK_ATTEMPTS = 5;

@@ -17,7 +17,7 @@ import type { ConnectionEvents } from './connection-events';
 import { containsPattern, paginate, type Page, type PageArgs } from './pagination';
 import { syncScope } from './sync-log.service';
 import { toStoredError } from './stored-error';
-import { dialectOf, toDbTime, upsertRows } from '../db/sql';
+import { dialectOf, retryDeadlocks, toDbTime, upsertRows } from '../db/sql';
 
 /** QuickBooks' entity name for each reference type (a "Location" is a Department in the API). */
 export const QUICKBOOKS_ENTITY: Record<ReferenceType, string> = {
@@ -288,37 +288,40 @@ export class ReferenceService {
 /**
  * Inserts or updates mirror rows by (connection, type, QuickBooks id), inside `manager`'s transaction if it has one,
  * keeping each row's id (ids are exposed and must stay stable). Raw SQL, UPSERT_CHUNK rows a statement: TypeORM's
- * builder wrote one statement per row here. Used by the import, posting's creations and the two-way sync.
+ * builder wrote one statement per row here. Used by the import, posting's creations and the two-way sync. Outside a
+ * transaction a statement MySQL picked as a deadlock victim runs again (two imports of one company may overlap).
  */
 export async function writeMirrorRows(manager: EntityManager, rows: MirrorRow[]): Promise<void> {
   const dialect = dialectOf(manager.connection);
   for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
-    await upsertRows(
-      manager,
-      dialect,
-      'reference_entities',
-      MIRROR_COLUMNS,
-      rows
-        .slice(start, start + UPSERT_CHUNK)
-        .map((row) => [
-          row.id,
-          row.tenantId,
-          row.connectionId,
-          row.type,
-          row.quickbooksId,
-          row.name,
-          row.kind,
-          row.sku,
-          row.email,
-          row.currency,
-          row.active ? 1 : 0,
-          row.syncToken,
-          row.quickbooksUpdatedAt ? toDbTime(dialect, row.quickbooksUpdatedAt) : null,
-          JSON.stringify(row.data),
-          toDbTime(dialect, row.updatedAt),
-        ]),
-      ['connectionId', 'type', 'quickbooksId'],
-      [...MIRRORED, 'updatedAt'],
+    await retryDeadlocks(manager, () =>
+      upsertRows(
+        manager,
+        dialect,
+        'reference_entities',
+        MIRROR_COLUMNS,
+        rows
+          .slice(start, start + UPSERT_CHUNK)
+          .map((row) => [
+            row.id,
+            row.tenantId,
+            row.connectionId,
+            row.type,
+            row.quickbooksId,
+            row.name,
+            row.kind,
+            row.sku,
+            row.email,
+            row.currency,
+            row.active ? 1 : 0,
+            row.syncToken,
+            row.quickbooksUpdatedAt ? toDbTime(dialect, row.quickbooksUpdatedAt) : null,
+            JSON.stringify(row.data),
+            toDbTime(dialect, row.updatedAt),
+          ]),
+        ['connectionId', 'type', 'quickbooksId'],
+        [...MIRRORED, 'updatedAt'],
+      ),
     );
   }
 }

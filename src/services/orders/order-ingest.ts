@@ -10,7 +10,7 @@ import {
   type OrderInputData,
   type PreparedOrder,
 } from './order-input';
-import { dialectOf } from '../../db/sql';
+import { dialectOf, writeConflict } from '../../db/sql';
 
 /**
  * Orders whose content a re-send may replace; the others are on their way to QuickBooks (or being taken out of it),
@@ -242,21 +242,6 @@ export class OrderIngest {
 /** Roughly what utf8mb4_unicode_ci considers equal: letter case, accents and trailing spaces ignored. */
 function sameUnderCollation(a: string, b: string): boolean {
   return a.trimEnd().localeCompare(b.trimEnd(), undefined, { sensitivity: 'base' }) === 0;
-}
-
-/** A write that lost a race with another call: worth running again. */
-export function writeConflict(error: unknown): 'duplicate' | 'deadlock' | undefined {
-  const code =
-    (error as { driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
-  if (
-    code === 'ER_DUP_ENTRY' ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  ) {
-    return 'duplicate';
-  }
-  if (code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT') return 'deadlock';
-  return undefined;
 }
 
 const byExternalId = (a: OrderEntity, b: OrderEntity): number =>

@@ -16,7 +16,7 @@ import type { BatchService } from '../batch.service';
 import type { ConnectionService } from '../connections/connection.service';
 import type { ConnectionEvents } from '../connection-events';
 import { QUICKBOOKS_ENTITY, type ReferenceService } from '../reference.service';
-import { writeConflict } from '../orders/order-ingest';
+import { writeConflict } from '../../db/sql';
 import { toStoredError } from '../stored-error';
 import type { SyncLogService } from '../sync-log.service';
 import { applyInboundSnapshot } from './mirror';
