@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs, { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createConnection } from 'mysql2/promise';
 import { LessThanOrEqual } from 'typeorm';
 import { loadConfig, type Config } from '../src/config';
@@ -316,6 +317,9 @@ export function traceCalls(core: Core, concurrent = 10) {
   const origin = performance.now();
   const calls: TracedCall[] = [];
   postingTimings.reset();
+  // How long a timer due now waits for the event loop: what an answer arriving at a random moment waits too.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   core.governors.observe((call) => {
     // Calls under way before the run (an import's last look-ups) are not the run's.
     if (call.startedAt < origin) return;
@@ -329,6 +333,9 @@ export function traceCalls(core: Core, concurrent = 10) {
   return {
     stop(totalSeconds: number) {
       core.governors.observe(undefined);
+      loopDelay.disable();
+      // The histogram counts the 1 ms resolution itself in every sample.
+      const delayMs = (ns: number) => round(Math.max(0, ns / 1e6 - 1), 1);
       const totalMs = totalSeconds * 1000;
       const events = calls
         .flatMap((c) => [
@@ -394,6 +401,13 @@ export function traceCalls(core: Core, concurrent = 10) {
         idleGapsMs: gaps.slice(0, 20),
         meanGovernorWaitMs: calls.length ? round(governorWaitMs / calls.length, 1) : 0,
         pipelinePhasesMs: postingTimings.snapshot(),
+        eventLoopDelayMs: {
+          mean: delayMs(loopDelay.mean),
+          p50: delayMs(loopDelay.percentile(50)),
+          p90: delayMs(loopDelay.percentile(90)),
+          p99: delayMs(loopDelay.percentile(99)),
+          max: delayMs(loopDelay.max),
+        },
       };
     },
   };

@@ -263,6 +263,13 @@ async function api(
       );
     }
     const result = p.accounting.handle(areq);
+    // The answer is written out before the latency runs out (serializing 30 transactions is part of the work).
+    const body = result.body;
+    const reply = Buffer.isBuffer(body)
+      ? { status: result.status, body, contentType: 'application/pdf' }
+      : typeof body === 'string'
+        ? { status: result.status, body, contentType: 'text/plain;charset=UTF-8' }
+        : jsonReply(result.status, body);
     await answerAfterLatency();
     if (rule?.dropResponseAfterCommit) {
       // The change is committed (webhooks fire as usual); the client just never hears back.
@@ -272,13 +279,7 @@ async function api(
       return;
     }
     p.stats.request(result.status, realmId, opKey);
-    const body = result.body;
-    if (Buffer.isBuffer(body))
-      return writeReply(res, { status: result.status, body, contentType: 'application/pdf' });
-    if (typeof body === 'string') {
-      return writeReply(res, { status: result.status, body, contentType: 'text/plain;charset=UTF-8' });
-    }
-    writeReply(res, jsonReply(result.status, body));
+    writeReply(res, reply);
   } finally {
     p.limits.release(realmId, clientId, throttled === undefined);
   }

@@ -3,11 +3,19 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { InvoiceEntity, OrderEntity, type StoredSyncError, type SyncBatchEntity } from '../../entities';
 import { AppError } from '../../errors';
 import { QuickBooksError, type QuickBooksEntity } from '../../quickbooks';
-import { dialectOf, execute, findByIds, placeholders, toDbTime, updateEach, type Dialect } from '../../db/sql';
+import {
+  dialectOf,
+  execute,
+  findByIds,
+  placeholders,
+  toDbTime,
+  updateEach,
+  type Dialect,
+} from '../../db/sql';
 import type { BatchService, ItemOutcome } from '../batch.service';
-import { WINDOW } from '../posting/exactly-once';
+import { ROWS_PER_TURN, WINDOW } from '../posting/exactly-once';
 import { postedOrderColumns, toPosted } from '../posting/posting-mapper';
-import { ownTurn } from '../turns';
+import { inTurns, ownTurn } from '../turns';
 import { timed, type PostingPhase } from '../posting/timings';
 import { toStoredError } from '../stored-error';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
@@ -93,7 +101,6 @@ export class InvoiceLedger {
     }
   }
 
-  /** The batch's pending invoices in item order, WINDOW at a time (other kinds of items are skipped). */
   /**
    * A transaction of the sending pipeline, its time counted under `phase` (posting/timings.ts, for the benches); or
    * part of the caller's transaction (`within`), when the record must commit with the caller's own writes.
@@ -106,6 +113,7 @@ export class InvoiceLedger {
     return within ? work(within) : timed(phase, () => this.dataSource.transaction(work));
   }
 
+  /** The batch's pending invoices in item order, WINDOW at a time (other kinds of items are skipped). */
   async *windows(batchId: string): AsyncGenerator<InvoiceEntry[]> {
     let afterSeq = -1;
     for (;;) {
@@ -117,17 +125,18 @@ export class InvoiceLedger {
       const wanted = items.filter((item) => item.entityType === 'Invoice');
       if (wanted.length === 0) continue;
       const [invoices, orders] = await timed('readOrders', async () => {
-        const found = await findByIds(
-          this.dataSource,
-          InvoiceEntity,
+        const found = await inTurns(
           wanted.map((i) => i.entityId),
+          ROWS_PER_TURN,
+          (ids) => findByIds(this.dataSource, InvoiceEntity, ids),
         );
+        await ownTurn();
         return [
           found,
-          await findByIds(
-            this.dataSource,
-            OrderEntity,
+          await inTurns(
             found.map((i) => i.orderId),
+            ROWS_PER_TURN,
+            (ids) => findByIds(this.dataSource, OrderEntity, ids),
           ),
         ] as const;
       });

@@ -8,6 +8,8 @@ import { QuickBooksError } from '../../quickbooks';
 
 /** Records read from the database at a time while streaming through a batch. */
 export const WINDOW = 300;
+/** Rows of a window read in one event-loop turn (turns.ts inTurns). */
+export const ROWS_PER_TURN = 100;
 /** QuickBooks' batch endpoint takes at most 30 operations. */
 export const CHUNK = 30;
 /**

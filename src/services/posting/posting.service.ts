@@ -14,7 +14,7 @@ import type { BatchService } from '../batch.service';
 import { assertReady, type ConnectionService } from '../connections/connection.service';
 import { customerNameOf, itemKey, MappingProblem, toPosted, transactionBody } from './posting-mapper';
 import { customerKey, PostingReferences } from './posting-references';
-import { ownTurn } from '../turns';
+import { inTurns, ownTurn } from '../turns';
 import { checkCurrency, currencyFields, foreignCurrencyOf } from './currency';
 import { paymentMethodIdOf } from './payment-methods';
 import { illFormedOrderProblem } from './text';
@@ -32,7 +32,15 @@ import type { ReferenceService } from '../reference.service';
 import type { SyncLogService } from '../sync-log.service';
 import { dialectOf, findByIds, type Dialect } from '../../db/sql';
 import { toStoredError } from '../stored-error';
-import { CHUNK, CHUNKS_IN_FLIGHT, ITEM_RETRY_PASSES, WINDOW, isRefusal, runPool } from './exactly-once';
+import {
+  CHUNK,
+  CHUNKS_IN_FLIGHT,
+  ITEM_RETRY_PASSES,
+  ROWS_PER_TURN,
+  WINDOW,
+  isRefusal,
+  runPool,
+} from './exactly-once';
 
 export type { PostRunOptions } from './posting-context';
 export { label } from './posting-recorder';
@@ -230,10 +238,10 @@ export class PostingService {
       if (items.length === 0) return;
       afterSeq = items[items.length - 1].seq;
       const orders = await timed('readOrders', () =>
-        findByIds(
-          this.dataSource,
-          OrderEntity,
+        inTurns(
           items.map((i) => i.entityId),
+          ROWS_PER_TURN,
+          (ids) => findByIds(this.dataSource, OrderEntity, ids),
         ),
       );
       const byId = new Map(orders.map((o) => [o.id, o]));
