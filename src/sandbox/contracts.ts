@@ -65,6 +65,8 @@ export interface AccountingApi {
   describe(req: AccountingRequest): RequestDescription;
   /** Runs a request (requestid replay included) and returns QuickBooks' answer; never throws for client errors. */
   handle(req: AccountingRequest): AccountingResponse;
+  /** `handle` with a batch's operations in turns of their own (`turn` between them); a repeated requestid waits. */
+  handleInTurns(req: AccountingRequest, turn: () => Promise<void>): Promise<AccountingResponse>;
   /** Creates a seeded US company; returns its realm id. */
   createRealm(opts?: {
     companyName?: string;

@@ -149,6 +149,9 @@ function parseApiBody(req: IncomingMessage, raw: Buffer): { body: unknown; error
   return { body: raw.toString('utf8') };
 }
 
+/** The next turn of the event loop, after its I/O (between a batch's operations). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** The last request's turn to work: each request's work waits for the one before it, a turn apart. */
 let lastWork: Promise<void> = Promise.resolve();
 
@@ -262,7 +265,7 @@ async function api(
         ),
       );
     }
-    const result = p.accounting.handle(areq);
+    const result = await p.accounting.handleInTurns(areq, nextTurn);
     // The answer is written out before the latency runs out (serializing 30 transactions is part of the work).
     const body = result.body;
     const reply = Buffer.isBuffer(body)

@@ -753,6 +753,59 @@ describe('requestid', () => {
       ).status,
     ).toBe(200);
   });
+
+  it('works on a batch in turns, other requests in between, and a repeat of its requestid waits for its answer', async () => {
+    // Turns the test releases one at a time: the batch stops between its operations until told to go on.
+    const turns: Array<() => void> = [];
+    const turn = () => new Promise<void>((resolve) => turns.push(resolve));
+    const release = async () => {
+      // The batch asks for its next turn a few promise resolutions after the last one was released.
+      for (let i = 0; i < 50 && turns.length === 0; i++) await Promise.resolve();
+      turns.shift()!();
+    };
+    const batch = {
+      BatchItemRequest: ['Turn A', 'Turn B', 'Turn C'].map((name, i) => ({
+        bId: String(i + 1),
+        operation: 'create',
+        Customer: { DisplayName: name },
+      })),
+    };
+    const request = (requestid: string) => ({
+      method: 'POST' as const,
+      realmId: co.realmId,
+      path: 'batch',
+      query: { minorversion: '75', requestid },
+      body: batch,
+    });
+    const count = () =>
+      co.query("select count(*) from Customer where DisplayName like 'Turn %'").body.QueryResponse.totalCount;
+
+    const first = co.accounting.handleInTurns(request('turns-1'), turn);
+    await Promise.resolve();
+    expect(turns).toHaveLength(1);
+    expect(count()).toBe(1); // the first operation ran; another request can run before the second
+    const repeat = co.accounting.handleInTurns(request('turns-1'), turn);
+    await release();
+    await release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(turns).toHaveLength(0); // the repeat ran nothing of its own
+    const answer = await first;
+    expect(answer.status).toBe(200);
+    expect(count()).toBe(3);
+    expect(await repeat).toBe(answer);
+
+    // Answered: a later repeat is a replay of the stored answer, another requestid runs again.
+    expect(await co.accounting.handleInTurns(request('turns-1'), turn)).toBe(answer);
+    const again = co.accounting.handleInTurns(request('turns-2'), turn);
+    await release();
+    await release();
+    const refused = (await again).body as Json;
+    expect(refused.BatchItemResponse.map((r: Json) => r.Fault?.Error[0].code)).toEqual([
+      '6240',
+      '6240',
+      '6240',
+    ]);
+  });
 });
 
 describe('merge, snapshot, describe', () => {

@@ -28,6 +28,31 @@ function includes(options: unknown, option: string): boolean {
  * and nothing runs.
  */
 export function runBatch(engine: Engine, body: unknown, withRequestId: boolean): QboObject {
+  return { BatchItemResponse: batchItems(body, withRequestId).map((item) => runItem(engine, item)) };
+}
+
+/**
+ * `runBatch` with each operation in a turn of its own (`turn` between them) and an engine of its own (its time the
+ * moment it runs): the emulator's server answers this way, so that requests arriving while a batch is worked on are
+ * read at once, as QuickBooks, working on them side by side, would.
+ */
+export async function runBatchInTurns(
+  engineNow: () => Engine,
+  body: unknown,
+  withRequestId: boolean,
+  turn: () => Promise<void>,
+): Promise<QboObject> {
+  const items = batchItems(body, withRequestId);
+  const responses: QboObject[] = [];
+  for (const [index, item] of items.entries()) {
+    if (index > 0) await turn();
+    responses.push(runItem(engineNow(), item));
+  }
+  return { BatchItemResponse: responses };
+}
+
+/** The batch's operations, checked: a malformed batch is refused whole before any runs. */
+function batchItems(body: unknown, withRequestId: boolean): QboObject[] {
   if (!isObject(body)) throw malformedRequest('The request body is not a batch JSON object.');
   const items = body.BatchItemRequest;
   if (!Array.isArray(items) || items.length === 0) throw requiredParam('BatchItemRequest');
@@ -52,8 +77,7 @@ export function runBatch(engine: Engine, body: unknown, withRequestId: boolean):
       );
     }
   }
-  const responses = (items as QboObject[]).map((item) => runItem(engine, item));
-  return { BatchItemResponse: responses };
+  return items as QboObject[];
 }
 
 function runItem(engine: Engine, item: QboObject): QboObject {

@@ -6,7 +6,7 @@ import type {
   AccountingResponse,
   RequestDescription,
 } from '../contracts';
-import { runBatch } from './batch';
+import { runBatch, runBatchInTurns } from './batch';
 import { runCdc } from './cdc';
 import type { ChangeSink } from './context';
 import { checkCurrencyPrefs, readExchangeRate, writeExchangeRate } from './currency';
@@ -101,43 +101,92 @@ class AccountingService implements AccountingApi {
   }
 
   handle(req: AccountingRequest): AccountingResponse {
+    const admitted = this.admit(req);
+    if ('answer' in admitted) return admitted.answer;
+    const { realm, requestId, nowMs } = admitted;
+    const response = this.route(realm, req, nowMs, requestId !== undefined);
+    if (requestId !== undefined && response.status < 500) realm.rememberRequest(requestId, response);
+    return response;
+  }
+
+  /**
+   * `handle`, with a batch's operations each in an event-loop turn of its own (`turn` between them): the server's way
+   * in, so that a request arriving meanwhile is read on arrival instead of after the whole batch's work (~8 ms for 30
+   * transactions in this single thread). A request repeating the requestid of a batch still being worked on waits for
+   * that batch's answer: nothing runs twice.
+   */
+  async handleInTurns(req: AccountingRequest, turn: () => Promise<void>): Promise<AccountingResponse> {
+    if (req.method !== 'POST' || req.path.split('/')[0] !== 'batch') return this.handle(req);
+    const admitted = this.admit(req);
+    if ('answer' in admitted) return admitted.answer;
+    const { realm, requestId, nowMs } = admitted;
+    const key = requestId === undefined ? undefined : `${realm.realmId}|${requestId}`;
+    const running = key === undefined ? undefined : this.batchesRunning.get(key);
+    if (running) return running;
+    const work = (async (): Promise<AccountingResponse> => {
+      let response: AccountingResponse;
+      try {
+        const engineNow = () =>
+          new Engine(realm, this.opts.clock.now().getTime(), this.sinkFor(realm.realmId));
+        const body = await runBatchInTurns(engineNow, req.body, requestId !== undefined, turn);
+        response = { status: 200, body: { ...body, time: envelopeTime(nowMs) } };
+      } catch (err) {
+        response = faultResponse(err, nowMs);
+      }
+      if (requestId !== undefined && response.status < 500) realm.rememberRequest(requestId, response);
+      if (key !== undefined) this.batchesRunning.delete(key);
+      return response;
+    })();
+    if (key !== undefined) this.batchesRunning.set(key, work);
+    return work;
+  }
+
+  /** Batches being worked on in turns, by realm and requestid. */
+  private readonly batchesRunning = new Map<string, Promise<AccountingResponse>>();
+
+  /** The realm and requestid of a request, or the answer it gets without running: no such company, a replay. */
+  private admit(
+    req: AccountingRequest,
+  ): { realm: Realm; requestId: string | undefined; nowMs: number } | { answer: AccountingResponse } {
     const nowMs = this.opts.clock.now().getTime();
     const realm = this.realms.get(req.realmId);
     if (!realm) {
-      return faultResponse(
-        new QboFault(
-          [
-            {
-              Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
-              Detail: `No company with realm id ${req.realmId}`,
-              code: '3100',
-              element: '',
-            },
-          ],
-          403,
-          'AuthorizationFault',
+      return {
+        answer: faultResponse(
+          new QboFault(
+            [
+              {
+                Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
+                Detail: `No company with realm id ${req.realmId}`,
+                code: '3100',
+                element: '',
+              },
+            ],
+            403,
+            'AuthorizationFault',
+          ),
+          nowMs,
         ),
-        nowMs,
-      );
+      };
     }
     const requestId = req.query.requestid === '' ? undefined : req.query.requestid;
     if (requestId !== undefined) {
       const max = req.path.split('/')[0] === 'batch' ? MAX_BATCH_REQUEST_ID : MAX_REQUEST_ID;
       if (requestId.length > max) {
-        return faultResponse(
-          businessValidation(
-            `You cannot enter more than ${max} characters in the request_id field. You tried entering ${requestId.slice(0, 10)}..., which is ${requestId.length} characters.`,
+        return {
+          answer: faultResponse(
+            businessValidation(
+              `You cannot enter more than ${max} characters in the request_id field. You tried entering ${requestId.slice(0, 10)}..., which is ${requestId.length} characters.`,
+            ),
+            nowMs,
           ),
-          nowMs,
-        );
+        };
       }
       // A retry of a request already answered: the same answer, nothing runs again.
       const stored = realm.requestIds.get(requestId);
-      if (stored) return stored;
+      if (stored) return { answer: stored };
     }
-    const response = this.route(realm, req, nowMs, requestId !== undefined);
-    if (requestId !== undefined && response.status < 500) realm.rememberRequest(requestId, response);
-    return response;
+    return { realm, requestId, nowMs };
   }
 
   private sinkFor(realmId: string): ChangeSink {
