@@ -9,8 +9,8 @@ import {
   unsupportedOperation,
 } from './faults';
 import { isObject } from './fields';
-import { runQuery } from './query';
-import type { QboObject } from './realm';
+import { runQuery } from './reading/query';
+import type { QboObject } from './company/realm';
 
 /** Intuit's cap on operations per batch call. */
 export const MAX_BATCH_ITEMS = 30;

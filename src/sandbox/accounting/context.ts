@@ -1,7 +1,7 @@
 import type { ChangeOperation } from '../contracts';
 import { invalidReference, invalidValue, objectNotFound, requiredParam } from './faults';
 import { isObject } from './fields';
-import type { QboObject, Realm } from './realm';
+import type { QboObject, Realm } from './company/realm';
 
 /** What entity rules need while building one object: the realm and the request's instant. */
 export interface RuleContext {

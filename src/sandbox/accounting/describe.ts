@@ -1,7 +1,7 @@
 import type { AccountingRequest, RequestDescription } from '../contracts';
 import { ENTITY_BY_PATH } from './entity-types';
 import { isObject } from './fields';
-import { queryEntity } from './query';
+import { queryEntity } from './reading/query';
 
 function includesOption(value: string | undefined, option: string): boolean {
   return value !== undefined && value.split(',').some((o) => o.trim().toLowerCase() === option);

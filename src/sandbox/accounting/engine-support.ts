@@ -2,14 +2,14 @@
  * What the engine looks up per entity type (builders, where documents are e-mailed) and small helpers of its
  * bookkeeping, kept apart so engine.ts stays about the order of operations.
  */
-import { BANKING_BUILDERS } from './banking';
+import { BANKING_BUILDERS } from './rules/banking';
 import { isObject } from './fields';
 import { Dec } from './money';
-import { OTHER_TXN_BUILDERS } from './others';
-import { buildPayment } from './payments';
-import { PURCHASE_BUILDERS } from './purchases';
-import type { QboObject } from './realm';
-import { SALES_BUILDERS, type TxnBuilder } from './sales';
+import { OTHER_TXN_BUILDERS } from './rules/others';
+import { buildPayment } from './rules/payments';
+import { PURCHASE_BUILDERS } from './rules/purchases';
+import type { QboObject } from './company/realm';
+import { SALES_BUILDERS, type TxnBuilder } from './rules/sales';
 
 /** Every transaction builder by entity name (table-driven: a new entity is a builder and a `def` line). */
 export const TXN_BUILDERS: Readonly<Record<string, TxnBuilder>> = {

@@ -1,6 +1,6 @@
 import type { ChangeOperation } from '../contracts';
 import type { ChangeSink, RuleContext } from './context';
-import { checkClosedPeriod } from './currency';
+import { checkClosedPeriod } from './rules/currency';
 import { SALES_TRANSACTIONS, type EntityType } from './entity-types';
 import {
   businessValidation,
@@ -22,13 +22,13 @@ import {
   withoutServerFields,
 } from './fields';
 import { Dec, num, ZERO } from './money';
-import { NAME_LIST_BUILDERS } from './name-lists';
-import { creditMemoLinks, voidedPayment } from './payments';
-import { creditUsed, paymentLinks, type QboObject, type Realm } from './realm';
-import { OTHER_NAME_BUILDERS } from './others';
+import { NAME_LIST_BUILDERS } from './rules/name-lists';
+import { creditMemoLinks, voidedPayment } from './rules/payments';
+import { creditUsed, paymentLinks, type QboObject, type Realm } from './company/realm';
+import { OTHER_NAME_BUILDERS } from './rules/others';
 import { createTimeOf, customerShare, nextToken, sameRef, SENDABLE, TXN_BUILDERS } from './engine-support';
-import { billLinks, paidOnBill } from './purchases';
-import { SHIPPING_ITEM_ID, voidedSales, type TxnWriteOptions } from './sales';
+import { billLinks, paidOnBill } from './rules/purchases';
+import { SHIPPING_ITEM_ID, voidedSales, type TxnWriteOptions } from './rules/sales';
 import { companyDate, metaTime, truncateToSecond } from './time';
 
 /** Options of a create or update. */

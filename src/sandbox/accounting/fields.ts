@@ -1,6 +1,6 @@
 import { invalidValue, requiredParam, stringLength, unknownProperty } from './faults';
 import { toDec, type Dec } from './money';
-import type { QboObject } from './realm';
+import type { QboObject } from './company/realm';
 
 /** Readers for request bodies: they accept what QuickBooks' JSON reader accepts and raise its faults otherwise. */
 

@@ -7,9 +7,9 @@ import type {
   RequestDescription,
 } from '../contracts';
 import { runBatch, runBatchInTurns } from './batch';
-import { runCdc } from './cdc';
+import { runCdc } from './reading/cdc';
 import type { ChangeSink } from './context';
-import { checkCurrencyPrefs, readExchangeRate, writeExchangeRate } from './currency';
+import { checkCurrencyPrefs, readExchangeRate, writeExchangeRate } from './rules/currency';
 import { describeRequest, queryStatement } from './describe';
 import { Engine } from './engine';
 import { ENTITY_BY_PATH, ENTITY_TYPES, type EntityType } from './entity-types';
@@ -24,19 +24,19 @@ import {
   unsupportedOperation,
 } from './faults';
 import { isObject, optString } from './fields';
-import { invoicePdf } from './pdf';
-import { downloadLink, fileContent, upload, withDownloadUri } from './attachments';
-import { readRecurring, writeRecurring } from './recurring';
-import { createTaxCode } from './tax-service';
-import { runReport } from './reports';
-import { runQuery } from './query';
-import { Realm, type QboObject, type RealmState } from './realm';
-import { seedRealm } from './seed';
-import { addHistory, type HistoryOptions } from './history';
+import { invoicePdf } from './documents/pdf';
+import { downloadLink, fileContent, upload, withDownloadUri } from './documents/attachments';
+import { readRecurring, writeRecurring } from './rules/recurring';
+import { createTaxCode } from './rules/tax-service';
+import { runReport } from './reading/reports';
+import { runQuery } from './reading/query';
+import { Realm, type QboObject, type RealmState } from './company/realm';
+import { seedRealm } from './company/seed';
+import { addHistory, type HistoryOptions } from './company/history';
 import { envelopeTime, metaTime } from './time';
 
-export { SHIPPING_ITEM_ID } from './sales';
-export { SEED_EMPLOYEE_NAMES, SEED_VENDOR_NAMES } from './seed';
+export { SHIPPING_ITEM_ID } from './rules/sales';
+export { SEED_EMPLOYEE_NAMES, SEED_VENDOR_NAMES } from './company/seed';
 export { MAX_BATCH_ITEMS } from './batch';
 
 /** Entities with `GET /{entity}/{id}/pdf` (node-quickbooks: getInvoicePdf, getEstimatePdf, getCreditMemoPdf,

@@ -6,11 +6,11 @@
  * URL as text, as QuickBooks does; Attachable answers carry it as `TempDownloadUri`. The bytes are kept with the
  * company (and in the snapshot, base64).
  */
-import type { Engine } from './engine';
-import { ENTITY_TYPES } from './entity-types';
-import { businessValidation, malformedRequest, objectNotFound, QboFault } from './faults';
-import { isObject } from './fields';
-import type { QboObject, Realm } from './realm';
+import type { Engine } from '../engine';
+import { ENTITY_TYPES } from '../entity-types';
+import { businessValidation, malformedRequest, objectNotFound, QboFault } from '../faults';
+import { isObject } from '../fields';
+import type { QboObject, Realm } from '../company/realm';
 
 /** Where the bytes live: a table of its own, `{Id, ContentType, Data: base64}` rows. */
 const FILES = 'AttachableFile';

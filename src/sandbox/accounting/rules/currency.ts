@@ -16,12 +16,12 @@
  * Fault wording where Intuit documents none (a currency mismatch) is the emulator's own, under QuickBooks' codes
  * (6000 business validation, 2500 invalid reference).
  */
-import type { Ref, RuleContext } from './context';
-import { businessValidation, invalidReference, invalidValue, QboFault, requiredParam } from './faults';
-import { isObject, optBool, optDecimal, optString, reqString } from './fields';
-import { cents, Dec, num } from './money';
-import type { QboObject, Realm } from './realm';
-import { companyDate } from './time';
+import type { Ref, RuleContext } from '../context';
+import { businessValidation, invalidReference, invalidValue, QboFault, requiredParam } from '../faults';
+import { isObject, optBool, optDecimal, optString, reqString } from '../fields';
+import { cents, Dec, num } from '../money';
+import type { QboObject, Realm } from '../company/realm';
+import { companyDate } from '../time';
 
 /** ISO 4217 names as QuickBooks prints them in currency references (the common ones; others print their code). */
 const CURRENCY_NAMES: Readonly<Record<string, string>> = {

@@ -1,10 +1,10 @@
-import { ENTITY_TYPES, UNMODELLED_ENTITIES } from './entity-types';
-import { queryValidation, queryValueTooLarge } from './faults';
-import { isObject } from './fields';
+import { ENTITY_TYPES, UNMODELLED_ENTITIES } from '../entity-types';
+import { queryValidation, queryValueTooLarge } from '../faults';
+import { isObject } from '../fields';
 import { canonicalEntity, parseQuery, type Condition, type Literal } from './query-parser';
-import { normalizeName, type QboObject, type Realm } from './realm';
-import { recurringRow } from './recurring';
-import { parseQbTime } from './time';
+import { normalizeName, type QboObject, type Realm } from '../company/realm';
+import { recurringRow } from '../rules/recurring';
+import { parseQbTime } from '../time';
 
 export { canonicalEntity, parseQuery, queryEntity, type ParsedQuery } from './query-parser';
 

@@ -7,8 +7,8 @@
  * - Attachable: a note or a file's metadata; FileName or Note required; each AttachableRef.EntityRef must name an
  *   existing object (2500). Files arrive through `POST /upload` (multipart, see attachments.ts).
  */
-import { resolveRef, setRef, type RuleContext } from './context';
-import { ENTITY_TYPES } from './entity-types';
+import { resolveRef, setRef, type RuleContext } from '../context';
+import { ENTITY_TYPES } from '../entity-types';
 import {
   businessValidation,
   duplicateName,
@@ -16,10 +16,10 @@ import {
   invalidReference,
   invalidValue,
   requiredParam,
-} from './faults';
-import { isObject, optBool, optDecimal, optString, reqString } from './fields';
-import { num } from './money';
-import { normalizeName, type QboObject } from './realm';
+} from '../faults';
+import { isObject, optBool, optDecimal, optString, reqString } from '../fields';
+import { num } from '../money';
+import { normalizeName, type QboObject } from '../company/realm';
 import { optDate, type TxnBuilder } from './sales';
 
 const buildTimeActivity: TxnBuilder = (ctx, input, prev) => {

@@ -1,6 +1,6 @@
-import { refId, resolveRef, setRef, type Ref, type RuleContext } from './context';
+import { refId, resolveRef, setRef, type Ref, type RuleContext } from '../context';
 import { applyCurrency } from './currency';
-import { DISCOUNT_DETAIL_FIELDS, ENTITY_TYPES, LINE_FIELDS, SALES_ITEM_DETAIL_FIELDS } from './entity-types';
+import { DISCOUNT_DETAIL_FIELDS, ENTITY_TYPES, LINE_FIELDS, SALES_ITEM_DETAIL_FIELDS } from '../entity-types';
 import {
   amountCalculation,
   businessValidation,
@@ -11,11 +11,11 @@ import {
   invalidValue,
   objectNotFound,
   requiredParam,
-} from './faults';
-import { checkFields, isObject, optBool, optDecimal, optObject, optString } from './fields';
-import { cents, Dec, grouped, num, ZERO } from './money';
-import { creditUsed, type QboObject } from './realm';
-import { addDays } from './time';
+} from '../faults';
+import { checkFields, isObject, optBool, optDecimal, optObject, optString } from '../fields';
+import { cents, Dec, grouped, num, ZERO } from '../money';
+import { creditUsed, type QboObject } from '../company/realm';
+import { addDays } from '../time';
 
 /** The ItemRef value QuickBooks uses for the shipping line of a sales form. */
 export const SHIPPING_ITEM_ID = 'SHIPPING_ITEM_ID';

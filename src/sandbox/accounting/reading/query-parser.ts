@@ -1,5 +1,5 @@
-import { ENTITY_TYPES, UNMODELLED_ENTITIES } from './entity-types';
-import { queryParse } from './faults';
+import { ENTITY_TYPES, UNMODELLED_ENTITIES } from '../entity-types';
+import { queryParse } from '../faults';
 
 /**
  * QuickBooks' query language: `SELECT * | COUNT(*) | p, ... | *, p, ... FROM Entity [WHERE p op v [AND ...]]

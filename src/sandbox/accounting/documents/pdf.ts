@@ -1,5 +1,5 @@
-import { isObject } from './fields';
-import type { QboObject } from './realm';
+import { isObject } from '../fields';
+import type { QboObject } from '../company/realm';
 
 /**
  * `GET /invoice/{id}/pdf`: the invoice as a one-page PDF (PDF 1.4, Helvetica, no dependencies). QuickBooks renders its

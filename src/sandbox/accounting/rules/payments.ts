@@ -1,16 +1,16 @@
-import { resolveRef, setRef } from './context';
+import { resolveRef, setRef } from '../context';
 import { applyCurrency } from './currency';
-import { LINE_FIELDS } from './entity-types';
+import { LINE_FIELDS } from '../entity-types';
 import {
   businessValidation,
   deletedTransaction,
   invalidReference,
   invalidValue,
   requiredParam,
-} from './faults';
-import { checkFields, isObject, optBool, optDecimal, optString } from './fields';
-import { cents, Dec, num, ZERO } from './money';
-import { creditUsed, type QboObject } from './realm';
+} from '../faults';
+import { checkFields, isObject, optBool, optDecimal, optString } from '../fields';
+import { cents, Dec, num, ZERO } from '../money';
+import { creditUsed, type QboObject } from '../company/realm';
 import { accountRefBySubType, optDate, type TxnBuilder } from './sales';
 
 /**

@@ -4,18 +4,18 @@
  * of an existing TaxAgency, `TaxApplicableOn` Sales | Purchase). The answer echoes the request with `TaxCodeId` and
  * each `TaxRateId`. TaxCode and TaxRate cannot be created any other way (their own endpoints are read-only).
  */
-import type { Engine } from './engine';
-import { ENTITY_TYPES } from './entity-types';
+import type { Engine } from '../engine';
+import { ENTITY_TYPES } from '../entity-types';
 import {
   duplicateName,
   invalidEnumeration,
   invalidReference,
   malformedRequest,
   requiredParam,
-} from './faults';
-import { isObject, optDecimal, optString, reqString } from './fields';
-import { num } from './money';
-import { normalizeName, type QboObject } from './realm';
+} from '../faults';
+import { isObject, optDecimal, optString, reqString } from '../fields';
+import { num } from '../money';
+import { normalizeName, type QboObject } from '../company/realm';
 
 export function createTaxCode(engine: Engine, body: unknown): QboObject {
   if (!isObject(body)) throw malformedRequest('The request body is not a TaxService JSON object.');

@@ -1,5 +1,5 @@
-import type { AccountingResponse } from '../contracts';
-import { Dec } from './money';
+import type { AccountingResponse } from '../../contracts';
+import { Dec } from '../money';
 
 /** An entity as QuickBooks prints it. Stored objects are never mutated: every change stores a new object, so
  * responses, replayed requestid answers and query results can share them safely. */

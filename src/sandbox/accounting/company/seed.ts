@@ -1,7 +1,7 @@
-import { Engine } from './engine';
-import { ENTITY_TYPES } from './entity-types';
+import { Engine } from '../engine';
+import { ENTITY_TYPES } from '../entity-types';
 import type { QboObject, Realm } from './realm';
-import { companyDate, metaTime } from './time';
+import { companyDate, metaTime } from '../time';
 
 /**
  * The starting data of a new company: a small but realistic US business, close to what Intuit's sandbox companies

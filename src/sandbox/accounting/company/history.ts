@@ -6,11 +6,11 @@
  * Per week, roughly: two or three invoices (most paid within a month by payments, some partly, some left open),
  * two sales receipts, a bill (most paid by bill payments), and a deposit of what sits in Undeposited Funds.
  */
-import { Engine } from './engine';
-import { ENTITY_TYPES } from './entity-types';
-import { isObject } from './fields';
+import { Engine } from '../engine';
+import { ENTITY_TYPES } from '../entity-types';
+import { isObject } from '../fields';
 import type { QboObject, Realm } from './realm';
-import { companyDate } from './time';
+import { companyDate } from '../time';
 
 /** How much history to generate. */
 export interface HistoryOptions {

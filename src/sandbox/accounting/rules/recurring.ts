@@ -7,8 +7,8 @@
  * IntervalType Daily | Weekly | Monthly | Yearly, NumInterval, StartDate; NextDate computed). Not emulated: posting
  * the scheduled transactions when their date comes.
  */
-import type { Engine } from './engine';
-import { ENTITY_TYPES } from './entity-types';
+import type { Engine } from '../engine';
+import { ENTITY_TYPES } from '../entity-types';
 import {
   businessValidation,
   duplicateName,
@@ -18,9 +18,9 @@ import {
   requiredParam,
   staleObject,
   unsupportedOperation,
-} from './faults';
-import { isObject, optString, withoutServerFields } from './fields';
-import { normalizeName, type QboObject } from './realm';
+} from '../faults';
+import { isObject, optString, withoutServerFields } from '../fields';
+import { normalizeName, type QboObject } from '../company/realm';
 import { optDate } from './sales';
 
 /** Transactions QuickBooks can schedule. */

@@ -1,4 +1,4 @@
-import { resolveRef, setRef, USD, type RuleContext } from './context';
+import { resolveRef, setRef, USD, type RuleContext } from '../context';
 import { buildCompanyCurrency, customerCurrency } from './currency';
 import {
   businessValidation,
@@ -6,10 +6,10 @@ import {
   invalidEnumeration,
   invalidReference,
   requiredParam,
-} from './faults';
-import { optBool, optDecimal, optString, reqString } from './fields';
-import { num, ZERO } from './money';
-import { nameKeyOf, type QboObject } from './realm';
+} from '../faults';
+import { optBool, optDecimal, optString, reqString } from '../fields';
+import { num, ZERO } from '../money';
+import { nameKeyOf, type QboObject } from '../company/realm';
 
 /**
  * Rules of the name lists (Customer, Vendor, Employee, Item, Account, Term, Class, Department, PaymentMethod). A

@@ -9,18 +9,18 @@
  * - CreditCardPayment: CreditCardAccountRef (a Credit Card account), BankAccountRef (a Bank account) and a positive
  *   Amount required (the 2023 entity paying down a card).
  */
-import { resolveRef, setRef, type RuleContext } from './context';
-import { LINE_FIELDS } from './entity-types';
+import { resolveRef, setRef, type RuleContext } from '../context';
+import { LINE_FIELDS } from '../entity-types';
 import {
   businessValidation,
   deletedTransaction,
   invalidReference,
   invalidValue,
   requiredParam,
-} from './faults';
-import { checkFields, isObject, optDecimal, optObject, optString } from './fields';
-import { cents, Dec, num, ZERO } from './money';
-import type { QboObject } from './realm';
+} from '../faults';
+import { checkFields, isObject, optDecimal, optObject, optString } from '../fields';
+import { cents, Dec, num, ZERO } from '../money';
+import type { QboObject } from '../company/realm';
 import { optDate, type TxnBuilder } from './sales';
 
 function header(ctx: RuleContext, input: QboObject, prev: QboObject | undefined): QboObject {

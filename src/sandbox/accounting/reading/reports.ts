@@ -10,12 +10,12 @@
  *   the start of the year to today), and the net income.
  * Other reports answer 400 code 500 Unsupported Operation (docs/sandbox.md, coverage table).
  */
-import type { Engine } from './engine';
-import { unsupportedOperation } from './faults';
-import { isObject } from './fields';
-import { Dec, ZERO } from './money';
-import type { QboObject } from './realm';
-import { metaTime } from './time';
+import type { Engine } from '../engine';
+import { unsupportedOperation } from '../faults';
+import { isObject } from '../fields';
+import { Dec, ZERO } from '../money';
+import type { QboObject } from '../company/realm';
+import { metaTime } from '../time';
 
 const money = (d: Dec): string => d.toFixed(2);
 

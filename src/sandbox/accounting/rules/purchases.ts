@@ -13,9 +13,9 @@
  * - PurchaseOrder: VendorRef required; POStatus Open by default. VendorCredit: VendorRef required.
  * Fault wording where Intuit documents none is the emulator's own, under QuickBooks' codes (2020, 2500, 6000, 6070).
  */
-import { resolveRef, setRef, type RuleContext } from './context';
+import { resolveRef, setRef, type RuleContext } from '../context';
 import { applyCurrency } from './currency';
-import { LINE_FIELDS } from './entity-types';
+import { LINE_FIELDS } from '../entity-types';
 import {
   amountCalculation,
   businessValidation,
@@ -24,12 +24,12 @@ import {
   invalidReference,
   invalidValue,
   requiredParam,
-} from './faults';
-import { checkFields, isObject, optDecimal, optObject, optString } from './fields';
-import { cents, Dec, grouped, num, ZERO } from './money';
-import type { QboObject } from './realm';
+} from '../faults';
+import { checkFields, isObject, optDecimal, optObject, optString } from '../fields';
+import { cents, Dec, grouped, num, ZERO } from '../money';
+import type { QboObject } from '../company/realm';
 import { accountRefBySubType, assignDocNumber, optDate, type TxnBuilder } from './sales';
-import { addDays } from './time';
+import { addDays } from '../time';
 
 /** Builds the lines of an expense form and returns them with their total. */
 export function buildExpenseLines(

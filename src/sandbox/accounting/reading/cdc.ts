@@ -1,7 +1,7 @@
-import { ENTITY_TYPES } from './entity-types';
-import { invalidValue, requiredParam, unsupportedOperation } from './faults';
-import type { QboObject, Realm, Row } from './realm';
-import { parseQbTime, truncateToSecond } from './time';
+import { ENTITY_TYPES } from '../entity-types';
+import { invalidValue, requiredParam, unsupportedOperation } from '../faults';
+import type { QboObject, Realm, Row } from '../company/realm';
+import { parseQbTime, truncateToSecond } from '../time';
 
 /** CDC looks back at most 30 days and returns at most 1000 objects per entity (Intuit's limits). */
 const LOOKBACK_MS = 30 * 86_400_000;
