@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
-import { ApiKeyInfo, CreateApiKeyInput, CreateApiKeyPayload } from '../schema/api-key.types';
+import { ApiKeyInfo, CreateApiKeyInput, CreateApiKeyPayload } from '../schema/types/api-key.types';
 import { RequireScope } from '../schema/scopes';
 import type { ApiKeyService } from '../services/api-key.service';
 

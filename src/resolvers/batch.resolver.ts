@@ -23,8 +23,8 @@ import {
   ItemResultStatusEnum,
   SyncBatch,
   SyncBatchConnection,
-} from '../schema/batch.types';
-import { Connection } from '../schema/connection.types';
+} from '../schema/types/batch.types';
+import { Connection } from '../schema/types/connection.types';
 import { toBatchItemType, toBatchProgressType, toSyncBatchType } from '../schema/mappers';
 import { toConnection } from '../schema/relay';
 import { Lean } from '../schema/lean-resolvers';

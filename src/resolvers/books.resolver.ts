@@ -16,7 +16,7 @@ import { IsOptional, Max, Min } from 'class-validator';
 import { principalOf, type GatewayContext } from '../context';
 import type { WebhookDeliveryStatus } from '../entities';
 import { notFound } from '../errors';
-import { SyncBatch } from '../schema/batch.types';
+import { SyncBatch } from '../schema/types/batch.types';
 import {
   ConnectionReadiness,
   RefundInput,
@@ -27,11 +27,11 @@ import {
   toRefundTransaction,
   toWebhookDelivery,
   toWebhookEndpoint,
-} from '../schema/books.types';
-import { toSyncError } from '../schema/common.types';
-import { Connection } from '../schema/connection.types';
+} from '../schema/types/books.types';
+import { toSyncError } from '../schema/types/common.types';
+import { Connection } from '../schema/types/connection.types';
 import { toSyncBatchType } from '../schema/mappers';
-import { Order, QuickBooksTransaction } from '../schema/order.types';
+import { Order, QuickBooksTransaction } from '../schema/types/order.types';
 import { toConnection } from '../schema/relay';
 import { RequireScope } from '../schema/scopes';
 import type { ConnectionService } from '../services/connections/connection.service';

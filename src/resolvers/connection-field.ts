@@ -1,7 +1,7 @@
 import type { GatewayContext } from '../context';
 import type { ConnectionEntity } from '../entities';
 import { notFound } from '../errors';
-import type { Connection } from '../schema/connection.types';
+import type { Connection } from '../schema/types/connection.types';
 import { toConnectionType } from '../schema/mappers';
 
 /** The API shape of each loaded row, made once: a page of 100 orders on one connection maps it once, not 100 times. */

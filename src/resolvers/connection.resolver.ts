@@ -17,7 +17,7 @@ import { IsOptional, Max, MaxLength, Min } from 'class-validator';
 import { principalOf, type GatewayContext } from '../context';
 import type { ReferenceType } from '../entities';
 import type { ConnectionEventPayload } from '../pubsub';
-import { SyncBatch } from '../schema/batch.types';
+import { SyncBatch } from '../schema/types/batch.types';
 import {
   ConnectInput,
   ConnectPayload,
@@ -26,7 +26,7 @@ import {
   ConnectionSettingsInput,
   ReferenceEntityConnection,
   ReferenceTypeEnum,
-} from '../schema/connection.types';
+} from '../schema/types/connection.types';
 import {
   toConnectionEventType,
   toConnectionType,

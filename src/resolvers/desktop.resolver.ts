@@ -1,8 +1,8 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
 import type { Desktop } from '../desktop';
-import { Connection } from '../schema/connection.types';
-import { WebConnectorInfo } from '../schema/desktop.types';
+import { Connection } from '../schema/types/connection.types';
+import { WebConnectorInfo } from '../schema/types/desktop.types';
 
 /** Connection.webConnector: the Web Connector side of DESKTOP connections (null for QuickBooks Online). */
 @Resolver(() => Connection)

@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
-import { Connection } from '../schema/connection.types';
+import { Connection } from '../schema/types/connection.types';
 import type { InboundSync } from '../services/sync/inbound.service';
 
 /** `Connection.lastWebhookAt` and `Connection.lastChangeDataCaptureAt` (QuickBooks → gateway, issue 11). */

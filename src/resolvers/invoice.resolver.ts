@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
-import { SyncBatch } from '../schema/batch.types';
-import { Connection } from '../schema/connection.types';
+import { SyncBatch } from '../schema/types/batch.types';
+import { Connection } from '../schema/types/connection.types';
 import {
   ExportPreview,
   Invoice,
@@ -9,7 +9,7 @@ import {
   InvoiceFilter,
   InvoiceInput,
   PaymentInput,
-} from '../schema/invoice.types';
+} from '../schema/types/invoice.types';
 import { toInvoiceType, toSyncBatchType } from '../schema/mappers';
 import { toConnection } from '../schema/relay';
 import { DecimalScalar } from '../schema/scalars';

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
 import { idKind } from '../ids';
-import { Node } from '../schema/common.types';
+import { Node } from '../schema/types/common.types';
 import {
   toConnectionType,
   toInvoiceType,

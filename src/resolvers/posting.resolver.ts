@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
-import { SyncBatch } from '../schema/batch.types';
+import { SyncBatch } from '../schema/types/batch.types';
 import { toOrderType, toSyncBatchType } from '../schema/mappers';
-import { UndoSyncPayload } from '../schema/posting.types';
+import { UndoSyncPayload } from '../schema/types/posting.types';
 import { RequireScope } from '../schema/scopes';
 import type { PostingService } from '../services/posting/posting.service';
 import type { UndoService } from '../services/posting/undo.service';

@@ -1,13 +1,13 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { connectionField } from './connection-field';
 import { principalOf, type GatewayContext } from '../context';
-import { SyncLog, SyncLogConnection } from '../schema/batch.types';
-import { Connection } from '../schema/connection.types';
+import { SyncLog, SyncLogConnection } from '../schema/types/batch.types';
+import { Connection } from '../schema/types/connection.types';
 import { toSyncLogType } from '../schema/mappers';
 import { toConnection } from '../schema/relay';
 import { Lean } from '../schema/lean-resolvers';
 import { RequireScope } from '../schema/scopes';
-import { SyncLogFilter } from '../schema/sync-log.types';
+import { SyncLogFilter } from '../schema/types/sync-log.types';
 import type { SyncLogService } from '../services/sync-log.service';
 
 @Resolver(() => SyncLog)

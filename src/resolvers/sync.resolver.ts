@@ -3,9 +3,9 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { principalOf, type GatewayContext } from '../context';
 import type { PartnerRecordEntity, PendingEntity, ReferenceSyncState } from '../entities';
 import { notFound } from '../errors';
-import { SyncBatch } from '../schema/batch.types';
-import { SyncDirectionEnum, SyncError, toSyncError } from '../schema/common.types';
-import { Connection, ReferenceEntity } from '../schema/connection.types';
+import { SyncBatch } from '../schema/types/batch.types';
+import { SyncDirectionEnum, SyncError, toSyncError } from '../schema/types/common.types';
+import { Connection, ReferenceEntity } from '../schema/types/connection.types';
 import { toConnectionType, toReferenceEntityType, toSyncBatchType } from '../schema/mappers';
 import { toConnection } from '../schema/relay';
 import { RequireScope } from '../schema/scopes';
@@ -19,7 +19,7 @@ import {
   UncheckedActionEnum,
   UpsertReferencePayload,
   type ReferenceSyncFields,
-} from '../schema/sync.types';
+} from '../schema/types/sync.types';
 import type { ReferenceService } from '../services/reference.service';
 import type { OutboundSync, UpsertReferenceResult } from '../services/sync/outbound.service';
 import type { PendingService } from '../services/sync/pending.service';

@@ -1,7 +1,7 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import { principalOf, type GatewayContext } from '../context';
 import { RequireScope } from '../schema/scopes';
-import { Viewer } from '../schema/viewer.types';
+import { Viewer } from '../schema/types/viewer.types';
 
 @Resolver()
 export class ViewerResolver {

@@ -12,11 +12,11 @@ import {
 } from '../entities';
 import type { OrderPageRow } from '../services/order-page';
 import type { BatchItemEvent, BatchProgressEvent, ConnectionEventPayload } from '../pubsub';
-import type { BatchItem, BatchProgress, SyncBatch, SyncLog } from './batch.types';
-import { toSyncError } from './common.types';
-import type { Connection, ConnectionEvent, ReferenceEntity } from './connection.types';
-import type { Invoice } from './invoice.types';
-import type { Address, Order, OrderCharge, OrderLine } from './order.types';
+import type { BatchItem, BatchProgress, SyncBatch, SyncLog } from './types/batch.types';
+import { toSyncError } from './types/common.types';
+import type { Connection, ConnectionEvent, ReferenceEntity } from './types/connection.types';
+import type { Invoice } from './types/invoice.types';
+import type { Address, Order, OrderCharge, OrderLine } from './types/order.types';
 
 /** Persistence rows → API shapes. Secrets (tokens, key hashes) have no field here to be copied into. */
 export function toConnectionType(row: ConnectionEntity): Connection {

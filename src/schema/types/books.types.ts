@@ -9,11 +9,11 @@ import {
   WEBHOOK_EVENT_TYPES,
   type WebhookDeliveryStatus,
   type WebhookEndpointStatus,
-} from '../entities';
+} from '../../entities';
 import { SyncError, enumOf } from './common.types';
 import { OrderLineInput, type QuickBooksTransaction } from './order.types';
-import { RelayConnection } from './relay';
-import { DecimalScalar, JSONObjectScalar } from './scalars';
+import { RelayConnection } from '../relay';
+import { DecimalScalar, JSONObjectScalar } from '../scalars';
 
 // ------------------------------------------------------------------------------------------------ refunds
 

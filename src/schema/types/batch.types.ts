@@ -9,7 +9,7 @@ import {
   type SyncAction,
   type SyncDirection,
   type SyncLogStatus,
-} from '../entities';
+} from '../../entities';
 import {
   Node,
   SyncActionEnum,
@@ -18,7 +18,7 @@ import {
   SyncLogStatusEnum,
   enumOf,
 } from './common.types';
-import { RelayConnection } from './relay';
+import { RelayConnection } from '../relay';
 
 export const BatchKindEnum = enumOf(BATCH_KINDS);
 registerEnumType(BatchKindEnum, { name: 'BatchKind' });

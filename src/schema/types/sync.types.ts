@@ -9,14 +9,14 @@ import {
   type ReferenceType,
   type SyncAction,
   type SyncDirection,
-} from '../entities';
-import { MONEY_RULE, decimalProblem } from '../services/money';
+} from '../../entities';
+import { MONEY_RULE, decimalProblem } from '../../services/money';
 import { Node, SyncActionEnum, SyncDirectionEnum, enumOf } from './common.types';
 import { ItemKindEnum, ReferenceEntity, ReferenceTypeEnum } from './connection.types';
 import { SyncBatch } from './batch.types';
 import { AddressInput } from './order.types';
-import { RelayConnection } from './relay';
-import { DecimalScalar, JSONObjectScalar } from './scalars';
+import { RelayConnection } from '../relay';
+import { DecimalScalar, JSONObjectScalar } from '../scalars';
 
 export const ReferenceSyncStateEnum = enumOf(REFERENCE_SYNC_STATES);
 registerEnumType(ReferenceSyncStateEnum, {

@@ -1,6 +1,6 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { IsOptional, MaxLength } from 'class-validator';
-import type { SyncDirection, SyncLogStatus } from '../entities';
+import type { SyncDirection, SyncLogStatus } from '../../entities';
 import { SyncDirectionEnum, SyncLogStatusEnum } from './common.types';
 
 @InputType()

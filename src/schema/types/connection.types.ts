@@ -7,11 +7,11 @@ import {
   type ConnectionStatus,
   type QuickBooksEnvironment,
   type ReferenceType,
-} from '../entities';
-import { CONNECTION_EVENT_KINDS, type ConnectionEventKind } from '../pubsub';
+} from '../../entities';
+import { CONNECTION_EVENT_KINDS, type ConnectionEventKind } from '../../pubsub';
 import { Node, SyncError, enumOf } from './common.types';
-import { RelayConnection } from './relay';
-import { DateScalar, DecimalScalar, JSONObjectScalar } from './scalars';
+import { RelayConnection } from '../relay';
+import { DateScalar, DecimalScalar, JSONObjectScalar } from '../scalars';
 
 export const QuickBooksEnvironmentEnum = enumOf(QUICKBOOKS_ENVIRONMENTS);
 registerEnumType(QuickBooksEnvironmentEnum, {

@@ -5,7 +5,7 @@ import {
   SYNC_LOG_STATUSES,
   type StoredSyncError,
   type SyncDirection,
-} from '../entities';
+} from '../../entities';
 
 /** type-graphql wants enum objects; the entities keep string unions. */
 export function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { ApiScope } from '../entities';
-import { ApiScopeEnum } from './scopes';
+import type { ApiScope } from '../../entities';
+import { ApiScopeEnum } from '../scopes';
 
 @ObjectType({ description: 'The caller: the tenant its API key belongs to and what the key may do.' })
 export class Viewer {

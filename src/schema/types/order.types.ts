@@ -20,8 +20,8 @@ import {
   type ChargeKind,
   type OrderStatus,
   type TransactionKind,
-} from '../entities';
-import { ORDER_VIEWS, type OrderView } from '../services/orders/order-views';
+} from '../../entities';
+import { ORDER_VIEWS, type OrderView } from '../../services/orders/order-views';
 import {
   EXCHANGE_RATE_RULE,
   ISO_4217_CODES,
@@ -29,11 +29,11 @@ import {
   QUANTITY_RULE,
   decimalProblem,
   type DecimalRule,
-} from '../services/money';
+} from '../../services/money';
 import { Node, SyncError, enumOf } from './common.types';
 import { TransactionKindEnum } from './connection.types';
-import { RelayConnection } from './relay';
-import { DecimalScalar } from './scalars';
+import { RelayConnection } from '../relay';
+import { DecimalScalar } from '../scalars';
 
 export const OrderStatusEnum = enumOf(ORDER_STATUSES);
 registerEnumType(OrderStatusEnum, {

@@ -5,11 +5,11 @@ import {
   INVOICE_PUSH_STATUSES,
   type InvoiceEmailStatus,
   type InvoicePushStatus,
-} from '../entities';
+} from '../../entities';
 import { Node, SyncError, enumOf } from './common.types';
 import { OrderCharge, OrderLine } from './order.types';
-import { RelayConnection } from './relay';
-import { DateScalar, DecimalScalar } from './scalars';
+import { RelayConnection } from '../relay';
+import { DateScalar, DecimalScalar } from '../scalars';
 
 export const InvoicePushStatusEnum = enumOf(INVOICE_PUSH_STATUSES);
 registerEnumType(InvoicePushStatusEnum, {

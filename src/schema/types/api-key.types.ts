@@ -1,7 +1,7 @@
 import { ArrayMinSize, ArrayUnique, IsIn, Length } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { API_SCOPES, type ApiScope } from '../entities';
-import { ApiScopeEnum } from './scopes';
+import { API_SCOPES, type ApiScope } from '../../entities';
+import { ApiScopeEnum } from '../scopes';
 
 @ObjectType('ApiKey', {
   description: "An API key of the caller's tenant. The key itself is shown only when created.",
