@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
+import { In, type DataSource, type Repository } from 'typeorm';
 import {
   ConnectionEntity,
   DEFAULT_CONNECTION_SETTINGS,
@@ -13,7 +13,6 @@ import type { JobEnqueuer } from '../../job-catalogue';
 import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
 import type { BatchService } from '../batch.service';
 import { assertReady, type ConnectionService } from '../connections/connection.service';
-import { forgetRemovedInvoice } from '../invoices/invoice-ledger';
 import { runPool } from './exactly-once';
 import { timed } from './timings';
 import { label, toStoredError } from './posting.service';
@@ -22,7 +21,7 @@ import { Coalescer } from '../coalescer';
 import { text } from './posting-mapper';
 import { entityOf } from './updates';
 import type { SyncLogEntry, SyncLogService } from '../sync-log.service';
-import { dialectOf, execute, placeholders, toDbTime, updateEach, type Dialect } from '../../db/sql';
+import { undoLog, UndoLedger, type Removal, type RemovalOutcome } from './undo-ledger';
 
 export interface UndoResult {
   order: OrderEntity;
@@ -64,21 +63,6 @@ class UndoTimeout extends Error {
   }
 }
 
-/** What one delete or void came to: removed (no error) or refused (the error). */
-interface RemovalOutcome {
-  removal: Removal;
-  error?: QuickBooksError;
-  requestId: string;
-  durationMs?: number;
-}
-
-interface Removal {
-  order: OrderEntity;
-  seq?: number;
-  posted: PostedTransactionData;
-  syncToken: string;
-}
-
 /**
  * Undo sync: removes a posted order's transaction from QuickBooks (delete or void, per settings) and makes it NEW.
  *
@@ -96,7 +80,7 @@ export class UndoService {
   };
   private readonly orders: Repository<OrderEntity>;
   private readonly connectionRows: Repository<ConnectionEntity>;
-  private readonly dialect: Dialect;
+  private readonly ledger: UndoLedger;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -108,7 +92,7 @@ export class UndoService {
   ) {
     this.orders = dataSource.getRepository(OrderEntity);
     this.connectionRows = dataSource.getRepository(ConnectionEntity);
-    this.dialect = dialectOf(dataSource);
+    this.ledger = new UndoLedger(dataSource, batches, jobs, syncLogs);
   }
 
   /** undoSync: one order, within the timeout. */
@@ -129,11 +113,11 @@ export class UndoService {
     const settings = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings };
     const client = this.connections.clientFor(connection);
     const mode = settings.undoMode;
-    await this.markUncertain([order], this.timeoutMs + 10_000);
+    await this.ledger.markUncertain([order], this.timeoutMs + 10_000);
     const started = performance.now();
     const log = (entry: Pick<SyncLogEntry, 'status'> & Partial<SyncLogEntry>) =>
       this.syncLogs.record(
-        this.log(order, mode, posted, null, {
+        undoLog(order, mode, posted, null, {
           durationMs: Math.round(performance.now() - started),
           ...entry,
         }),
@@ -165,7 +149,7 @@ export class UndoService {
         );
       }
       const failure = error instanceof QuickBooksError ? withUndoHint(error) : error;
-      await this.restore([order], toStoredError(failure));
+      await this.ledger.restore([order], toStoredError(failure));
       await log({
         status: 'FAILED',
         code: failure instanceof QuickBooksError ? (failure.quickbooksCode ?? null) : null,
@@ -175,7 +159,7 @@ export class UndoService {
     } finally {
       clearTimeout(timer);
     }
-    await this.dataSource.transaction((manager) => this.reset(manager, [order]));
+    await this.dataSource.transaction((manager) => this.ledger.reset(manager, [order]));
     await log({ status: 'SUCCEEDED', message: removed.note, requestId: removed.requestId });
     const updated = await this.orders.findOneByOrFail({ id: order.id });
     return { order: updated, removedTransaction: posted, ...kept(order) };
@@ -267,7 +251,7 @@ export class UndoService {
       const mode = { ...DEFAULT_CONNECTION_SETTINGS, ...connection.settings }.undoMode;
       const client = this.connections.clientFor(connection);
       await timed('markSent', () =>
-        this.markUncertain(
+        this.ledger.markUncertain(
           todo.filter((r) => r.order.status !== 'UNCERTAIN').map((r) => r.order),
           undefined,
         ),
@@ -277,7 +261,7 @@ export class UndoService {
       };
       // Chunks answered at about the same time are recorded together: one transaction instead of one each.
       const record = new Coalescer<RemovalOutcome>((outcomes) =>
-        timed('recordResults', () => this.recordRemovals(batchId, mode, outcomes)),
+        timed('recordResults', () => this.ledger.recordRemovals(batchId, mode, outcomes)),
       );
       await runPool(chunks(), CHUNKS_IN_FLIGHT, (chunk) =>
         this.removeChunk(client, batchId, mode, chunk, record),
@@ -319,9 +303,9 @@ export class UndoService {
     const client = this.connections.clientFor(connection);
     const gone = await this.isRemoved(client, posted, mode);
     if (gone) {
-      await this.dataSource.transaction((manager) => this.reset(manager, [order]));
+      await this.dataSource.transaction((manager) => this.ledger.reset(manager, [order]));
     } else {
-      await this.restore(
+      await this.ledger.restore(
         [order],
         toStoredError(
           new AppError(
@@ -335,7 +319,7 @@ export class UndoService {
       );
     }
     await this.syncLogs.record(
-      this.log(order, mode, posted, null, {
+      undoLog(order, mode, posted, null, {
         action: 'MATCH',
         status: 'SUCCEEDED',
         message: gone
@@ -401,46 +385,6 @@ export class UndoService {
     }
   }
 
-  /** Removed orders become NEW, refused ones return to their status; items and sync logs, in one transaction. */
-  private async recordRemovals(
-    batchId: string,
-    mode: 'DELETE' | 'VOID',
-    outcomes: RemovalOutcome[],
-  ): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.reset(
-        manager,
-        outcomes.filter((o) => !o.error).map((o) => o.removal.order),
-      );
-      await this.restoreIn(
-        manager,
-        outcomes.filter((o) => o.error).map((o) => o.removal.order),
-        undefined,
-      );
-      await this.batches.recordItems(
-        batchId,
-        outcomes.map(({ removal, error }) =>
-          error
-            ? { seq: removal.seq!, status: 'FAILED' as const, error: toStoredError(error) }
-            : { seq: removal.seq!, status: 'SUCCEEDED' as const, quickbooksId: removal.posted.id },
-        ),
-        manager,
-      );
-      await this.syncLogs.recordIn(
-        manager,
-        outcomes.map(({ removal, error, requestId, durationMs }) =>
-          this.log(removal.order, mode, removal.posted, batchId, {
-            status: error ? 'FAILED' : 'SUCCEEDED',
-            code: error?.quickbooksCode ?? null,
-            message: error?.message ?? null,
-            requestId,
-            durationMs: durationMs ?? null,
-          }),
-        ),
-      );
-    });
-  }
-
   /** The transaction as QuickBooks has it now, or undefined when it was deleted. */
   private async current(
     client: QuickBooksClient,
@@ -462,100 +406,6 @@ export class UndoService {
   ): Promise<boolean> {
     const current = await this.current(client, posted);
     return !current || (mode === 'VOID' && isVoided(current));
-  }
-
-  /**
-   * The durable record of an undo under way, in its own commit: UNCERTAIN, the status to return to kept. With
-   * `reconcileAfterMs`, an `orders.reconcile` job is queued in the same commit to settle it if nothing else does.
-   */
-  private async markUncertain(orders: OrderEntity[], reconcileAfterMs: number | undefined): Promise<void> {
-    if (orders.length === 0) return;
-    await this.dataSource.transaction(async (manager) => {
-      const now = toDbTime(this.dialect, new Date());
-      for (const status of new Set(orders.map((o) => o.status))) {
-        const group = orders.filter((o) => o.status === status);
-        const affected = await execute(
-          manager,
-          `UPDATE \`orders\` SET \`statusBeforeUndo\` = \`status\`, \`status\` = 'UNCERTAIN', \`updatedAt\` = ? WHERE \`id\` IN (${placeholders(group.length)}) AND \`status\` = ?`,
-          [now, ...group.map((o) => o.id), status],
-        );
-        if (affected !== group.length) {
-          throw new AppError(
-            'CONFLICT',
-            'an order changed while its undo was starting; reload it and undo again',
-          );
-        }
-      }
-      if (reconcileAfterMs !== undefined) {
-        for (const order of orders) {
-          await this.jobs.enqueue(
-            'orders.reconcile',
-            { orderId: order.id, generation: order.postingGeneration },
-            { manager, runAt: new Date(Date.now() + reconcileAfterMs) },
-          );
-        }
-      }
-    });
-  }
-
-  /** Removed from QuickBooks: the orders become NEW (only those still in this undo). */
-  private async reset(manager: EntityManager, orders: OrderEntity[]): Promise<void> {
-    if (orders.length === 0) return;
-    await manager
-      .createQueryBuilder()
-      .update(OrderEntity)
-      .set({
-        status: 'NEW',
-        statusBeforeUndo: null,
-        postedTransaction: null,
-        postedTransactionId: null,
-        postedAt: null,
-        sentAt: null,
-        lastError: null,
-        modifiedAfterPosting: false,
-        postingBatchId: null,
-      } as never)
-      .where('id IN (:...ids) AND status = :uncertain', {
-        ids: orders.map((o) => o.id),
-        uncertain: 'UNCERTAIN',
-      })
-      .execute();
-    // An invoiced order's invoice no longer stands in QuickBooks either: it can be sent again.
-    for (const order of orders) {
-      if (order.postedTransaction?.kind === 'INVOICE')
-        await forgetRemovedInvoice(manager, order.id, order.postedTransaction.id);
-    }
-  }
-
-  /** Still in QuickBooks: the orders return to their status (with the reason when given). */
-  private async restore(
-    orders: OrderEntity[],
-    error: ReturnType<typeof toStoredError> | undefined,
-  ): Promise<void> {
-    if (orders.length === 0) return;
-    await this.dataSource.transaction((manager) => this.restoreIn(manager, orders, error));
-  }
-
-  private async restoreIn(
-    manager: EntityManager,
-    orders: OrderEntity[],
-    error: ReturnType<typeof toStoredError> | undefined,
-  ): Promise<void> {
-    await updateEach(
-      manager,
-      'orders',
-      'id',
-      orders,
-      (o) => o.id,
-      // Orders read before this undo marked them: their own status is where they return to.
-      { status: (o) => o.statusBeforeUndo ?? (o.status === 'UNCERTAIN' ? 'POSTED' : o.status) },
-      {
-        statusBeforeUndo: null,
-        updatedAt: toDbTime(this.dialect, new Date()),
-        ...(error ? { lastError: JSON.stringify(error) } : {}),
-      },
-      { sql: "`status` = 'UNCERTAIN'", params: [] },
-    );
   }
 
   /** undoSync's delete or void, with the SyncToken re-read on 5010; "already deleted" counts as done. */
@@ -598,27 +448,6 @@ export class UndoService {
         throw error;
       }
     }
-  }
-
-  private log(
-    order: OrderEntity,
-    mode: 'DELETE' | 'VOID',
-    posted: PostedTransactionData,
-    batchId: string | null,
-    entry: Pick<SyncLogEntry, 'status'> & Partial<SyncLogEntry>,
-  ): SyncLogEntry {
-    return {
-      tenantId: order.tenantId,
-      connectionId: order.connectionId,
-      batchId,
-      direction: 'TO_QUICKBOOKS',
-      action: mode === 'VOID' ? 'VOID' : 'DELETE',
-      entityType: 'Order',
-      entityId: order.id,
-      label: label(order),
-      quickbooksId: posted.id,
-      ...entry,
-    };
   }
 }
 
