@@ -2,7 +2,7 @@
  * The `quickbooks.changes` job: a connection's pending change notifications, coalesced, fetched from QuickBooks in
  * bulk and applied by version (src/services/sync/inbound-apply.ts). Never run inside the webhook request.
  */
-import { In, LessThan, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   ConnectionEntity,
   OrderEntity,
@@ -32,6 +32,7 @@ import {
   type TransactionChange,
 } from './inbound-apply';
 import { CdcCoverage } from './inbound-coverage';
+import { claimEvents, finishEvents, releaseEvents } from './inbound-events';
 import { fetchChanged, type FetchResult, type FetchWant } from './inbound-fetch';
 
 /** QuickBooks entity → mirrored reference type. */
@@ -42,8 +43,6 @@ export const REFERENCE_TYPE_OF: ReadonlyMap<string, ReferenceType> = new Map(
   ]),
 );
 
-const CLAIM_LIMIT = 5000;
-const STALE_CLAIM_MS = 5 * 60_000;
 /**
  * Under load (a round of at least LOADED_ROUND events) a connection's rounds start at least this long after its
  * previous QuickBooks read: CDC answers in whole seconds, so reads closer together would read the same second again.
@@ -175,7 +174,7 @@ export class InboundSync {
             : this.deps.coalesceMs;
         const wait = run.lastReadAt + spacing - Date.now();
         if (rounds > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        const claimed = await this.claim(connectionId, jobId);
+        const claimed = await claimEvents(this.deps.dataSource, connectionId, jobId);
         run.lastRoundEvents = claimed.length;
         if (claimed.length === 0) {
           if (run.again) continue;
@@ -276,44 +275,6 @@ export class InboundSync {
     this.publish(connection, applied);
   }
 
-  /** Pending events of the connection, claimed for this job (and this job's own claims after a retry). */
-  private async claim(connectionId: string, jobId: string): Promise<QuickBooksChangeEventEntity[]> {
-    const repo = this.deps.dataSource.getRepository(QuickBooksChangeEventEntity);
-    const staleBefore = new Date(Date.now() - STALE_CLAIM_MS);
-    const claimable = [
-      { connectionId, status: 'PENDING' as ChangeEventStatus },
-      { connectionId, status: 'PROCESSING' as ChangeEventStatus, claimedBy: jobId },
-      { connectionId, status: 'PROCESSING' as ChangeEventStatus, claimedAt: LessThan(staleBefore) },
-    ];
-    const candidates = await repo.find({
-      select: { id: true },
-      where: claimable,
-      order: { createdAt: 'ASC' },
-      take: CLAIM_LIMIT,
-    });
-    if (candidates.length === 0) return [];
-    const ids = candidates.map((c) => c.id);
-    for (let i = 0; i < ids.length; i += 500) {
-      await repo
-        .createQueryBuilder()
-        .update()
-        .set({ status: 'PROCESSING', claimedBy: jobId, claimedAt: new Date() })
-        .where('id IN (:...ids)', { ids: ids.slice(i, i + 500) })
-        .andWhere(
-          "(status = 'PENDING' OR (status = 'PROCESSING' AND (claimedBy = :jobId OR claimedAt < :staleBefore)))",
-          { jobId, staleBefore },
-        )
-        .execute();
-    }
-    const out: QuickBooksChangeEventEntity[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      out.push(
-        ...(await repo.findBy({ id: In(ids.slice(i, i + 500)), claimedBy: jobId, status: 'PROCESSING' })),
-      );
-    }
-    return out;
-  }
-
   /** Fetches and applies one claimed set of events. */
   private async processClaimed(
     connection: ConnectionEntity,
@@ -412,7 +373,7 @@ export class InboundSync {
       } catch (error) {
         if (error instanceof QuickBooksError && error.category === 'NEEDS_REAUTHORIZATION') {
           // Give the events back: the catch-up after the connection is restored applies them.
-          await this.release(events);
+          await releaseEvents(this.deps.dataSource, events);
           return;
         }
         throw error;
@@ -481,7 +442,7 @@ export class InboundSync {
           outcome: result.held > 0 ? 'held for approval' : 'mirror up to date',
         });
       }
-      await this.finishEvents(manager, outcome);
+      await finishEvents(manager, outcome);
       await this.recordLogs(manager, connection, result);
       return result;
     });
@@ -519,42 +480,6 @@ export class InboundSync {
       result.applied.set(type, changes);
     }
     return result;
-  }
-
-  private async finishEvents(
-    manager: EntityManager,
-    outcome: Map<string, { status: ChangeEventStatus; outcome: string }>,
-  ): Promise<void> {
-    // One UPDATE per distinct outcome.
-    const groups = new Map<string, string[]>();
-    for (const [id, o] of outcome) {
-      const key = `${o.status}\u0000${o.outcome}`;
-      groups.set(key, [...(groups.get(key) ?? []), id]);
-    }
-    const now = new Date();
-    for (const [key, ids] of groups) {
-      const [status, text] = key.split('\u0000');
-      for (let i = 0; i < ids.length; i += 500) {
-        await manager
-          .createQueryBuilder()
-          .update(QuickBooksChangeEventEntity)
-          .set({ status: status as ChangeEventStatus, outcome: text.slice(0, 200), processedAt: now })
-          .where('id IN (:...ids)', { ids: ids.slice(i, i + 500) })
-          .execute();
-      }
-    }
-  }
-
-  private async release(events: QuickBooksChangeEventEntity[]): Promise<void> {
-    const ids = events.map((e) => e.id);
-    for (let i = 0; i < ids.length; i += 500) {
-      await this.deps.dataSource
-        .createQueryBuilder()
-        .update(QuickBooksChangeEventEntity)
-        .set({ status: 'PENDING', claimedBy: null, claimedAt: null })
-        .where('id IN (:...ids)', { ids: ids.slice(i, i + 500) })
-        .execute();
-    }
   }
 
   /** One sync log per mirrored change and per marked order (direction FROM_QUICKBOOKS): the error log's history. */
