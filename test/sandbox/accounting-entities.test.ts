@@ -3,7 +3,10 @@
  * events. Sales forms and payments are in accounting-sales.test.ts; wire-level behaviour in accounting-wire.test.ts.
  */
 import {
+  createInvoiceFor,
   directCompany,
+  seedIds,
+  type SeedIds,
   faultOf,
   itemLine,
   type DirectCompany,
@@ -11,24 +14,15 @@ import {
 } from './helpers/accounting-helpers';
 
 let co: DirectCompany;
-let hoursId: string;
-let pumpId: string;
-let amyId: string;
-let billId: string;
+let ids: SeedIds;
 
 beforeEach(() => {
   co = directCompany();
-  hoursId = co.find('Item', 'Name', 'Hours').Id;
-  pumpId = co.find('Item', 'Name', 'Pump').Id;
-  amyId = co.find('Customer', 'DisplayName', "Amy's Bird Sanctuary").Id;
-  billId = co.find('Customer', 'DisplayName', "Bill's Windsurf Shop").Id;
+  ids = seedIds(co);
 });
 
-function createInvoice(lines: Json[], extra: Json = {}, query: Record<string, string> = {}): Json {
-  const res = co.call('POST', 'invoice', { CustomerRef: { value: amyId }, Line: lines, ...extra }, query);
-  expect(res.status).toBe(200);
-  return res.body.Invoice;
-}
+const createInvoice = (lines: Json[], extra: Json = {}, query: Record<string, string> = {}): Json =>
+  createInvoiceFor(co, ids.amy, lines, extra, query);
 
 describe('seed', () => {
   it('creates a US company with the reference data a client needs', () => {
@@ -136,7 +130,7 @@ describe('envelopes and customers', () => {
         Error: [
           {
             Message: 'Duplicate Name Exists Error',
-            Detail: `The name supplied already exists. : Id=${amyId}`,
+            Detail: `The name supplied already exists. : Id=${ids.amy}`,
             code: '6240',
             element: '',
           },
@@ -219,7 +213,7 @@ describe('envelopes and customers', () => {
         Detail: 'Required parameter Id is missing in the request',
       },
     );
-    expect(faultOf(co.call('POST', 'customer', { Id: amyId, sparse: true, Notes: 'x' }))).toMatchObject({
+    expect(faultOf(co.call('POST', 'customer', { Id: ids.amy, sparse: true, Notes: 'x' }))).toMatchObject({
       code: '2020',
       Detail: 'Required parameter SyncToken is missing in the request',
     });
@@ -257,7 +251,7 @@ describe('envelopes and customers', () => {
     // ... and cannot be used on a transaction.
     const inv = co.call('POST', 'invoice', {
       CustomerRef: { value: c.Id },
-      Line: [itemLine(hoursId, 1, 50)],
+      Line: [itemLine(ids.hours, 1, 50)],
     });
     expect(inv.status).toBe(400);
     expect(faultOf(inv)).toEqual({
@@ -270,11 +264,11 @@ describe('envelopes and customers', () => {
   });
 
   it('keeps a customer with an open balance active', () => {
-    createInvoice([itemLine(hoursId, 1, 50)]);
-    const amy = co.call('GET', `customer/${amyId}`).body.Customer;
+    createInvoice([itemLine(ids.hours, 1, 50)]);
+    const amy = co.call('GET', `customer/${ids.amy}`).body.Customer;
     expect(amy.Balance).toBe(50);
     const res = co.call('POST', 'customer', {
-      Id: amyId,
+      Id: ids.amy,
       SyncToken: amy.SyncToken,
       sparse: true,
       Active: false,
@@ -283,14 +277,14 @@ describe('envelopes and customers', () => {
   });
 
   it('builds FullyQualifiedName and Level for sub-customers', () => {
-    const job = co.call('POST', 'customer', { DisplayName: 'Birdhouse Job', ParentRef: { value: amyId } })
+    const job = co.call('POST', 'customer', { DisplayName: 'Birdhouse Job', ParentRef: { value: ids.amy } })
       .body.Customer;
     expect(job).toMatchObject({
       Job: true,
       Level: 1,
       FullyQualifiedName: "Amy's Bird Sanctuary:Birdhouse Job",
     });
-    expect(job.ParentRef).toEqual({ value: amyId, name: "Amy's Bird Sanctuary" });
+    expect(job.ParentRef).toEqual({ value: ids.amy, name: "Amy's Bird Sanctuary" });
   });
 });
 
@@ -344,7 +338,7 @@ describe('items', () => {
     const dup = co.call('POST', 'item', { Name: 'hours', Type: 'Service', IncomeAccountRef: incomeRef() });
     expect(faultOf(dup)).toMatchObject({
       code: '6240',
-      Detail: `The name supplied already exists. : Id=${hoursId}`,
+      Detail: `The name supplied already exists. : Id=${ids.hours}`,
     });
     const bad = co.call('POST', 'item', {
       Name: 'Orphan',
@@ -359,11 +353,11 @@ describe('items', () => {
   });
 
   it('lowers QtyOnHand when inventory is sold and restores it when the sale is deleted', () => {
-    const before = co.call('GET', `item/${pumpId}`).body.Item.QtyOnHand;
-    const inv = createInvoice([itemLine(pumpId, 3, 15)]);
-    expect(co.call('GET', `item/${pumpId}`).body.Item.QtyOnHand).toBe(before - 3);
+    const before = co.call('GET', `item/${ids.pump}`).body.Item.QtyOnHand;
+    const inv = createInvoice([itemLine(ids.pump, 3, 15)]);
+    expect(co.call('GET', `item/${ids.pump}`).body.Item.QtyOnHand).toBe(before - 3);
     co.call('POST', 'invoice', { Id: inv.Id, SyncToken: inv.SyncToken }, { operation: 'delete' });
-    expect(co.call('GET', `item/${pumpId}`).body.Item.QtyOnHand).toBe(before);
+    expect(co.call('GET', `item/${ids.pump}`).body.Item.QtyOnHand).toBe(before);
   });
 });
 
@@ -464,22 +458,22 @@ describe('merge, snapshot, describe', () => {
     const dup = co.call('POST', 'customer', { DisplayName: 'Amy Duplicate' }).body.Customer;
     const inv = co.call('POST', 'invoice', {
       CustomerRef: { value: dup.Id },
-      Line: [itemLine(hoursId, 1, 50)],
+      Line: [itemLine(ids.hours, 1, 50)],
     }).body.Invoice;
     const res = co.accounting.adminChange(co.realmId, {
       entity: 'Customer',
       operation: 'merge',
-      data: { Id: amyId, MergedId: dup.Id },
+      data: { Id: ids.amy, MergedId: dup.Id },
     });
     expect(res.status).toBe(200);
     expect(co.events.at(-1)).toMatchObject({
       entity: 'Customer',
-      id: amyId,
+      id: ids.amy,
       operation: 'Merge',
       deletedId: dup.Id,
     });
-    expect(co.call('GET', `invoice/${inv.Id}`).body.Invoice.CustomerRef.value).toBe(amyId);
-    expect(co.call('GET', `customer/${amyId}`).body.Customer.Balance).toBe(50);
+    expect(co.call('GET', `invoice/${inv.Id}`).body.Invoice.CustomerRef.value).toBe(ids.amy);
+    expect(co.call('GET', `customer/${ids.amy}`).body.Customer.Balance).toBe(50);
     expect(co.call('GET', `customer/${dup.Id}`).status).toBe(400);
   });
 
@@ -487,18 +481,18 @@ describe('merge, snapshot, describe', () => {
     const res = co.accounting.adminChange(co.realmId, {
       entity: 'Customer',
       operation: 'update',
-      data: { Id: billId, Notes: 'called' },
+      data: { Id: ids.bill, Notes: 'called' },
     });
     expect(res.status).toBe(200);
     expect((res.body as Json).Customer).toMatchObject({
       Notes: 'called',
       DisplayName: "Bill's Windsurf Shop",
     });
-    expect(co.events.at(-1)).toMatchObject({ entity: 'Customer', id: billId, operation: 'Update' });
+    expect(co.events.at(-1)).toMatchObject({ entity: 'Customer', id: ids.bill, operation: 'Update' });
     const del = co.accounting.adminChange(co.realmId, {
       entity: 'Customer',
       operation: 'delete',
-      data: { Id: billId },
+      data: { Id: ids.bill },
     });
     expect((del.body as Json).Customer.Active).toBe(false);
     const bad = co.accounting.adminChange(co.realmId, {
@@ -510,9 +504,9 @@ describe('merge, snapshot, describe', () => {
   });
 
   it('restores a snapshot exactly, indexes included', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 1, 50)]);
     co.call('POST', 'payment', {
-      CustomerRef: { value: amyId },
+      CustomerRef: { value: ids.amy },
       TotalAmt: 20,
       Line: [{ Amount: 20, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
     });

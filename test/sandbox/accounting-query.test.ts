@@ -1,6 +1,8 @@
 /** The query language, batch and CDC, called directly on the accounting half. */
 import {
   directCompany,
+  seedIds,
+  type SeedIds,
   faultOf,
   itemLine,
   type DirectCompany,
@@ -8,13 +10,11 @@ import {
 } from './helpers/accounting-helpers';
 
 let co: DirectCompany;
-let hoursId: string;
-let amyId: string;
+let ids: SeedIds;
 
 beforeEach(() => {
   co = directCompany();
-  hoursId = co.find('Item', 'Name', 'Hours').Id;
-  amyId = co.find('Customer', 'DisplayName', "Amy's Bird Sanctuary").Id;
+  ids = seedIds(co);
 });
 
 function names(res: Json, entity = 'Customer', field = 'DisplayName'): string[] {
@@ -64,7 +64,7 @@ describe('query language', () => {
     expect(
       names(co.query('select * from Item where UnitPrice >= 50 and Taxable = false'), 'Item', 'Name'),
     ).toEqual(['Hours', 'Design']);
-    expect(names(co.query(`select * from Item where Id in ('${hoursId}')`), 'Item', 'Name')).toEqual([
+    expect(names(co.query(`select * from Item where Id in ('${ids.hours}')`), 'Item', 'Name')).toEqual([
       'Hours',
     ]);
   });
@@ -183,20 +183,20 @@ describe('query language', () => {
 
   it('filters references by id and transactions by date and amount', () => {
     co.call('POST', 'invoice', {
-      CustomerRef: { value: amyId },
+      CustomerRef: { value: ids.amy },
       TxnDate: '2026-02-01',
-      Line: [itemLine(hoursId, 2, 50)],
+      Line: [itemLine(ids.hours, 2, 50)],
     });
     co.call('POST', 'invoice', {
-      CustomerRef: { value: amyId },
+      CustomerRef: { value: ids.amy },
       TxnDate: '2026-03-01',
-      Line: [itemLine(hoursId, 5, 50)],
+      Line: [itemLine(ids.hours, 5, 50)],
     });
     const q = (w: string): number[] =>
       (co.query(`select * from Invoice where ${w}`).body.QueryResponse.Invoice ?? []).map(
         (i: Json) => i.TotalAmt,
       );
-    expect(q(`CustomerRef = '${amyId}'`)).toEqual([100, 250]);
+    expect(q(`CustomerRef = '${ids.amy}'`)).toEqual([100, 250]);
     expect(q("TxnDate > '2026-02-15'")).toEqual([250]);
     expect(q("TotalAmt > '150.00'")).toEqual([250]);
     expect(q("DocNumber = '1001'")).toEqual([100]);
@@ -251,11 +251,15 @@ describe('batch', () => {
   });
 
   it('updates, deletes and voids in a batch', () => {
-    const a = co.call('POST', 'invoice', { CustomerRef: { value: amyId }, Line: [itemLine(hoursId, 1, 10)] })
-      .body.Invoice;
-    const b = co.call('POST', 'invoice', { CustomerRef: { value: amyId }, Line: [itemLine(hoursId, 1, 20)] })
-      .body.Invoice;
-    const sr = co.call('POST', 'salesreceipt', { Line: [itemLine(hoursId, 1, 30)] }).body.SalesReceipt;
+    const a = co.call('POST', 'invoice', {
+      CustomerRef: { value: ids.amy },
+      Line: [itemLine(ids.hours, 1, 10)],
+    }).body.Invoice;
+    const b = co.call('POST', 'invoice', {
+      CustomerRef: { value: ids.amy },
+      Line: [itemLine(ids.hours, 1, 20)],
+    }).body.Invoice;
+    const sr = co.call('POST', 'salesreceipt', { Line: [itemLine(ids.hours, 1, 30)] }).body.SalesReceipt;
     const res = co.call('POST', 'batch', {
       BatchItemRequest: [
         {
@@ -319,11 +323,13 @@ describe('CDC', () => {
     const since = new Date(co.clock.ms).toISOString();
     co.clock.advance(10);
     const c = co.call('POST', 'customer', { DisplayName: 'CDC Customer' }).body.Customer;
-    const inv = co.call('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [itemLine(hoursId, 1, 10)] })
-      .body.Invoice;
+    const inv = co.call('POST', 'invoice', {
+      CustomerRef: { value: c.Id },
+      Line: [itemLine(ids.hours, 1, 10)],
+    }).body.Invoice;
     const gone = co.call('POST', 'invoice', {
       CustomerRef: { value: c.Id },
-      Line: [itemLine(hoursId, 1, 20)],
+      Line: [itemLine(ids.hours, 1, 20)],
     }).body.Invoice;
     co.clock.advance(10);
     co.call('POST', 'invoice', { Id: gone.Id, SyncToken: gone.SyncToken }, { operation: 'delete' });

@@ -4,7 +4,10 @@
  * accounting-entities.test.ts.
  */
 import {
+  createInvoiceFor,
   directCompany,
+  seedIds,
+  type SeedIds,
   faultOf,
   itemLine,
   type DirectCompany,
@@ -12,26 +15,19 @@ import {
 } from './helpers/accounting-helpers';
 
 let co: DirectCompany;
-let hoursId: string;
-let amyId: string;
-let billId: string;
+let ids: SeedIds;
 
 beforeEach(() => {
   co = directCompany();
-  hoursId = co.find('Item', 'Name', 'Hours').Id;
-  amyId = co.find('Customer', 'DisplayName', "Amy's Bird Sanctuary").Id;
-  billId = co.find('Customer', 'DisplayName', "Bill's Windsurf Shop").Id;
+  ids = seedIds(co);
 });
 
-function createInvoice(lines: Json[], extra: Json = {}, query: Record<string, string> = {}): Json {
-  const res = co.call('POST', 'invoice', { CustomerRef: { value: amyId }, Line: lines, ...extra }, query);
-  expect(res.status).toBe(200);
-  return res.body.Invoice;
-}
+const createInvoice = (lines: Json[], extra: Json = {}, query: Record<string, string> = {}): Json =>
+  createInvoiceFor(co, ids.amy, lines, extra, query);
 
 describe('sales forms', () => {
   it('requires a customer on invoices (2020) and checks line items (2500, 610)', () => {
-    const noCustomer = co.call('POST', 'invoice', { Line: [itemLine(hoursId, 1, 50)] });
+    const noCustomer = co.call('POST', 'invoice', { Line: [itemLine(ids.hours, 1, 50)] });
     expect(noCustomer.status).toBe(400);
     expect(faultOf(noCustomer)).toMatchObject({
       code: '2020',
@@ -39,7 +35,7 @@ describe('sales forms', () => {
       Detail: 'Required parameter CustomerRef is missing in the request',
     });
     const badItem = co.call('POST', 'invoice', {
-      CustomerRef: { value: amyId },
+      CustomerRef: { value: ids.amy },
       Line: [itemLine('98765', 1, 5)],
     });
     expect(faultOf(badItem)).toEqual({
@@ -48,22 +44,23 @@ describe('sales forms', () => {
       code: '2500',
       element: 'Line.SalesItemLineDetail.ItemRef',
     });
-    const item = co.call('GET', `item/${hoursId}`).body.Item;
-    co.call('POST', 'item', { Id: hoursId, SyncToken: item.SyncToken, sparse: true, Active: false });
+    const item = co.call('GET', `item/${ids.hours}`).body.Item;
+    co.call('POST', 'item', { Id: ids.hours, SyncToken: item.SyncToken, sparse: true, Active: false });
     expect(
-      faultOf(co.call('POST', 'invoice', { CustomerRef: { value: amyId }, Line: [itemLine(hoursId, 1, 50)] }))
-        .code,
+      faultOf(
+        co.call('POST', 'invoice', { CustomerRef: { value: ids.amy }, Line: [itemLine(ids.hours, 1, 50)] }),
+      ).code,
     ).toBe('610');
   });
 
   it('checks Amount = Qty × UnitPrice (6070) and US line tax codes (6100)', () => {
     const res = co.call('POST', 'invoice', {
-      CustomerRef: { value: amyId },
+      CustomerRef: { value: ids.amy },
       Line: [
         {
           Amount: 1000,
           DetailType: 'SalesItemLineDetail',
-          SalesItemLineDetail: { ItemRef: { value: hoursId }, Qty: 7, UnitPrice: 225 },
+          SalesItemLineDetail: { ItemRef: { value: ids.hours }, Qty: 7, UnitPrice: 225 },
         },
       ],
     });
@@ -74,14 +71,14 @@ describe('sales forms', () => {
       element: 'Line.Amount',
     });
     const tax = co.call('POST', 'invoice', {
-      CustomerRef: { value: amyId },
-      Line: [itemLine(hoursId, 1, 50, { TaxCodeRef: { value: '1' } })],
+      CustomerRef: { value: ids.amy },
+      Line: [itemLine(ids.hours, 1, 50, { TaxCodeRef: { value: '1' } })],
     });
     expect(faultOf(tax)).toMatchObject({ code: '6100' });
   });
 
   it('computes with exact decimals', () => {
-    const inv = createInvoice([itemLine(hoursId, 3, 19.99), itemLine(hoursId, 3, 0.1)]);
+    const inv = createInvoice([itemLine(ids.hours, 3, 19.99), itemLine(ids.hours, 3, 0.1)]);
     expect(inv.Line[0].Amount).toBe(59.97);
     expect(inv.TotalAmt).toBe(60.27);
     expect(inv.Balance).toBe(60.27);
@@ -92,7 +89,7 @@ describe('sales forms', () => {
       .Id;
     const inv = createInvoice(
       [
-        itemLine(hoursId, 2, 50, { TaxCodeRef: { value: 'TAX' } }),
+        itemLine(ids.hours, 2, 50, { TaxCodeRef: { value: 'TAX' } }),
         itemLine(co.find('Item', 'Name', 'Design').Id, 1, 75, { TaxCodeRef: { value: 'NON' } }),
         { DetailType: 'DiscountLineDetail', DiscountLineDetail: { PercentBased: true, DiscountPercent: 10 } },
         {
@@ -112,12 +109,12 @@ describe('sales forms', () => {
     expect(inv.TxnTaxDetail).toMatchObject({ TxnTaxCodeRef: { value: caCode }, TotalTax: 8 });
     expect(inv.TxnTaxDetail.TaxLine[0].TaxLineDetail).toMatchObject({ TaxPercent: 8, NetAmountTaxable: 100 });
     expect(inv.TotalAmt).toBe(178);
-    expect(inv.Line[0].SalesItemLineDetail.ItemRef).toEqual({ value: hoursId, name: 'Hours' });
-    expect(inv.CustomerRef).toEqual({ value: amyId, name: "Amy's Bird Sanctuary" });
+    expect(inv.Line[0].SalesItemLineDetail.ItemRef).toEqual({ value: ids.hours, name: 'Hours' });
+    expect(inv.CustomerRef).toEqual({ value: ids.amy, name: "Amy's Bird Sanctuary" });
 
     const after = createInvoice(
       [
-        itemLine(hoursId, 2, 50, { TaxCodeRef: { value: 'TAX' } }),
+        itemLine(ids.hours, 2, 50, { TaxCodeRef: { value: 'TAX' } }),
         { Amount: 20, DetailType: 'DiscountLineDetail', DiscountLineDetail: { PercentBased: false } },
       ],
       { TxnTaxDetail: { TxnTaxCodeRef: { value: caCode } }, ApplyTaxAfterDiscount: true },
@@ -126,9 +123,9 @@ describe('sales forms', () => {
     expect(after.TxnTaxDetail.TotalTax).toBe(6.4);
     expect(after.TotalAmt).toBe(86.4);
 
-    const stated = createInvoice([itemLine(hoursId, 1, 50)], { TxnTaxDetail: { TotalTax: 4.13 } });
+    const stated = createInvoice([itemLine(ids.hours, 1, 50)], { TxnTaxDetail: { TotalTax: 4.13 } });
     expect(stated.TotalAmt).toBe(54.13);
-    const override = createInvoice([itemLine(hoursId, 1, 50, { TaxCodeRef: { value: 'TAX' } })], {
+    const override = createInvoice([itemLine(ids.hours, 1, 50, { TaxCodeRef: { value: 'TAX' } })], {
       TxnTaxDetail: { TxnTaxCodeRef: { value: caCode }, TotalTax: 3.5 },
     });
     expect(override.TotalAmt).toBe(53.5);
@@ -136,14 +133,14 @@ describe('sales forms', () => {
     // A full update that echoes the earlier answer with new lines gets its tax recomputed.
     const echoed = co.call('POST', 'invoice', {
       ...after,
-      Line: [itemLine(hoursId, 4, 50, { TaxCodeRef: { value: 'TAX' } })],
+      Line: [itemLine(ids.hours, 4, 50, { TaxCodeRef: { value: 'TAX' } })],
     }).body.Invoice;
     expect(echoed.TxnTaxDetail.TotalTax).toBe(16);
     expect(echoed.TotalAmt).toBe(216);
   });
 
   it('defaults terms, due date and addresses from the customer', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50)], { TxnDate: '2026-01-10' });
+    const inv = createInvoice([itemLine(ids.hours, 1, 50)], { TxnDate: '2026-01-10' });
     expect(inv.SalesTermRef).toEqual({ value: co.find('Term', 'Name', 'Net 30').Id, name: 'Net 30' });
     expect(inv.DueDate).toBe('2026-02-09');
     expect(inv.BillAddr.City).toBe('Bayshore');
@@ -151,13 +148,13 @@ describe('sales forms', () => {
   });
 
   it('numbers documents automatically and refuses duplicates unless allowed', () => {
-    const a = createInvoice([itemLine(hoursId, 1, 50)]);
-    const b = createInvoice([itemLine(hoursId, 1, 50)]);
+    const a = createInvoice([itemLine(ids.hours, 1, 50)]);
+    const b = createInvoice([itemLine(ids.hours, 1, 50)]);
     expect(Number(b.DocNumber)).toBe(Number(a.DocNumber) + 1);
     const dup = co.call('POST', 'invoice', {
-      CustomerRef: { value: amyId },
+      CustomerRef: { value: ids.amy },
       DocNumber: a.DocNumber,
-      Line: [itemLine(hoursId, 1, 5)],
+      Line: [itemLine(ids.hours, 1, 5)],
     });
     expect(dup.status).toBe(400);
     expect(faultOf(dup)).toEqual({
@@ -167,38 +164,38 @@ describe('sales forms', () => {
       element: '',
     });
     const allowed = createInvoice(
-      [itemLine(hoursId, 1, 5)],
+      [itemLine(ids.hours, 1, 5)],
       { DocNumber: a.DocNumber },
       { include: 'allowduplicatedocnum' },
     );
     expect(allowed.DocNumber).toBe(a.DocNumber);
     // The same number on another transaction type is fine.
-    const sr = co.call('POST', 'salesreceipt', { DocNumber: a.DocNumber, Line: [itemLine(hoursId, 1, 5)] });
+    const sr = co.call('POST', 'salesreceipt', { DocNumber: a.DocNumber, Line: [itemLine(ids.hours, 1, 5)] });
     expect(sr.status).toBe(200);
     const long = co.call('POST', 'invoice', {
-      CustomerRef: { value: amyId },
+      CustomerRef: { value: ids.amy },
       DocNumber: 'X'.repeat(22),
-      Line: [itemLine(hoursId, 1, 5)],
+      Line: [itemLine(ids.hours, 1, 5)],
     });
     expect(faultOf(long)).toMatchObject({ code: '2050', element: 'DocNumber' });
   });
 
   it('makes sales receipts paid in full into Undeposited Funds', () => {
     const sr = co.call('POST', 'salesreceipt', {
-      CustomerRef: { value: billId },
-      Line: [itemLine(hoursId, 2, 50)],
+      CustomerRef: { value: ids.bill },
+      Line: [itemLine(ids.hours, 2, 50)],
     }).body.SalesReceipt;
     expect(sr).toMatchObject({ TotalAmt: 100, Balance: 0 });
     expect(sr.DepositToAccountRef.name).toBe('Undeposited Funds');
   });
 
   it('replaces all lines when an update sends Line and recomputes totals when it does not', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50), itemLine(hoursId, 2, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 1, 50), itemLine(ids.hours, 2, 50)]);
     const replaced = co.call('POST', 'invoice', {
       Id: inv.Id,
       SyncToken: inv.SyncToken,
       sparse: true,
-      Line: [itemLine(hoursId, 1, 10)],
+      Line: [itemLine(ids.hours, 1, 10)],
     }).body.Invoice;
     expect(replaced.Line.filter((l: Json) => l.DetailType === 'SalesItemLineDetail')).toHaveLength(1);
     expect(replaced.TotalAmt).toBe(10);
@@ -218,7 +215,7 @@ describe('sales forms', () => {
   });
 
   it('deletes transactions; reading one afterwards is 610', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 1, 50)]);
     const del = co.call('POST', 'invoice', { Id: inv.Id, SyncToken: inv.SyncToken }, { operation: 'delete' });
     expect(del.status).toBe(200);
     expect(del.body).toEqual({
@@ -238,14 +235,14 @@ describe('sales forms', () => {
     expect(listed.status).toBe('Deleted');
     expect(co.events.at(-1)).toMatchObject({ entity: 'Invoice', id: inv.Id, operation: 'Delete' });
     // The customer's balance no longer counts it, and its DocNumber is free again.
-    expect(co.call('GET', `customer/${amyId}`).body.Customer.Balance).toBe(0);
-    expect(createInvoice([itemLine(hoursId, 1, 1)], { DocNumber: inv.DocNumber }).DocNumber).toBe(
+    expect(co.call('GET', `customer/${ids.amy}`).body.Customer.Balance).toBe(0);
+    expect(createInvoice([itemLine(ids.hours, 1, 1)], { DocNumber: inv.DocNumber }).DocNumber).toBe(
       inv.DocNumber,
     );
   });
 
   it('voids invoices and sales receipts: zero totals, lines kept, "Voided" in PrivateNote', () => {
-    const inv = createInvoice([itemLine(hoursId, 2, 50)], { TxnTaxDetail: { TotalTax: 3 } });
+    const inv = createInvoice([itemLine(ids.hours, 2, 50)], { TxnTaxDetail: { TotalTax: 3 } });
     const res = co.call('POST', 'invoice', { Id: inv.Id, SyncToken: inv.SyncToken }, { operation: 'void' });
     expect(res.status).toBe(200);
     const v = res.body.Invoice;
@@ -255,7 +252,7 @@ describe('sales forms', () => {
     expect(v.TxnTaxDetail.TotalTax).toBe(0);
     expect(co.events.at(-1)).toMatchObject({ entity: 'Invoice', operation: 'Void' });
 
-    const sr = co.call('POST', 'salesreceipt', { Line: [itemLine(hoursId, 1, 50)] }).body.SalesReceipt;
+    const sr = co.call('POST', 'salesreceipt', { Line: [itemLine(ids.hours, 1, 50)] }).body.SalesReceipt;
     const vs = co.call(
       'POST',
       'salesreceipt',
@@ -266,7 +263,7 @@ describe('sales forms', () => {
   });
 
   it('records e-mail sends', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 1, 50)]);
     const sent = co.call('POST', `invoice/${inv.Id}/send`, undefined, { sendTo: 'ap@amy.test' }).body.Invoice;
     expect(sent).toMatchObject({
       EmailStatus: 'EmailSent',
@@ -280,14 +277,14 @@ describe('sales forms', () => {
 describe('payments', () => {
   function pay(invoice: Json, amount: number, total = amount): Json {
     return co.call('POST', 'payment', {
-      CustomerRef: { value: amyId },
+      CustomerRef: { value: ids.amy },
       TotalAmt: total,
       Line: [{ Amount: amount, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }],
     });
   }
 
   it('reduce the invoice balance, link on the invoice and move the customer balance', () => {
-    const inv = createInvoice([itemLine(hoursId, 2, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 2, 50)]);
     const res = pay(inv, 30, 40);
     expect(res.status).toBe(200);
     const p = res.body.Payment;
@@ -298,7 +295,7 @@ describe('payments', () => {
     expect(after.LinkedTxn).toEqual([{ TxnId: p.Id, TxnType: 'Payment' }]);
     expect(after.SyncToken).toBe('1');
     // 70 open on the invoice, 10 of unapplied credit.
-    expect(co.call('GET', `customer/${amyId}`).body.Customer.Balance).toBe(60);
+    expect(co.call('GET', `customer/${ids.amy}`).body.Customer.Balance).toBe(60);
     expect(
       co
         .query('select * from Invoice where Balance > 0')
@@ -307,7 +304,7 @@ describe('payments', () => {
   });
 
   it('cannot apply more than the open balance', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 1, 50)]);
     expect(pay(inv, 30).status).toBe(200);
     const res = pay(inv, 30);
     expect(faultOf(res)).toMatchObject({
@@ -317,7 +314,7 @@ describe('payments', () => {
   });
 
   it('block deleting or voiding the invoice until the payment is gone', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 1, 50)]);
     const p = pay(inv, 50).body.Payment;
     const current = co.call('GET', `invoice/${inv.Id}`).body.Invoice;
     const expected = {
@@ -354,7 +351,7 @@ describe('payments', () => {
   });
 
   it('voiding a payment reopens the invoice', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 1, 50)]);
     const p = pay(inv, 50).body.Payment;
     expect(co.call('GET', `invoice/${inv.Id}`).body.Invoice.Balance).toBe(0);
     const v = co.call(
@@ -368,9 +365,9 @@ describe('payments', () => {
   });
 
   it('only apply to the same customer’s invoices', () => {
-    const inv = createInvoice([itemLine(hoursId, 1, 50)]);
+    const inv = createInvoice([itemLine(ids.hours, 1, 50)]);
     const res = co.call('POST', 'payment', {
-      CustomerRef: { value: billId },
+      CustomerRef: { value: ids.bill },
       TotalAmt: 50,
       Line: [{ Amount: 50, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
     });

@@ -65,6 +65,41 @@ export function directCompany(): DirectCompany {
   };
 }
 
+/** The seed's items and customers the tests use most. */
+export interface SeedIds {
+  hours: string;
+  pump: string;
+  amy: string;
+  bill: string;
+}
+
+export function seedIds(co: DirectCompany): SeedIds {
+  return {
+    hours: co.find('Item', 'Name', 'Hours').Id,
+    pump: co.find('Item', 'Name', 'Pump').Id,
+    amy: co.find('Customer', 'DisplayName', "Amy's Bird Sanctuary").Id,
+    bill: co.find('Customer', 'DisplayName', "Bill's Windsurf Shop").Id,
+  };
+}
+
+/** An invoice of `customerId` created through the API (it must be accepted). */
+export function createInvoiceFor(
+  co: DirectCompany,
+  customerId: string,
+  lines: Json[],
+  extra: Json = {},
+  query: Record<string, string> = {},
+): Json {
+  const res = co.call(
+    'POST',
+    'invoice',
+    { CustomerRef: { value: customerId }, Line: lines, ...extra },
+    query,
+  );
+  expect(res.status).toBe(200);
+  return res.body.Invoice;
+}
+
 /** An item line as clients send it. */
 export function itemLine(itemId: string, qty: number, unitPrice: number, extra: Json = {}): Json {
   return {
