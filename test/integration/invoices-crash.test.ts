@@ -78,7 +78,18 @@ describe.each(scenarios)(
       // after invoices had gone out.
       expect(killedAt.every((n) => n < INVOICES)).toBe(true);
       expect(Math.max(...killedAt)).toBeGreaterThan(0);
-      expect(last).toEqual({ status: 'COMPLETED', succeeded: INVOICES });
+      // The failures' reasons, if any, in the message: a drill that fails should say why.
+      const failures = (
+        await t.gateway.dataSource.getRepository(InvoiceEntity).findBy({
+          connectionId: connected.connectionId,
+          pushStatus: 'FAILED',
+        })
+      ).map((invoice) => `${invoice.lastError?.code ?? ''} ${invoice.lastError?.message ?? ''}`);
+      expect({ ...last, failures: [...new Set(failures)] }).toEqual({
+        status: 'COMPLETED',
+        succeeded: INVOICES,
+        failures: [],
+      });
 
       const inQuickBooks = (
         sandbox.accounting.adminEntities(realmId, 'Invoice') as Array<{ DocNumber: string; status?: string }>

@@ -19,7 +19,7 @@ import {
   type StoredSyncError,
 } from '../../entities';
 import type { QuickBooksEntity } from '../../quickbooks';
-import { dialectOf } from '../../db/sql';
+import { dialectOf, placeholders } from '../../db/sql';
 import { toRow, writeMirrorRows } from '../reference.service';
 
 const CHUNK = 400;
@@ -125,6 +125,53 @@ export interface MirrorChange {
   kind: 'CREATED' | 'UPDATED' | 'DELETED';
   before: StoredVersion | undefined;
   object: QuickBooksEntity;
+}
+
+/** Ids per `IN (...)`. */
+const ID_CHUNK = 1000;
+
+/**
+ * Which CREATED changes are our own creates coming back before the push has written them to the mirror: linked to a
+ * partner record already (the push commits the link, then writes the mirror), or named like a partner record whose
+ * create has left (`sentAt`, not linked yet). The push writes those to the mirror itself; taken here they would look
+ * like QuickBooks' own new customers and items (held for approval as such, under requireApproval). Read inside the
+ * caller's transaction, so the link and the mirror are seen as of one moment.
+ */
+export async function ownCreates(
+  manager: EntityManager,
+  connectionId: string,
+  type: ReferenceType,
+  changes: readonly MirrorChange[],
+): Promise<Set<string>> {
+  const created = changes.filter((change) => change.kind === 'CREATED');
+  if (created.length === 0 || (type !== 'CUSTOMER' && type !== 'ITEM')) return new Set();
+  const where = '`connectionId` = ? AND `type` = ?';
+  const leaving = new Set(
+    (
+      await manager.query<Array<{ name: string }>>(
+        `SELECT \`name\` FROM \`partner_records\` WHERE ${where} AND \`sentAt\` IS NOT NULL AND \`quickbooksId\` IS NULL`,
+        [connectionId, type],
+      )
+    ).map((row) => row.name.toLowerCase()),
+  );
+  const linked = new Set<string>();
+  for (let start = 0; start < created.length; start += ID_CHUNK) {
+    const ids = created.slice(start, start + ID_CHUNK).map((change) => change.quickbooksId);
+    const rows = await manager.query<Array<{ quickbooksId: string }>>(
+      `SELECT \`quickbooksId\` FROM \`partner_records\` WHERE ${where} AND \`quickbooksId\` IN (${placeholders(ids.length)})`,
+      [connectionId, type, ...ids],
+    );
+    for (const row of rows) linked.add(row.quickbooksId);
+  }
+  const nameOf = (object: QuickBooksEntity): string => {
+    const name = type === 'CUSTOMER' ? object.DisplayName : object.Name;
+    return typeof name === 'string' ? name.toLowerCase() : '';
+  };
+  return new Set(
+    created
+      .filter((change) => linked.has(change.quickbooksId) || leaving.has(nameOf(change.object)))
+      .map((change) => change.quickbooksId),
+  );
 }
 
 /**

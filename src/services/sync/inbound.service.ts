@@ -23,6 +23,7 @@ import {
   changedInQuickBooks,
   lockConnection,
   newerThanMirror,
+  ownCreates,
   ordersPostedAs,
   repointMerged,
   storedVersions,
@@ -82,6 +83,8 @@ export interface ApplyOutcome {
   applied: Map<ReferenceType, MirrorChange[]>;
   held: number;
   stale: number;
+  /** Our own creates seen before the push wrote them to the mirror (it will): left alone. */
+  own: number;
   /** Orders marked because their transaction changed in QuickBooks. */
   transactions: Array<{ orderId: string; change: TransactionChange }>;
   merges: number;
@@ -459,7 +462,14 @@ export class InboundSync {
     connection: ConnectionEntity,
     fetched: Map<string, QuickBooksEntity[]>,
   ): Promise<ApplyOutcome> {
-    const result: ApplyOutcome = { applied: new Map(), held: 0, stale: 0, transactions: [], merges: 0 };
+    const result: ApplyOutcome = {
+      applied: new Map(),
+      held: 0,
+      stale: 0,
+      own: 0,
+      transactions: [],
+      merges: 0,
+    };
     // Read once, lazily, under the caller's lock on the connection (see requiresApproval).
     let holding: boolean | undefined;
     for (const [entityName, objects] of fetched) {
@@ -468,8 +478,11 @@ export class InboundSync {
       const stored = await storedVersions(manager, connection.id, type, [
         ...new Set(objects.map((o) => String(o.Id))),
       ]);
-      const { changes, stale } = newerThanMirror(objects, stored);
-      result.stale += stale;
+      const newer = newerThanMirror(objects, stored);
+      result.stale += newer.stale;
+      const ours = await ownCreates(manager, connection.id, type, newer.changes);
+      result.own += ours.size;
+      const changes = newer.changes.filter((change) => !ours.has(change.quickbooksId));
       if (changes.length === 0) continue;
       if (this.holder && (holding ??= await requiresApproval(manager, connection.id))) {
         for (const change of changes) await this.holder.holdInbound(manager, connection, type, change);
