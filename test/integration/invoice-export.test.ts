@@ -3,6 +3,7 @@ import { DIALECTS } from '../support/database';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { buildOrders, upsertOrders } from '../support/orders';
 import { followBatch, invoicingCompany, must } from '../support/invoices';
+import { quiesce } from '../support/sync';
 
 type Preview = {
   productCount: number;
@@ -52,6 +53,8 @@ describe.each(DIALECTS)("Rootstock's export on %s", (dialect) => {
 
   it('previews 40/25/100, then creates 40 items, 15 customers (matching 10) and 100 invoices; the preview is then 0/0/0', async () => {
     const c = await invoicingCompany(t, 'Rootstock Co');
+    // The catch-up a new connection queues must be over first, or it could read the customers created next.
+    await quiesce(t);
     const inputs = buildOrders(100, { prefix: 'RX', customers: 25, skus: 40 });
     // Ten of the customers were added in QuickBooks after the reference import: the mirror does not know them.
     for (let k = 0; k < 10; k++) {

@@ -17,13 +17,16 @@ import type { Resolutions } from './resolutions';
  * whichever it is); orders in the old currency fail the currency check, and a customer created for them stays unused.
  */
 export class HomeCustomers {
-  /** Keys of the customers being created this way (later windows wait for them instead of asking again). */
-  private readonly started = new Set<string>();
+  /**
+   * The creation each key is part of. A later window needing a key an earlier one started waits for that creation: its
+   * chunks must not be told their references are in while the customer is still being created (or failed to be).
+   */
+  private readonly started = new Map<string, Promise<void>>();
 
   constructor(
     /** The home currency the connection last knew; null when it never read its preferences (nothing is created early). */
     readonly home: string | null,
-    private readonly references: PostingReferences,
+    private readonly references: Pick<PostingReferences, 'resolveCustomers' | 'homeCurrency'>,
     private readonly into: Resolutions,
   ) {
     if (home) references.homeCurrency = home;
@@ -39,17 +42,28 @@ export class HomeCustomers {
     return this.started.has(key);
   }
 
-  /** Starts creating (or matching in the mirror) these home-currency customers into the run's Resolutions. */
+  /**
+   * Starts creating (or matching in the mirror) these home-currency customers into the run's Resolutions; settles when
+   * every one of them is settled, those an earlier call started included (and rejects with its failure).
+   */
   create(customers: Iterable<{ name: string; order: OrderEntity }>): Promise<void> {
     const wanted = new Map<string, { name: string; currency: null; order: OrderEntity }>();
+    const waits = new Set<Promise<void>>();
     for (const { name, order } of customers) {
       if (!this.covers(order.currency)) continue;
       const key = customerKey(name, null);
-      if (this.started.has(key)) continue;
-      this.started.add(key);
-      wanted.set(key, { name, currency: null, order });
+      const earlier = this.started.get(key);
+      if (earlier) waits.add(earlier);
+      else wanted.set(key, { name, currency: null, order });
     }
-    if (wanted.size === 0) return Promise.resolve();
-    return this.references.resolveCustomers(wanted, this.into, { lookUp: false }).then(() => undefined);
+    if (wanted.size > 0) {
+      const creating = this.references
+        .resolveCustomers(wanted, this.into, { lookUp: false })
+        .then(() => undefined);
+      creating.catch(() => undefined); // each caller gets the failure through its own `waits`
+      for (const key of wanted.keys()) this.started.set(key, creating);
+      waits.add(creating);
+    }
+    return Promise.all(waits).then(() => undefined);
   }
 }
