@@ -2,17 +2,7 @@ import type { OrderEntity } from '../../src/entities';
 import { HomeCustomers } from '../../src/services/posting/home-customers';
 import { customerKey, type Resolution } from '../../src/services/posting/posting-references';
 import { Resolutions } from '../../src/services/posting/resolutions';
-
-/** A promise's state without waiting for it: settled (and how) or still pending after the queued work has run. */
-async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
-  let state: 'pending' | 'resolved' | 'rejected' = 'pending';
-  promise.then(
-    () => (state = 'resolved'),
-    () => (state = 'rejected'),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return state;
-}
+import { stateOf } from '../support/wait';
 
 /** QuickBooks' side of the creations, answered by the test: each call waits until the test settles it. */
 function creations() {

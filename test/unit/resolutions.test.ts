@@ -1,16 +1,6 @@
 import { MappingProblem } from '../../src/services/posting/posting-mapper';
 import { Resolutions } from '../../src/services/posting/resolutions';
-
-/** A promise's state without waiting for it: settled (and how) or still pending after the queued work has run. */
-async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
-  let state: 'pending' | 'resolved' | 'rejected' = 'pending';
-  promise.then(
-    () => (state = 'resolved'),
-    () => (state = 'rejected'),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return state;
-}
+import { stateOf } from '../support/wait';
 
 describe('Resolutions (a transaction waits only for its own customers and items)', () => {
   it('settles a wait once every key it names is settled, whatever else is still open', async () => {
