@@ -68,6 +68,10 @@ describe(`the console in Chromium (${dialect})`, () => {
     });
     await worker.start();
   };
+  const stopWorker = async (): Promise<void> => {
+    await worker?.stop();
+    worker = undefined;
+  };
 
   beforeAll(async () => {
     if (!fs.existsSync(BUILT))
@@ -85,6 +89,8 @@ describe(`the console in Chromium (${dialect})`, () => {
   });
 
   afterEach(async () => {
+    // A step that failed with the worker stopped must not leave the next ones without it.
+    if (!worker) await startWorker();
     // Taken and cleared, so one step's failure does not fail the next ones.
     const blocked = guard.blocked.splice(0);
     const errors = guard.errors.splice(0);
@@ -95,7 +101,7 @@ describe(`the console in Chromium (${dialect})`, () => {
 
   afterAll(async () => {
     await browser?.close();
-    await worker?.stop();
+    await stopWorker();
     await t?.close();
   });
 
@@ -186,7 +192,9 @@ describe(`the console in Chromium (${dialect})`, () => {
 
   it('saves settings chosen from the mirrored accounts, items and terms', async () => {
     const income = page.getByRole('combobox', { name: 'Income account' });
-    // Only Income accounts are offered for the income account: the server's rule, applied to the choices.
+    // Only Income accounts are offered for the income account: the server's rule, applied to the choices (read once
+    // they have loaded: until then the select offers nothing).
+    await income.locator('option', { hasText: 'Sales of Product Income' }).waitFor({ state: 'attached' });
     const offered = await income.locator('option').allTextContents();
     expect(offered).toContain('Sales of Product Income');
     expect(offered).not.toContain('Cost of Goods Sold');
@@ -229,7 +237,7 @@ describe(`the console in Chromium (${dialect})`, () => {
 
     await page.getByRole('checkbox', { name: 'Select every order on this page' }).check();
     await page.getByText('50 selected').waitFor();
-    await worker!.stop();
+    await stopWorker();
     await page.getByRole('button', { name: 'Post to QuickBooks' }).click();
 
     // The console follows the queued batch (its first event), then the worker starts on it.

@@ -34,6 +34,8 @@ export function ReferenceSelect({
     variables: { id: connectionId, type, first: CHOICES, search: applied },
   });
   const page = data?.connection?.referenceData;
+  /** The first look-up is in flight: nothing to choose from yet, and "None" would be a wrong answer. */
+  const loading = fetching && !page;
   const choices = (page?.edges ?? [])
     .map((edge) => edge.node)
     .filter((node) => !kinds || kinds.includes(kindOf(node.data)));
@@ -68,8 +70,9 @@ export function ReferenceSelect({
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
         aria-busy={fetching || undefined}
+        disabled={loading}
       >
-        <option value="">— None —</option>
+        <option value="">{loading ? 'Loading…' : '— None —'}</option>
         {known ? null : <option value={value}>QuickBooks id {value}</option>}
         {choices.map((choice) => (
           <option key={choice.id} value={choice.quickbooksId}>
