@@ -19,7 +19,7 @@ import {
   type StoredSyncError,
 } from '../../entities';
 import type { QuickBooksEntity } from '../../quickbooks';
-import { dialectOf, placeholders } from '../../db/sql';
+import { placeholders } from '../../db/sql';
 import { toRow, writeMirrorRows } from '../reference.service';
 
 const CHUNK = 400;
@@ -38,6 +38,8 @@ const newer = (a: [number, number], b: [number, number]): boolean =>
 /**
  * Serializes inbound writers of one connection (a webhook job and a catch-up may run at once on two workers): on
  * MySQL the connection's cursor row is locked until the transaction ends; SQLite runs one transaction at a time.
+ * One upsert takes the row's exclusive lock at once (an INSERT IGNORE followed by SELECT … FOR UPDATE took a shared
+ * lock first, and two writers holding it then deadlocked asking for the exclusive one).
  */
 export async function lockConnection(
   manager: EntityManager,
@@ -56,15 +58,10 @@ export async function lockConnection(
       lastWasFullImport: false,
       updatedAt: new Date(),
     })
-    .orIgnore()
+    // Changes nothing (the same tenant): the row is locked, its columns kept.
+    .orUpdate(['tenantId'], ['connectionId'])
     .updateEntity(false)
     .execute();
-  if (dialectOf(manager.connection) === 'mysql') {
-    await manager.query(
-      'SELECT connectionId FROM quickbooks_sync_cursors WHERE connectionId = ? FOR UPDATE',
-      [connection.id],
-    );
-  }
 }
 
 export interface StoredVersion {
