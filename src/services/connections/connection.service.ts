@@ -24,8 +24,9 @@ import type { WebhookEmitter } from '../outbound-webhooks/webhook.service';
 import { OAuthGrantError, type IntuitOAuth } from './intuit-oauth';
 import type { ReferenceService } from '../reference.service';
 import { syncScope, type SyncLogService } from '../sync-log.service';
-import { REAUTHORIZE_HINT, type TokenCustodian } from './token-custodian';
+import type { TokenCustodian } from './token-custodian';
 import {
+  assertReady,
   notReadyError,
   readinessOf,
   type Readiness,
@@ -580,26 +581,4 @@ function pickState(c: ConnectionEntity) {
     refreshTokenExpiresAt: c.refreshTokenExpiresAt,
     refreshTokenHardExpiresAt: c.refreshTokenHardExpiresAt,
   } as never;
-}
-
-export function assertReady(connection: ConnectionEntity): void {
-  if (connection.status !== 'CONNECTED') {
-    throw new AppError('CONNECTION_NOT_READY', `Connection "${connection.name}" is ${connection.status}`, {
-      hint:
-        connection.status === 'PENDING_AUTHORIZATION'
-          ? 'finish connecting it to QuickBooks'
-          : REAUTHORIZE_HINT,
-      extensions: { connectionId: connection.id, status: connection.status },
-    });
-  }
-  if (!connection.settings.enabled) {
-    throw new AppError(
-      'CONNECTION_NOT_READY',
-      `Integrations are disabled for connection "${connection.name}"`,
-      {
-        hint: 'turn "enabled" on in the connection settings to send data to QuickBooks',
-        extensions: { connectionId: connection.id, status: connection.status },
-      },
-    );
-  }
 }

@@ -187,3 +187,26 @@ export function notReadyError(
     },
   );
 }
+
+/** Connected with integrations on, or CONNECTION_NOT_READY saying which and what to do. */
+export function assertReady(connection: ConnectionEntity): void {
+  if (connection.status !== 'CONNECTED') {
+    throw new AppError('CONNECTION_NOT_READY', `Connection "${connection.name}" is ${connection.status}`, {
+      hint:
+        connection.status === 'PENDING_AUTHORIZATION'
+          ? 'finish connecting it to QuickBooks'
+          : REAUTHORIZE_HINT,
+      extensions: { connectionId: connection.id, status: connection.status },
+    });
+  }
+  if (!connection.settings.enabled) {
+    throw new AppError(
+      'CONNECTION_NOT_READY',
+      `Integrations are disabled for connection "${connection.name}"`,
+      {
+        hint: 'turn "enabled" on in the connection settings to send data to QuickBooks',
+        extensions: { connectionId: connection.id, status: connection.status },
+      },
+    );
+  }
+}

@@ -1,6 +1,6 @@
 import type { ConnectionEntity } from '../../entities';
 import { AppError } from '../../errors';
-import { assertReady } from '../connections/connection.service';
+import { assertReady } from '../connections/readiness';
 
 /** The hint on work that ended because QuickBooks refused the connection's authorization. */
 export const RESET_AUTHORIZATION_HINT = 'reset your QuickBooks authorization and try again';

@@ -15,7 +15,8 @@ import type { JobEnqueuer } from '../../job-catalogue';
 import type { Logger } from '../../logger';
 import { QuickBooksError, type QuickBooksClient, type QuickBooksEntity } from '../../quickbooks';
 import type { BatchService } from '../batch.service';
-import { assertReady, type ConnectionService } from '../connections/connection.service';
+import type { ConnectionService } from '../connections/connection.service';
+import { assertReady } from '../connections/readiness';
 import {
   decimalProblem,
   formatMoney,
