@@ -1,45 +1,49 @@
-import { ApiKeyEntity } from './api-key.entity';
-import { ConnectionEntity } from './connection.entity';
-import { InvoiceEntity } from './invoice.entity';
-import { JobEntity } from './job.entity';
-import { OAuthStateEntity } from './oauth-state.entity';
-import { OrderEntity } from './order.entity';
-import { PartnerRecordEntity } from './partner-record.entity';
-import { PaymentEntity } from './payment.entity';
-import { PendingEntity } from './pending-entity.entity';
-import { OrderRefundEntity } from './order-refund.entity';
+import { ApiKeyEntity } from './accounts/api-key.entity';
+import { ConnectionEntity } from './accounts/connection.entity';
+import { InvoiceEntity } from './sales/invoice.entity';
+import { JobEntity } from './platform/job.entity';
+import { OAuthStateEntity } from './accounts/oauth-state.entity';
+import { OrderEntity } from './sales/order.entity';
+import { PartnerRecordEntity } from './sync/partner-record.entity';
+import { PaymentEntity } from './sales/payment.entity';
+import { PendingEntity } from './sync/pending-entity.entity';
+import { OrderRefundEntity } from './sales/order-refund.entity';
 import {
   QuickBooksChangeEventEntity,
   QuickBooksSyncCursorEntity,
   QuickBooksWebhookDeliveryEntity,
-} from './quickbooks-webhook.entity';
-import { ReferenceEntityRow } from './reference-entity.entity';
-import { BatchItemEntity, SyncBatchEntity } from './sync-batch.entity';
-import { SyncLogEntity } from './sync-log.entity';
-import { TenantEntity } from './tenant.entity';
-import { DesktopRequestEntity, DesktopSessionEntity, WebConnectorEntity } from './web-connector.entity';
-import { WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook.entity';
-import { WorkerHeartbeatEntity } from './worker-heartbeat.entity';
+} from './sync/quickbooks-webhook.entity';
+import { ReferenceEntityRow } from './sync/reference-entity.entity';
+import { BatchItemEntity, SyncBatchEntity } from './sync/sync-batch.entity';
+import { SyncLogEntity } from './sync/sync-log.entity';
+import { TenantEntity } from './accounts/tenant.entity';
+import {
+  DesktopRequestEntity,
+  DesktopSessionEntity,
+  WebConnectorEntity,
+} from './accounts/web-connector.entity';
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from './platform/webhook.entity';
+import { WorkerHeartbeatEntity } from './platform/worker-heartbeat.entity';
 
-export * from './api-key.entity';
-export * from './connection.entity';
-export * from './invoice.entity';
-export * from './job.entity';
-export * from './oauth-state.entity';
-export * from './order.entity';
-export * from './partner-record.entity';
-export * from './payment.entity';
-export * from './pending-entity.entity';
-export * from './order-refund.entity';
-export * from './quickbooks-webhook.entity';
-export * from './reference-entity.entity';
-export * from './sync-batch.entity';
-export * from './sync-log.entity';
-export * from './tenant.entity';
-export * from './web-connector.entity';
-export * from './webhook.entity';
-export * from './worker-heartbeat.entity';
-export type { StoredSyncError } from './sync-error';
+export * from './accounts/api-key.entity';
+export * from './accounts/connection.entity';
+export * from './sales/invoice.entity';
+export * from './platform/job.entity';
+export * from './accounts/oauth-state.entity';
+export * from './sales/order.entity';
+export * from './sync/partner-record.entity';
+export * from './sales/payment.entity';
+export * from './sync/pending-entity.entity';
+export * from './sales/order-refund.entity';
+export * from './sync/quickbooks-webhook.entity';
+export * from './sync/reference-entity.entity';
+export * from './sync/sync-batch.entity';
+export * from './sync/sync-log.entity';
+export * from './accounts/tenant.entity';
+export * from './accounts/web-connector.entity';
+export * from './platform/webhook.entity';
+export * from './platform/worker-heartbeat.entity';
+export type { StoredSyncError } from './sync/sync-error';
 
 /** Every entity the DataSource knows; migrations must match them (a test checks). */
 export const ENTITIES = [

@@ -20,4 +20,4 @@ export {
   type JobWorkerOptions,
   type StopOptions,
 } from './worker';
-export { JOB_STATUSES, JobEntity, type JobStatus } from '../entities/job.entity';
+export { JOB_STATUSES, JobEntity, type JobStatus } from '../entities/platform/job.entity';

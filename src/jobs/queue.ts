@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
-import { JOB_STATUSES, JobEntity, type JobStatus } from '../entities/job.entity';
+import { JOB_STATUSES, JobEntity, type JobStatus } from '../entities/platform/job.entity';
 import { newId } from '../ids';
 import { findByDedupeKey, isUniqueViolation, jobDialectOf, type JobDialect } from './job-store';
 

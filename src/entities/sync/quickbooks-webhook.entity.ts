@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { CreatedAtColumn, IdColumn, RefColumn, TimeColumn, UpdatedAtColumn } from './columns';
+import { CreatedAtColumn, IdColumn, RefColumn, TimeColumn, UpdatedAtColumn } from '../columns';
 
 /**
  * Inbound QuickBooks notifications (QuickBooks → gateway). Not to be confused with partner webhooks

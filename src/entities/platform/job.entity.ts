@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { CreatedAtColumn, IdColumn, JsonColumn, TimeColumn, UpdatedAtColumn } from './columns';
+import { CreatedAtColumn, IdColumn, JsonColumn, TimeColumn, UpdatedAtColumn } from '../columns';
 
 export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'DEAD'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
-import { CreatedAtColumn, IdColumn, RefColumn, TimeColumn } from './columns';
+import { CreatedAtColumn, IdColumn, RefColumn, TimeColumn } from '../columns';
 import { TenantEntity } from './tenant.entity';
 
 export const API_SCOPES = ['READ', 'WRITE', 'ADMIN'] as const;

@@ -7,8 +7,8 @@ import {
   RefColumn,
   TimeColumn,
   UpdatedAtColumn,
-} from './columns';
-import type { StoredSyncError } from './sync-error';
+} from '../columns';
+import type { StoredSyncError } from '../sync/sync-error';
 
 export const PAYMENT_STATUSES = ['QUEUED', 'SENT', 'FAILED'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];

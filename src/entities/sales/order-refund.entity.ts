@@ -7,9 +7,9 @@ import {
   RefColumn,
   TimeColumn,
   UpdatedAtColumn,
-} from './columns';
+} from '../columns';
 import type { OrderLineData } from './order.entity';
-import type { StoredSyncError } from './sync-error';
+import type { StoredSyncError } from '../sync/sync-error';
 
 export const REFUND_STATUSES = ['QUEUED', 'POSTING', 'POSTED', 'FAILED'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];

@@ -7,8 +7,8 @@ import {
   RefColumn,
   TimeColumn,
   UpdatedAtColumn,
-} from './columns';
-import type { StoredSyncError } from './sync-error';
+} from '../columns';
+import type { StoredSyncError } from '../sync/sync-error';
 
 /** DECIMAL read back as the shortest exact string ("1.0850000000" → "1.085"), on MySQL (string) and SQLite (number). */
 const rateTransformer = {

@@ -1,5 +1,5 @@
 import { Column, Entity } from 'typeorm';
-import { CreatedAtColumn, IdColumn } from './columns';
+import { CreatedAtColumn, IdColumn } from '../columns';
 
 /** An organisation using the gateway. Every other row belongs to exactly one tenant. */
 @Entity('tenants')

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, Unique } from 'typeorm';
-import { CreatedAtColumn, IdColumn, JsonColumn, RefColumn, TimeColumn, UpdatedAtColumn } from './columns';
-import type { StoredSyncError } from './sync-error';
+import { CreatedAtColumn, IdColumn, JsonColumn, RefColumn, TimeColumn, UpdatedAtColumn } from '../columns';
+import type { StoredSyncError } from '../sync/sync-error';
 
 /** DESKTOP = QuickBooks Desktop through the Web Connector (no OAuth; see src/desktop). */
 export const QUICKBOOKS_ENVIRONMENTS = ['LOCAL', 'SANDBOX', 'PRODUCTION', 'DESKTOP'] as const;

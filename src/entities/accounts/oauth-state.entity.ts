@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { CreatedAtColumn, IdColumn, RefColumn, TimeColumn } from './columns';
+import { CreatedAtColumn, IdColumn, RefColumn, TimeColumn } from '../columns';
 
 /**
  * The `state` of one authorization request, bound to a tenant and connection. Only its SHA-256 is stored; it is

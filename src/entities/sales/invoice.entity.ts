@@ -7,9 +7,9 @@ import {
   RefColumn,
   TimeColumn,
   UpdatedAtColumn,
-} from './columns';
+} from '../columns';
 import type { OrderChargeData, OrderLineData } from './order.entity';
-import type { StoredSyncError } from './sync-error';
+import type { StoredSyncError } from '../sync/sync-error';
 
 export const INVOICE_PUSH_STATUSES = ['NOT_SENT', 'QUEUED', 'SENT', 'FAILED'] as const;
 export type InvoicePushStatus = (typeof INVOICE_PUSH_STATUSES)[number];

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { CreatedAtColumn, IdColumn, JsonColumn, RefColumn, TimeColumn, UpdatedAtColumn } from './columns';
-import type { StoredSyncError } from './sync-error';
+import { CreatedAtColumn, IdColumn, JsonColumn, RefColumn, TimeColumn, UpdatedAtColumn } from '../columns';
+import type { StoredSyncError } from '../sync/sync-error';
 
 /**
  * The Web Connector side of a DESKTOP connection: the user the Web Connector authenticates as (the password only as

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, Unique } from 'typeorm';
-import { IdColumn, JsonColumn, RefColumn, TimeColumn, UpdatedAtColumn } from './columns';
+import { IdColumn, JsonColumn, RefColumn, TimeColumn, UpdatedAtColumn } from '../columns';
 
 export const REFERENCE_TYPES = [
   'ACCOUNT',

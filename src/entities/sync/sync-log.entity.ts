@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { CreatedAtColumn, IdColumn, RefColumn } from './columns';
+import { CreatedAtColumn, IdColumn, RefColumn } from '../columns';
 
 export const SYNC_DIRECTIONS = ['TO_QUICKBOOKS', 'FROM_QUICKBOOKS'] as const;
 export type SyncDirection = (typeof SYNC_DIRECTIONS)[number];

@@ -1,5 +1,5 @@
 import { Column, Entity } from 'typeorm';
-import { TimeColumn } from './columns';
+import { TimeColumn } from '../columns';
 
 /** A job worker's sign of life, renewed while it runs; `/readyz` looks for a live one when work is waiting. */
 @Entity('worker_heartbeats')
