@@ -52,7 +52,7 @@ const LOADED_ROUND = 100;
 const LOADED_READ_SPACING_MS = 1000;
 /**
  * Whether an event an earlier CDC read already returned skips its read. Off: with it on, the duplicate and
- * out-of-order drill (test/integration/webhooks-drills.test.ts) timed out twice in three runs on SQLite, cause not yet
+ * out-of-order drill (test/integration/sync/webhooks-drills.test.ts) timed out twice in three runs on SQLite, cause not yet
  * found; reads still chain on the covered interval, and ids CDC did not return are read by id.
  */
 const SKIP_COVERED_EVENTS = false;
