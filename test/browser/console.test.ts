@@ -18,11 +18,13 @@ import { startTestGateway, type TestGateway } from '../support/gateway';
 import { buildOrders, upsertOrders, type OrderInputShape } from '../support/orders';
 import {
   freePort,
+  executeInGraphiQL,
   guardedContext,
   launchChromium,
   screenshots,
   unnamedControls,
   type GuardedContext,
+  type InPage,
 } from './harness';
 
 const BUILT = path.join(__dirname, '..', '..', 'dist', 'console', 'index.html');
@@ -32,17 +34,6 @@ const dialect = DIALECTS[DIALECTS.length - 1]!;
 jest.setTimeout(120_000);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/**
- * What the functions run in the page use, typed just enough: the tests compile without the DOM library. (Strings would
- * not do: the console's Content-Security-Policy refuses eval, and so Playwright's string expressions.)
- */
-interface InPage {
-  sessionStorage: { getItem(key: string): string | null };
-  localStorage: { length: number };
-  document: { activeElement: { textContent: string | null } | null };
-  getComputedStyle(element: unknown): { backgroundColor: string };
-}
 
 describe(`the console in Chromium (${dialect})`, () => {
   let t: TestGateway;
@@ -108,12 +99,6 @@ describe(`the console in Chromium (${dialect})`, () => {
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
   const dialog = (name: string) => page.getByRole('dialog', { name });
   const progress = (name: string) => page.getByRole('progressbar', { name });
-  /** GraphiQL ignores Execute until both its editors exist: wait for them, then run. */
-  const execute = async () => {
-    await page.locator('.graphiql-query-editor .monaco-editor').waitFor();
-    await page.locator('.graphiql-response .monaco-editor').waitFor();
-    await page.getByRole('button', { name: /Execute query/ }).click();
-  };
 
   it('signs in with an API key kept in session storage, never in the URL', async () => {
     await page.goto(`${origin}/console/`);
@@ -576,14 +561,14 @@ describe(`the console in Chromium (${dialect})`, () => {
     await nav('Connections').click();
     await page.getByRole('link', { name: 'GraphiQL' }).click();
     await page.waitForURL(`${origin}/graphql`);
-    await execute();
+    await executeInGraphiQL(page);
     await page.locator('.graphiql-response').getByText(`"console-${process.pid}"`).waitFor();
     await screenshots(page, '14-graphiql');
 
     // A subscription over graphql-ws, authenticated with the same header: the batch's state, then completion.
     const subscription = `subscription { batchProgress(batchId: "${postingBatchId}") { status processed total } }`;
     await page.goto(`${origin}/graphql?query=${encodeURIComponent(subscription)}`);
-    await execute();
+    await executeInGraphiQL(page);
     await page.locator('.graphiql-response').getByText('"COMPLETED_WITH_ERRORS"').waitFor();
   });
 

@@ -119,3 +119,21 @@ export async function unnamedControls(page: Page): Promise<string[]> {
     await cdp.detach();
   }
 }
+
+/**
+ * What the functions run in the page use, typed just enough: the tests compile without the DOM library. (Strings would
+ * not do: the console's Content-Security-Policy refuses eval, and so Playwright's string expressions.)
+ */
+export interface InPage {
+  sessionStorage: { getItem(key: string): string | null };
+  localStorage: { length: number };
+  document: { activeElement: { textContent: string | null } | null };
+  getComputedStyle(element: unknown): { backgroundColor: string };
+}
+
+/** GraphiQL ignores Execute until both its editors exist: wait for them, then run. */
+export async function executeInGraphiQL(page: Page): Promise<void> {
+  await page.locator('.graphiql-query-editor .monaco-editor').waitFor();
+  await page.locator('.graphiql-response .monaco-editor').waitFor();
+  await page.getByRole('button', { name: /Execute query/ }).click();
+}
